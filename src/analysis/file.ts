@@ -1,0 +1,80 @@
+import Parser from 'tree-sitter';
+import C from 'tree-sitter-c';
+import type { SyntaxNode, Tree } from 'tree-sitter';
+import { Model } from '../model/model';
+import type { DialectModel } from '../model/types';
+import { preprocess } from '../preprocess';
+import { callAt, findCallNames, functionOf, FunctionAnalysis, siteFacts } from './nullpath';
+import type { Hooks } from './effects';
+import type { FileResult, SiteFacts } from './types';
+
+let parser: Parser | undefined;
+export function getParser(): Parser {
+  if (!parser) {
+    parser = new Parser();
+    parser.setLanguage(C as unknown as Parser.Language);
+  }
+  return parser;
+}
+
+/** Parse kernel C read as latin1 (one char per byte, so offsets are byte offsets). */
+export function parseC(text: string): Tree {
+  const clean = preprocess(text);
+  return getParser().parse(clean, undefined, { bufferSize: Math.max(32 * 1024, clean.length + 1) });
+}
+
+export interface AnalyzeOptions {
+  hooks?: Hooks;
+  /** Extra callee names that are allocation sites (wrappers, macros), resolved by the hooks. */
+  extraSites?: (name: string, call: SyntaxNode) => SiteFacts | undefined | null;
+}
+
+const modelCache = new WeakMap<DialectModel, { model: Model; re: RegExp }>();
+export function compiled(d: DialectModel) {
+  let c = modelCache.get(d);
+  if (!c) {
+    const model = new Model(d);
+    c = { model, re: findCallNames(model.allocators.keys()) };
+    modelCache.set(d, c);
+  }
+  return c;
+}
+
+/** Analyse one file's text: every allocation call the model knows, with its failure paths. */
+export function analyzeText(file: string, text: string, dialect: DialectModel, opts: AnalyzeOptions = {}): FileResult {
+  const { model, re } = compiled(dialect);
+  const result: FileResult = { file, sites: [], diagnostics: [], parse: { bytes: text.length, errorNodes: false, functions: 0 }, lines: {} };
+  re.lastIndex = 0;
+  const hits: number[] = [];
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text))) hits.push(m.index);
+  if (!hits.length && !opts.extraSites) return result;
+  const tree = parseC(text);
+  result.parse.errorNodes = tree.rootNode.hasError;
+  const fns = new Map<number, FunctionAnalysis>();
+  const lines = text.split('\n');
+  const seenCalls = new Set<number>();
+  for (const idx of hits) {
+    const call = callAt(tree, idx);
+    if (!call || seenCalls.has(call.startIndex)) continue;
+    seenCalls.add(call.startIndex);
+    const name = text.slice(idx, call.childForFieldName('arguments')!.startIndex).trim();
+    const spec = model.allocators.get(name.replace(/\s+/g, ''));
+    if (!spec) continue;
+    const fn = functionOf(call);
+    if (!fn) continue; // in a macro body or at file scope: handled by whole-tree analysis
+    let fa = fns.get(fn.key);
+    if (!fa) {
+      fa = new FunctionAnalysis(fn, model, opts.hooks ?? {});
+      fns.set(fn.key, fa);
+    }
+    const ev = fa.ev;
+    if (!ev.allocSpec(call)) continue; // another arity: a userland malloc(n) or a local function of that name
+    const site = siteFacts(call, spec, fa, model);
+    if (!site) continue;
+    result.sites.push(site);
+    result.lines[site.loc.line] = lines[site.loc.line - 1] ?? '';
+  }
+  result.parse.functions = fns.size;
+  return result;
+}

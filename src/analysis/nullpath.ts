@@ -1,0 +1,326 @@
+import type { SyntaxNode, Tree } from 'tree-sitter';
+import type { Model } from '../model/model';
+import type { AllocatorSpec } from '../model/types';
+import { callArgs, callName, lvalKey, unparen } from './ast';
+import { buildCfg, type Cfg } from './cfg';
+import { Evaluator, type Effects, type Held, type Hooks, type PState } from './effects';
+import { evalFlags } from './flags';
+import type { Loc, RelatedLoc, SiteFacts } from './types';
+
+const MAX_STEPS = 4000;
+
+export function locOf(n: SyntaxNode): Loc {
+  return { line: n.startPosition.row + 1, col: n.startPosition.column + 1, endLine: n.endPosition.row + 1, endCol: n.endPosition.column + 1 };
+}
+
+function rel(n: SyntaxNode, message: string): RelatedLoc {
+  return { ...locOf(n), message };
+}
+
+export interface FunctionUnit {
+  name: string;
+  /** The body statements. */
+  body: SyntaxNode | SyntaxNode[];
+  key: number;
+  params: string[];
+  locals: Set<string>;
+  node: SyntaxNode;
+}
+
+function declaratorName(d: SyntaxNode | null): string | undefined {
+  while (d) {
+    if (d.type === 'identifier') return d.text;
+    if (d.type === 'function_declarator' || d.type === 'pointer_declarator' || d.type === 'parenthesized_declarator' || d.type === 'attributed_declarator') {
+      d = d.childForFieldName('declarator') ?? d.namedChildren[0] ?? null;
+    } else return undefined;
+  }
+  return undefined;
+}
+
+function paramNames(fd: SyntaxNode | null): string[] {
+  while (fd && fd.type !== 'function_declarator') fd = fd.childForFieldName('declarator');
+  const pl = fd?.childForFieldName('parameters');
+  if (!pl) return [];
+  return pl.namedChildren.map((p) => {
+    if (p.type === 'identifier') return p.text;
+    let d: SyntaxNode | null = p.childForFieldName('declarator');
+    while (d && d.type !== 'identifier') d = d.childForFieldName('declarator') ?? (d.type === 'parenthesized_declarator' ? d.namedChildren[0] : null);
+    if (d) return d.text;
+    const t = p.childForFieldName('type'); // K&R: `f(a, b)` parses names as types
+    return t && !p.childForFieldName('declarator') ? t.text : '';
+  });
+}
+
+function collectLocals(body: SyntaxNode | SyntaxNode[], out: Set<string>) {
+  const visit = (n: SyntaxNode) => {
+    if (n.type === 'declaration') {
+      for (const c of n.namedChildren) {
+        let d: SyntaxNode | null = c.type === 'init_declarator' ? c.childForFieldName('declarator') : c;
+        while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
+        if (d) out.add(d.text);
+      }
+      return;
+    }
+    if (n.type.endsWith('_expression')) return;
+    for (const c of n.namedChildren) visit(c);
+  };
+  for (const b of Array.isArray(body) ? body : [body]) visit(b);
+}
+
+/** The function that contains `n`: a function_definition, or what is left of one inside an ERROR. */
+export function functionOf(n: SyntaxNode): FunctionUnit | undefined {
+  let outerCompound: SyntaxNode | null = null;
+  for (let p: SyntaxNode | null = n.parent; p; p = p.parent) {
+    if (p.type === 'function_definition') {
+      const body = p.childForFieldName('body');
+      if (!body) return undefined;
+      const decl = p.childForFieldName('declarator');
+      const locals = new Set<string>();
+      collectLocals(body, locals);
+      return { name: declaratorName(decl) ?? '<anonymous>', body, key: p.startIndex, params: paramNames(decl), locals, node: p };
+    }
+    if (p.type === 'compound_statement') outerCompound = p;
+    if (p.type === 'preproc_function_def') return undefined;
+    if (p.type === 'ERROR' && (p.parent === null || p.parent.type === 'translation_unit')) {
+      // K&R or macro-damaged definition: statements after the last "{" before n, up to its match
+      const kids = p.children;
+      let open = -1;
+      let name: string | undefined;
+      let params: string[] = [];
+      for (let i = 0; i < kids.length && kids[i].startIndex <= n.startIndex; i++) {
+        const k = kids[i];
+        if (k.type === 'function_declarator') {
+          name = declaratorName(k);
+          params = paramNames(k);
+          open = -1;
+        } else if (k.type === '{') open = i;
+      }
+      if (open >= 0 && name) {
+        const body: SyntaxNode[] = [];
+        for (let i = open + 1; i < kids.length && kids[i].type !== '}'; i++) body.push(kids[i]);
+        const locals = new Set<string>();
+        collectLocals(body, locals);
+        return { name, body, key: kids[open].startIndex, params, locals, node: p };
+      }
+      if (outerCompound) {
+        const prev = outerCompound.previousNamedSibling;
+        const nm = prev && prev.type === 'function_declarator' ? declaratorName(prev) : undefined;
+        const locals = new Set<string>();
+        collectLocals(outerCompound, locals);
+        return { name: nm ?? '<unknown>', body: outerCompound, key: outerCompound.startIndex, params: prev ? paramNames(prev) : [], locals, node: outerCompound };
+      }
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** Per-function state shared by all the allocation sites in it. */
+export class FunctionAnalysis {
+  readonly cfg: Cfg;
+  private heldIn?: Map<number, Held[]>;
+  readonly ev: Evaluator;
+
+  constructor(readonly fn: FunctionUnit, readonly model: Model, hooks: Hooks) {
+    this.cfg = buildCfg(fn.body);
+    this.ev = new Evaluator(model, hooks);
+    this.ev.locals = fn.locals;
+  }
+
+  /** The CFG node that evaluates `n`. */
+  nodeFor(n: SyntaxNode): number | undefined {
+    for (let p: SyntaxNode | null = n; p; p = p.parent) {
+      const id = this.cfg.byStart.get(p.startIndex);
+      if (id !== undefined) {
+        const c = this.cfg.nodes[id];
+        if (c.ast && c.ast.endIndex === p.endIndex) return id;
+      }
+      if (p.type === 'function_definition') break;
+    }
+    return undefined;
+  }
+
+  /** Resources held on every path into each node (must-analysis, forward). */
+  held(): Map<number, Held[]> {
+    if (this.heldIn) return this.heldIn;
+    const { nodes, entry } = this.cfg;
+    const inSt = new Map<number, Held[]>();
+    const ev = this.ev;
+    ev.origin = null;
+    ev.originEnd = -1;
+    inSt.set(entry, []);
+    const work = [entry];
+    let steps = 0;
+    while (work.length && steps++ < 20000) {
+      const id = work.pop()!;
+      const node = nodes[id];
+      const st: PState = { nulls: [], held: inSt.get(id)!, tested: false, inError: false };
+      const fx: Effects = {};
+      if (node.ast) ev.scan(node.ast, st, fx);
+      if (fx.noReturn) continue;
+      for (const s of node.kind === 'return' ? [this.cfg.exit] : node.succ) {
+        const prev = inSt.get(s);
+        if (!prev) {
+          inSt.set(s, st.held);
+          work.push(s);
+        } else {
+          const meet = prev.filter((h) => st.held.some((x) => x.key === h.key));
+          if (meet.length !== prev.length) {
+            inSt.set(s, meet);
+            work.push(s);
+          }
+        }
+      }
+    }
+    this.heldIn = inSt;
+    return inSt;
+  }
+
+  /** Explore the paths on which `call` returned NULL. */
+  failurePaths(call: SyntaxNode, startNode: number): { facts: SiteFacts['failure']; lowConfidence: boolean } {
+    const { nodes } = this.cfg;
+    const ev = this.ev;
+    const heldAt = (this.held().get(startNode) ?? []).slice();
+    ev.origin = call;
+    ev.originEnd = call.endIndex;
+    const facts: SiteFacts['failure'] = { leaks: [], tested: false };
+    let low = false;
+    const seen = new Set<string>();
+    const stack: { id: number; st: PState; first: boolean }[] = [
+      { id: startNode, st: { nulls: [], held: heldAt, tested: false, inError: nodes[startNode].inError }, first: true },
+    ];
+    let steps = 0;
+    while (stack.length && steps++ < MAX_STEPS) {
+      const { id, st, first } = stack.pop()!;
+      const node = nodes[id];
+      const key = `${id}|${st.nulls.join(',')}|${st.held.map((h) => h.key).join(',')}|${st.tested ? 1 : 0}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (!first) ev.originEnd = -1;
+      else ev.originEnd = call.endIndex;
+      const s: PState = { ...st, inError: st.inError || node.inError };
+      const fx: Effects = {};
+      if (node.kind === 'exit') {
+        if (s.tested) this.leakAt(null, s, facts);
+        continue;
+      }
+      if (node.ast) ev.scan(node.ast, s, fx);
+      if (fx.reallocLost) facts.reallocLost = true;
+      if (fx.deref && !facts.deref) {
+        facts.deref = rel(fx.deref, `'${fx.deref.text.replace(/\s+/g, ' ').slice(0, 60)}' dereferences the NULL result`);
+        if (s.inError) low = true;
+      }
+      if (fx.assertFail) {
+        facts.panic ??= rel(fx.assertFail, `${callName(fx.assertFail)}() asserts the result is not NULL`);
+        if (s.inError) low = true;
+        continue;
+      }
+      if (fx.noReturn) {
+        if (s.tested && !facts.panic) {
+          facts.panic = rel(fx.noReturn, `${callName(fx.noReturn)}() is called when the allocation fails`);
+          if (s.inError) low = true;
+        }
+        continue;
+      }
+      if (fx.killed) continue;
+      if (s.nulls.length === 0 && !first) continue;
+      if (node.kind === 'return') {
+        if (s.tested) {
+          this.leakAt(node.ast!, s, facts);
+          if (s.inError && facts.leaks.length) low = true;
+        }
+        continue;
+      }
+      if (node.kind === 'cond') {
+        const v = ev.truth(node.ast, s, fx);
+        const tested = s.tested || (fx.nullConsulted === true && v !== 'U');
+        if (fx.nullConsulted && v !== 'U') {
+          facts.tested = true;
+          facts.nullTest ??= rel(node.ast!, 'the result is tested for NULL here');
+        }
+        const [t, f] = node.succ;
+        if (v !== 'F') stack.push({ id: t, st: { ...s, tested }, first: false });
+        if (v !== 'T') stack.push({ id: f, st: { ...s, tested }, first: false });
+        continue;
+      }
+      for (const n of node.succ) stack.push({ id: n, st: s, first: false });
+    }
+    ev.origin = null;
+    ev.originEnd = -1;
+    return { facts, lowConfidence: low };
+  }
+
+  private leakAt(at: SyntaxNode | null, s: PState, facts: SiteFacts['failure']) {
+    if (!s.held.length) return;
+    const resources = s.held.map((h) => h.what);
+    const where = at ?? (Array.isArray(this.fn.body) ? this.fn.body[this.fn.body.length - 1] : this.fn.body);
+    if (facts.leaks.some((l) => l.resources.join() === resources.join())) return;
+    facts.leaks.push({ ...rel(where, `the failure path leaves the function still holding ${resources.join(', ')}`), resources });
+  }
+}
+
+/** Identify the allocator call and the site facts for a call node. */
+export function siteFacts(
+  call: SyntaxNode,
+  spec: AllocatorSpec,
+  fa: FunctionAnalysis,
+  model: Model,
+): SiteFacts | undefined {
+  const args = callArgs(call);
+  const flagsNode = spec.flagsArg !== undefined ? args[spec.flagsArg] : undefined;
+  const flagValue = flagsNode ? evalFlags(flagsNode, model, spec.family) : undefined;
+  const verdict = model.verdict(spec, flagValue);
+  const start = fa.nodeFor(call);
+  const heldAt = start !== undefined ? fa.held().get(start) ?? [] : [];
+  let lvalue: string | undefined;
+  if (spec.result.kind === 'arg') lvalue = lvalKey(args[spec.result.index]);
+  else {
+    const p = call.parent;
+    let up: SyntaxNode | null = p;
+    while (up && (up.type === 'parenthesized_expression' || up.type === 'cast_expression')) up = up.parent;
+    if (up?.type === 'assignment_expression') lvalue = lvalKey(up.childForFieldName('left'));
+    else if (up?.type === 'init_declarator') {
+      let d: SyntaxNode | null = up.childForFieldName('declarator');
+      while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
+      lvalue = d?.text;
+    }
+  }
+  let failure: SiteFacts['failure'] = { leaks: [], tested: false };
+  let lowConfidence = call.hasError || fa.cfg.nodes.some((n) => n.inError);
+  if (start !== undefined && verdict.canFail !== 'unknown' || (start !== undefined && spec.alwaysMayFail)) {
+    const r = fa.failurePaths(call, start!);
+    failure = r.facts;
+    lowConfidence = r.lowConfidence || (call.hasError);
+  }
+  return {
+    loc: locOf(call),
+    function: fa.fn.name,
+    allocator: spec.name,
+    flags: flagValue?.text ?? (spec.noWait || spec.alwaysMayFail ? '(may always fail)' : ''),
+    flagNames: flagValue?.names ?? [],
+    flagsRange: flagsNode ? [flagsNode.startIndex, flagsNode.endIndex] : undefined,
+    flagValue,
+    family: spec.family,
+    verdict,
+    lvalue,
+    heldAtCall: heldAt.filter((h) => h.kind !== 'alloc').map((h) => ({ what: h.what, kind: h.kind, forbidsSleep: h.forbidsSleep, forbidsAlloc: h.forbidsAlloc })),
+    lowConfidence,
+    failure,
+  };
+}
+
+/** Positions of every allocator name followed by "(" in the text. */
+export function findCallNames(names: Iterable<string>): RegExp {
+  const alt = [...names].sort((a, b) => b.length - a.length).map((n) => n.replace(/[^\w]/g, '')).join('|');
+  return new RegExp(`\\b(?:${alt})\\s*\\(`, 'g');
+}
+
+export function callAt(tree: Tree, index: number): SyntaxNode | undefined {
+  const id = tree.rootNode.descendantForIndex(index, index);
+  if (!id || id.type !== 'identifier') return undefined;
+  let c = id.parent;
+  if (c && c.type === 'parenthesized_expression') c = c.parent;
+  if (c?.type !== 'call_expression') return undefined;
+  if (unparen(c.childForFieldName('function')) !== null && unparen(c.childForFieldName('function'))!.startIndex !== id.startIndex) return undefined;
+  return c;
+}

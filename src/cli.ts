@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from 'commander';
+import { RULES } from '../rules';
+import { lint, selectRules, type LintResult } from './engine';
+import { formatText } from './report/text';
+import { formatJson } from './report/json';
+import { formatSarif } from './report/sarif';
+import { writeFileAtomic } from './atomic';
+import { VERSION, ruleDocUri } from './version';
+
+const FORMATS = ['text', 'json', 'sarif'];
+const DIALECTS = ['auto', 'freebsd', 'dragonfly'];
+
+class UsageError extends Error {}
+
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+}
+
+function parseSize(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kKmMgG]?)[bB]?$/.exec(v.trim());
+  if (!m) throw new UsageError(`--max-file-size: '${v}' is not a size (e.g. 8M, 500K)`);
+  const mult = { '': 1, k: 1024, m: 1048576, g: 1073741824 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return Math.floor(Number(m[1]) * mult);
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('kmalloc-lint')
+    .description('Find no-wait kernel allocations (M_NOWAIT and friends) whose NULL path panics, dereferences NULL or leaks, in FreeBSD and DragonFly BSD trees.')
+    .version(VERSION, '-V, --version')
+    .argument('[paths...]', 'files or directories to lint (default: the current folder)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('text'))
+    .option('-o, --output <file>', 'write the report to a file (atomically) instead of stdout')
+    .addOption(new Option('-d, --dialect <dialect>', 'kernel dialect; auto looks at the tree').choices(DIALECTS).default('auto'))
+    .option('-r, --rule <ids>', 'run only these rules (repeatable, comma-separated)', collect, [])
+    .option('--disable-rule <ids>', 'do not run these rules (repeatable, comma-separated)', collect, [])
+    .option('--list-rules', 'list the rules and exit')
+    .option('-j, --jobs <n>', 'worker threads (default: available cores)')
+    .option('--max-file-size <size>', 'skip files larger than this', '8M')
+    .option('--exclude <glob>', 'skip files matching this glob (repeatable)', collect, [])
+    .option('-q, --quiet', 'print findings only: no notices on stderr')
+    .option('--color', 'force colour in text output')
+    .option('--no-color', 'never use colour')
+    .showHelpAfterError('(run kmalloc-lint --help for usage)');
+  return program;
+}
+
+function listRules(): string {
+  const rows = RULES.map((r) => `${r.meta.id.padEnd(22)} ${r.meta.severity.padEnd(8)} ${r.meta.optIn ? '(opt-in) ' : ''}${r.meta.summary}\n${' '.repeat(31)}${ruleDocUri(r.meta.id)}`);
+  return rows.join('\n') + '\n';
+}
+
+export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  program.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2;
+    }
+    throw e;
+  }
+  const o = program.opts();
+  try {
+    if (o.listRules) {
+      io.stdout.write(listRules());
+      return 0;
+    }
+    const { unknown } = selectRules(o.rule, o.disableRule);
+    if (unknown.length) throw new UsageError(`unknown rule${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')} (see --list-rules)`);
+    let jobs: number | undefined;
+    if (o.jobs !== undefined) {
+      jobs = Number(o.jobs);
+      if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new UsageError(`--jobs: '${o.jobs}' is not a whole number from 1 to 256`);
+    }
+    const maxFileSize = parseSize(o.maxFileSize);
+    const paths = program.args.length ? program.args : ['.'];
+    const res: LintResult = await lint({ paths, dialect: o.dialect, rules: o.rule, disableRules: o.disableRule, jobs, maxFileSize, exclude: o.exclude });
+    const colorSource = program.getOptionValueSource('color');
+    const color = colorSource === 'cli' ? o.color === true : !o.output && !process.env.NO_COLOR && (io.stdout as NodeJS.WriteStream).isTTY === true;
+    let report: string;
+    if (o.format === 'json') report = formatJson(res);
+    else if (o.format === 'sarif') report = formatSarif(res);
+    else report = formatText(res, color);
+    if (o.output) writeFileAtomic(o.output, report);
+    else io.stdout.write(report);
+    if (!o.quiet) {
+      for (const d of res.diagnostics) io.stderr.write(`kmalloc-lint: ${d.file}: ${d.level}: ${d.message}\n`);
+      const per = new Map<string, number>();
+      for (const f of res.findings) per.set(f.ruleId, (per.get(f.ruleId) ?? 0) + 1);
+      const perText = [...per].map(([k, v]) => `${k} ${v}`).join(', ');
+      io.stderr.write(
+        `kmalloc-lint: ${res.stats.files} files, ${res.findings.length} finding${res.findings.length === 1 ? '' : 's'}${perText ? ` (${perText})` : ''}; dialect ${res.dialect.name} (${res.dialect.why}); ${(res.stats.ms / 1000).toFixed(2)}s\n`,
+      );
+    }
+    if (res.badPaths) return 2;
+    return res.findings.length ? 1 : 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`kmalloc-lint: error: ${e.message}\n`);
+      return 2;
+    }
+    io.stderr.write(`kmalloc-lint: fatal: ${(e as Error).message}\n`);
+    return 2;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(`kmalloc-lint: fatal: ${(e as Error).message}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

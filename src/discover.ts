@@ -1,0 +1,92 @@
+import fg from 'fast-glob';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Diagnostic } from './analysis/types';
+
+export interface Discovered {
+  /** Absolute paths, sorted, unique by real path. */
+  files: string[];
+  diagnostics: Diagnostic[];
+  /** A given path did not exist or could not be read: a usage error. */
+  badPaths: boolean;
+}
+
+export const DEFAULT_IGNORES = ['**/.git/**', '**/node_modules/**', '**/.hg/**', '**/.svn/**', '**/obj/**', '**/compile/**', '**/.kmalloc-lint-cache/**'];
+
+/**
+ * Find the .c and .h files under the given paths. Symbolic links are never
+ * followed into directories (so no loops); a linked file is taken only when
+ * its target lies inside one of the given trees.
+ */
+export async function discover(paths: string[], opts: { include?: string[]; exclude?: string[] } = {}): Promise<Discovered> {
+  const diagnostics: Diagnostic[] = [];
+  const out = new Map<string, string>(); // realpath -> shown path
+  let badPaths = false;
+  const roots: string[] = [];
+  for (const p of paths) {
+    const abs = path.resolve(p);
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(abs);
+    } catch (e) {
+      diagnostics.push({ file: p, level: 'error', message: `cannot read path: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}` });
+      badPaths = true;
+      continue;
+    }
+    if (st.isSymbolicLink()) {
+      try {
+        st = fs.statSync(abs);
+      } catch (e) {
+        diagnostics.push({ file: p, level: 'error', message: `broken or looping symbolic link (${(e as NodeJS.ErrnoException).code})` });
+        badPaths = true;
+        continue;
+      }
+    }
+    if (st.isDirectory()) roots.push(fs.realpathSync(abs));
+    else if (st.isFile()) {
+      const real = fs.realpathSync(abs);
+      if (!out.has(real)) out.set(real, abs);
+    } else {
+      diagnostics.push({ file: p, level: 'error', message: 'not a regular file or directory' });
+      badPaths = true;
+    }
+  }
+  const include = opts.include?.length ? opts.include : ['**/*.c', '**/*.h'];
+  const ignore = [...DEFAULT_IGNORES, ...(opts.exclude ?? [])];
+  for (const root of roots) {
+    const entries = await fg(include, { cwd: root, ignore, followSymbolicLinks: false, onlyFiles: false, dot: false, absolute: true, objectMode: true, suppressErrors: true, unique: true });
+    for (const e of entries) {
+      const d = e.dirent;
+      if (d.isDirectory()) {
+        diagnostics.push({ file: path.relative(process.cwd(), e.path), level: 'warning', message: 'is a directory, not a source file; its contents are linted if they match' });
+        continue;
+      }
+      if (d.isSymbolicLink()) {
+        let real: string;
+        try {
+          real = fs.realpathSync(e.path);
+        } catch (err) {
+          diagnostics.push({ file: path.relative(process.cwd(), e.path), level: 'warning', message: `broken or looping symbolic link (${(err as NodeJS.ErrnoException).code}); skipped` });
+          continue;
+        }
+        if (!roots.some((r) => real === r || real.startsWith(r + path.sep))) {
+          diagnostics.push({ file: path.relative(process.cwd(), e.path), level: 'note', message: 'symbolic link to a file outside the linted tree; skipped' });
+          continue;
+        }
+        let st: fs.Stats;
+        try {
+          st = fs.statSync(real);
+        } catch {
+          continue;
+        }
+        if (!st.isFile()) continue;
+        if (!out.has(real)) out.set(real, real);
+        continue;
+      }
+      if (!d.isFile()) continue;
+      if (!out.has(e.path)) out.set(e.path, e.path);
+    }
+  }
+  const files = [...new Set(out.values())].sort();
+  return { files, diagnostics, badPaths };
+}

@@ -1,0 +1,122 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { RULES, type Rule, type Severity } from '../rules';
+import type { Diagnostic, FileResult } from './analysis/types';
+import { chooseDialect } from './dialect';
+import { discover } from './discover';
+import { compareFindings, fingerprintOf, type Finding } from './findings';
+import { Model } from './model/model';
+import { DEFAULT_MAX_FILE_SIZE } from './filework';
+import { runJobs } from './pool';
+import * as fs from 'node:fs';
+
+export interface LintOptions {
+  paths: string[];
+  dialect: 'auto' | 'freebsd' | 'dragonfly';
+  /** Only these rules (ids); empty means the default set. */
+  rules?: string[];
+  disableRules?: string[];
+  severities?: Record<string, Severity | 'off'>;
+  jobs?: number;
+  maxFileSize?: number;
+  include?: string[];
+  exclude?: string[];
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface LintResult {
+  findings: Finding[];
+  diagnostics: Diagnostic[];
+  rules: Rule[];
+  dialect: { name: string; why: string };
+  stats: { files: number; parsed: number; bytes: number; withErrors: number; sites: number; ms: number };
+  badPaths: boolean;
+}
+
+export function selectRules(only: string[] | undefined, disabled: string[] | undefined): { rules: Rule[]; unknown: string[] } {
+  const known = new Set(RULES.map((r) => r.meta.id));
+  const unknown = [...(only ?? []), ...(disabled ?? [])].filter((r) => !known.has(r));
+  let rules = only && only.length ? RULES.filter((r) => only.includes(r.meta.id)) : RULES.filter((r) => !r.meta.optIn);
+  if (disabled?.length) rules = rules.filter((r) => !disabled.includes(r.meta.id));
+  return { rules, unknown };
+}
+
+export function toPosixRel(p: string): string {
+  const rel = path.relative(process.cwd(), p) || path.basename(p);
+  return rel.split(path.sep).join('/');
+}
+
+export async function lint(opts: LintOptions): Promise<LintResult> {
+  const t0 = Date.now();
+  const { rules } = selectRules(opts.rules, opts.disableRules);
+  const disc = await discover(opts.paths, { include: opts.include, exclude: opts.exclude });
+  const files = disc.files;
+  const choice = chooseDialect(opts.dialect, opts.paths, () => {
+    // no header: does the code call kmalloc()? look at a sample of files
+    for (const f of files.filter((x) => x.endsWith('.c')).slice(0, 400)) {
+      try {
+        if (/\bkmalloc\s*\(/.test(fs.readFileSync(f, 'latin1'))) return true;
+      } catch {
+        /* reported later */
+      }
+    }
+    return false;
+  });
+  const jobs = files.map((f) => ({ file: f, shown: toPosixRel(f) }));
+  const workers = Math.max(1, opts.jobs ?? (os.availableParallelism?.() ?? os.cpus().length));
+  const results: FileResult[] = await runJobs(jobs, choice.model, { maxFileSize: opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE }, workers, (d) => opts.onProgress?.(d, jobs.length));
+  const model = new Model(choice.model);
+  const findings: Finding[] = [];
+  const diagnostics: Diagnostic[] = [...disc.diagnostics];
+  let parsed = 0, bytes = 0, withErrors = 0, sites = 0;
+  for (const r of results) {
+    diagnostics.push(...r.diagnostics);
+    bytes += r.parse.bytes;
+    if (r.parse.functions > 0 || r.sites.length) parsed++;
+    if (r.parse.errorNodes) withErrors++;
+    sites += r.sites.length;
+    const occ = new Map<string, number>();
+    for (const site of r.sites) {
+      const src = r.lines[site.loc.line] ?? '';
+      for (const rule of rules) {
+        const sevOverride = opts.severities?.[rule.meta.id];
+        if (sevOverride === 'off') continue;
+        rule.check(site, {
+          model,
+          report: (rep) => {
+            const k = `${rule.meta.id}|${site.function}|${site.allocator}|${src.trim()}`;
+            const n = occ.get(k) ?? 0;
+            occ.set(k, n + 1);
+            findings.push({
+              ruleId: rule.meta.id,
+              severity: sevOverride ?? rep.severity ?? rule.meta.severity,
+              file: r.file,
+              line: site.loc.line,
+              col: site.loc.col,
+              endLine: site.loc.endLine,
+              endCol: site.loc.endCol,
+              message: rep.message + (site.lowConfidence ? ' [low confidence: the path crosses code that did not parse cleanly]' : ''),
+              related: rep.related ?? [],
+              function: site.function,
+              allocator: site.allocator,
+              flags: site.flags,
+              lowConfidence: site.lowConfidence,
+              fingerprint: fingerprintOf(rule.meta.id, r.file, site, src, n),
+              sourceLine: src,
+              properties: site.extra,
+            });
+          },
+        });
+      }
+    }
+  }
+  findings.sort(compareFindings);
+  return {
+    findings,
+    diagnostics,
+    rules,
+    dialect: { name: choice.model.name, why: choice.why },
+    stats: { files: files.length, parsed, bytes, withErrors, sites, ms: Date.now() - t0 },
+    badPaths: disc.badPaths,
+  };
+}

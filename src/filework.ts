@@ -1,0 +1,59 @@
+import * as fs from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import { analyzeText, type AnalyzeOptions } from './analysis/file';
+import type { FileResult } from './analysis/types';
+import type { DialectModel } from './model/types';
+
+export const DEFAULT_MAX_FILE_SIZE = 8 * 1024 * 1024;
+
+export interface FileJobOptions {
+  maxFileSize: number;
+  analyze?: AnalyzeOptions;
+}
+
+function empty(file: string): FileResult {
+  return { file, sites: [], diagnostics: [], parse: { bytes: 0, errorNodes: false, functions: 0 }, lines: {} };
+}
+
+/** Read, check and analyse one file. Never throws: problems become diagnostics naming the file. */
+export function lintFile(file: string, shown: string, dialect: DialectModel, opts: FileJobOptions): FileResult {
+  let buf: Buffer;
+  try {
+    const st = fs.statSync(file);
+    if (st.isDirectory()) {
+      const r = empty(shown);
+      r.diagnostics.push({ file: shown, level: 'warning', message: 'is a directory, not a file; skipped' });
+      return r;
+    }
+    if (st.size > opts.maxFileSize) {
+      const r = empty(shown);
+      r.diagnostics.push({ file: shown, level: 'warning', message: `file is ${(st.size / 1048576).toFixed(1)} MB, over the ${(opts.maxFileSize / 1048576).toFixed(1)} MB limit (--max-file-size); skipped` });
+      return r;
+    }
+    buf = fs.readFileSync(file);
+  } catch (e) {
+    const r = empty(shown);
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : code === 'ENOENT' ? 'file vanished while linting' : (e as Error).message;
+    r.diagnostics.push({ file: shown, level: 'warning', message: `cannot read file: ${why}; skipped` });
+    return r;
+  }
+  if (buf.indexOf(0) !== -1) {
+    const r = empty(shown);
+    r.diagnostics.push({ file: shown, level: 'warning', message: 'file contains NUL bytes (binary?); skipped' });
+    return r;
+  }
+  const text = buf.toString('latin1');
+  let result: FileResult;
+  try {
+    result = analyzeText(shown, text, dialect, opts.analyze);
+  } catch (e) {
+    const r = empty(shown);
+    r.diagnostics.push({ file: shown, level: 'error', message: `internal error while analysing this file, skipped: ${(e as Error).message}` });
+    return r;
+  }
+  if (!isUtf8(buf) && result.sites.length) {
+    result.diagnostics.push({ file: shown, level: 'note', message: 'file is not valid UTF-8; read as Latin-1 (columns count bytes)' });
+  }
+  return result;
+}

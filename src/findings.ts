@@ -1,0 +1,37 @@
+import { createHash } from 'node:crypto';
+import type { RelatedLoc, SiteFacts } from './analysis/types';
+import type { Severity } from '../rules/types';
+
+export interface Finding {
+  ruleId: string;
+  severity: Severity;
+  /** Path as shown: relative to the working directory, with / separators. */
+  file: string;
+  line: number;
+  col: number;
+  endLine: number;
+  endCol: number;
+  message: string;
+  related: RelatedLoc[];
+  function: string;
+  allocator: string;
+  flags: string;
+  lowConfidence: boolean;
+  /** Stable across unrelated edits: no line numbers in it. */
+  fingerprint: string;
+  sourceLine?: string;
+  /** Facts for JSON/SARIF properties (suggestions, context). */
+  properties?: Record<string, unknown>;
+}
+
+export function fingerprintOf(ruleId: string, file: string, site: SiteFacts, sourceLine: string, occurrence: number): string {
+  const h = createHash('sha256');
+  h.update([ruleId, file, site.function, site.allocator, sourceLine.replace(/\s+/g, ' ').trim(), String(occurrence)].join('\0'));
+  return h.digest('hex').slice(0, 32);
+}
+
+export const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, note: 2 };
+
+export function compareFindings(a: Finding, b: Finding): number {
+  return a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.col - b.col || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0);
+}

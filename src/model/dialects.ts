@@ -1,0 +1,211 @@
+import type { AllocatorSpec, DialectModel, FlagFamilySpec, ReleaseSpec, ResourcePair } from './types';
+
+/*
+ * Built-in allocator tables. Sources: FreeBSD malloc(9), uma(9), mbuf(9),
+ * locking(9); DragonFly kmalloc(9) and sys/sys/malloc.h (2004 and later).
+ * Where a linted tree has its own sys/sys/malloc.h, its #defines override the
+ * flag values below (see header.ts).
+ */
+
+const ret = { kind: 'return' } as const;
+const arg0 = { kind: 'arg', index: 0 } as const;
+
+const mallocFree = ['free', 'kfree', 'FREE', 'reallocf', 'zfree'];
+const mbufFree = ['m_freem', 'm_free', 'm_freem_list'];
+
+/* ---- mbuf allocators: same shape in both kernels; the flag family is mbuf. ---- */
+const mbufAllocators: AllocatorSpec[] = [
+  { name: 'm_get', arity: 2, flagsArg: 0, family: 'mbuf', result: ret, freedBy: mbufFree },
+  { name: 'm_gethdr', arity: 2, flagsArg: 0, family: 'mbuf', result: ret, freedBy: mbufFree },
+  { name: 'm_getclr', arity: 2, flagsArg: 0, family: 'mbuf', result: ret, freedBy: mbufFree },
+  { name: 'm_getcl', arity: 3, flagsArg: 0, family: 'mbuf', result: ret, freedBy: mbufFree },
+  { name: 'm_getjcl', arity: 4, flagsArg: 0, family: 'mbuf', result: ret, freedBy: mbufFree },
+  { name: 'm_getc', arity: 3, flagsArg: 1, family: 'mbuf', result: ret, freedBy: mbufFree },
+  { name: 'm_get2', arity: 4, flagsArg: 1, family: 'mbuf', result: ret, freedBy: mbufFree },
+  { name: 'm_getm', arity: 4, flagsArg: 2, family: 'mbuf', result: ret, freedBy: mbufFree },
+  { name: 'm_getm2', arity: 5, flagsArg: 2, family: 'mbuf', result: ret, freedBy: mbufFree },
+  { name: 'm_dup', arity: 2, flagsArg: 1, family: 'mbuf', result: ret, freedBy: mbufFree },
+  { name: 'm_copym', arity: 4, flagsArg: 3, family: 'mbuf', result: ret, freedBy: mbufFree },
+  { name: 'm_copypacket', arity: 2, flagsArg: 1, family: 'mbuf', result: ret, freedBy: mbufFree },
+  { name: 'm_prepend', arity: 3, flagsArg: 2, family: 'mbuf', result: ret, freedBy: mbufFree, freesOldOnFailure: true },
+  { name: 'm_pullup', arity: 2, family: 'mbuf', result: ret, freedBy: mbufFree, alwaysMayFail: true, freesOldOnFailure: true },
+  { name: 'm_pulldown', arity: 4, family: 'mbuf', result: ret, freedBy: [], alwaysMayFail: true, freesOldOnFailure: true },
+  { name: 'MGET', arity: 3, flagsArg: 1, family: 'mbuf', result: arg0, freedBy: mbufFree, macro: true },
+  { name: 'MGETHDR', arity: 3, flagsArg: 1, family: 'mbuf', result: arg0, freedBy: mbufFree, macro: true },
+  { name: 'M_PREPEND', arity: 3, flagsArg: 2, family: 'mbuf', result: arg0, freedBy: mbufFree, macro: true, freesOldOnFailure: true },
+];
+
+const freebsdAllocators: AllocatorSpec[] = [
+  { name: 'malloc', arity: 3, flagsArg: 2, family: 'malloc', result: ret, freedBy: mallocFree },
+  { name: 'mallocarray', arity: 4, flagsArg: 3, family: 'malloc', result: ret, freedBy: mallocFree },
+  { name: 'malloc_domainset', arity: 4, flagsArg: 3, family: 'malloc', result: ret, freedBy: mallocFree },
+  { name: 'malloc_aligned', arity: 5, flagsArg: 4, family: 'malloc', result: ret, freedBy: mallocFree },
+  { name: 'realloc', arity: 4, flagsArg: 3, family: 'malloc', result: ret, freedBy: mallocFree, reallocArg: 0 },
+  { name: 'reallocf', arity: 4, flagsArg: 3, family: 'malloc', result: ret, freedBy: mallocFree, reallocArg: 0, freesOldOnFailure: true },
+  /* contigmalloc can return NULL even with M_WAITOK (no contiguous range). */
+  { name: 'contigmalloc', arity: 7, flagsArg: 2, family: 'malloc', result: ret, freedBy: ['contigfree', 'free'], waitMayFail: true },
+  { name: 'contigmalloc_domainset', arity: 8, flagsArg: 3, family: 'malloc', result: ret, freedBy: ['contigfree', 'free'], waitMayFail: true },
+  { name: 'uma_zalloc', arity: 2, flagsArg: 1, family: 'malloc', result: ret, freedBy: ['uma_zfree'] },
+  { name: 'uma_zalloc_arg', arity: 3, flagsArg: 2, family: 'malloc', result: ret, freedBy: ['uma_zfree', 'uma_zfree_arg'] },
+  { name: 'uma_zalloc_pcpu', arity: 2, flagsArg: 1, family: 'malloc', result: ret, freedBy: ['uma_zfree_pcpu'] },
+  { name: 'uma_zalloc_domain', arity: 4, flagsArg: 3, family: 'malloc', result: ret, freedBy: ['uma_zfree'] },
+  { name: 'MALLOC', arity: 5, flagsArg: 4, family: 'malloc', result: arg0, freedBy: mallocFree, macro: true },
+  ...mbufAllocators,
+];
+
+const dragonflyAllocators: AllocatorSpec[] = [
+  { name: 'kmalloc', arity: 3, flagsArg: 2, family: 'malloc', result: ret, freedBy: mallocFree },
+  { name: 'kmalloc_cachealign', arity: 3, flagsArg: 2, family: 'malloc', result: ret, freedBy: mallocFree },
+  { name: 'kmalloc_powerof2', arity: 3, flagsArg: 2, family: 'malloc', result: ret, freedBy: mallocFree },
+  { name: 'krealloc', arity: 4, flagsArg: 3, family: 'malloc', result: ret, freedBy: mallocFree, reallocArg: 0 },
+  /* 2004-era spellings of the same slab allocator. */
+  { name: 'malloc', arity: 3, flagsArg: 2, family: 'malloc', result: ret, freedBy: mallocFree },
+  { name: 'realloc', arity: 4, flagsArg: 3, family: 'malloc', result: ret, freedBy: mallocFree, reallocArg: 0 },
+  { name: 'reallocf', arity: 4, flagsArg: 3, family: 'malloc', result: ret, freedBy: mallocFree, reallocArg: 0, freesOldOnFailure: true },
+  { name: 'MALLOC', arity: 5, flagsArg: 4, family: 'malloc', result: arg0, freedBy: mallocFree, macro: true },
+  { name: 'contigmalloc', arity: 7, flagsArg: 2, family: 'malloc', result: ret, freedBy: ['contigfree', 'free', 'kfree'], waitMayFail: true },
+  { name: 'objcache_get', arity: 2, flagsArg: 1, family: 'objcache', result: ret, freedBy: ['objcache_put'] },
+  { name: 'mpipe_alloc_nowait', arity: 1, family: 'malloc', result: ret, freedBy: ['mpipe_free'], noWait: true },
+  /* 2004: mpipe_alloc(mpipe, flags) */
+  { name: 'mpipe_alloc', arity: 2, flagsArg: 1, family: 'malloc', result: ret, freedBy: ['mpipe_free'] },
+  /* DragonFly 2020 orders m_getm(m0, len, type, how); 2004 followed FreeBSD (m, len, how, type). */
+  ...mbufAllocators.map((a) => (a.name === 'm_getm' ? { ...a, flagsArg: 3 } : a)),
+];
+
+const frees: ReleaseSpec[] = [
+  { name: 'free', arg: 0 }, { name: 'kfree', arg: 0 }, { name: 'FREE', arg: 0 },
+  { name: 'contigfree', arg: 0 }, { name: 'zfree', arg: 1 }, { name: 'zfreei', arg: 1 },
+  { name: 'uma_zfree', arg: 1 }, { name: 'uma_zfree_arg', arg: 1 }, { name: 'uma_zfree_pcpu', arg: 1 },
+  { name: 'm_freem', arg: 0 }, { name: 'm_free', arg: 0 }, { name: 'objcache_put', arg: 1 },
+  { name: 'mpipe_free', arg: 1 }, { name: 'free_domain', arg: 0 }, { name: 'zfree_arg', arg: 1 },
+];
+
+const argKey = { acquireArg: 0, releaseArg: 0 };
+const freebsdResources: ResourcePair[] = [
+  { kind: 'lock', acquire: ['mtx_lock', 'mtx_lock_flags'], release: ['mtx_unlock', 'mtx_unlock_flags'], key: argKey, forbidsSleep: true, forbidsAlloc: false, description: 'mutex' },
+  { kind: 'spinlock', acquire: ['mtx_lock_spin', 'mtx_lock_spin_flags'], release: ['mtx_unlock_spin', 'mtx_unlock_spin_flags'], key: argKey, forbidsSleep: true, forbidsAlloc: true, description: 'spin mutex' },
+  { kind: 'rwlock', acquire: ['rw_wlock', 'rw_rlock'], release: ['rw_wunlock', 'rw_runlock', 'rw_unlock'], key: argKey, forbidsSleep: true, forbidsAlloc: false, description: 'rwlock' },
+  { kind: 'rwlock', acquire: ['rm_wlock'], release: ['rm_wunlock'], key: argKey, forbidsSleep: true, forbidsAlloc: false, description: 'rmlock' },
+  { kind: 'sleeplock', acquire: ['sx_xlock', 'sx_slock'], release: ['sx_xunlock', 'sx_sunlock', 'sx_unlock'], key: argKey, forbidsSleep: false, forbidsAlloc: false, description: 'sx lock' },
+  { kind: 'critical', acquire: ['critical_enter'], release: ['critical_exit'], key: { none: true }, forbidsSleep: true, forbidsAlloc: true, description: 'critical section' },
+  /* DragonFly critical sections are per-thread and survive a blocking call (kmalloc(9), crit_enter(9)). */
+  { kind: 'critical', acquire: ['crit_enter', 'crit_enter_id', 'crit_enter_gd'], release: ['crit_exit', 'crit_exit_id', 'crit_exit_gd'], key: { none: true }, forbidsSleep: false, forbidsAlloc: false, description: 'critical section' },
+  { kind: 'spinlock', acquire: ['spin_lock', 'spin_lock_wr', 'spin_lock_rd', 'spin_lock_quick'], release: ['spin_unlock', 'spin_unlock_wr', 'spin_unlock_rd', 'spin_unlock_quick'], key: argKey, forbidsSleep: true, forbidsAlloc: false, description: 'spin lock' },
+  { kind: 'token', acquire: ['lwkt_gettoken', 'lwkt_gettoken_shared'], release: ['lwkt_reltoken'], key: argKey, forbidsSleep: false, forbidsAlloc: false, description: 'LWKT token' },
+  { kind: 'sleeplock', acquire: ['lwkt_serialize_enter'], release: ['lwkt_serialize_exit'], key: argKey, forbidsSleep: false, forbidsAlloc: false, description: 'LWKT serializer' },
+  { kind: 'sleeplock', acquire: ['lockmgr'], release: [], key: argKey, forbidsSleep: false, forbidsAlloc: false, description: 'lockmgr lock' },
+  { kind: 'spl', acquire: ['splbio', 'splnet', 'splimp', 'spltty', 'splhigh', 'splclock', 'splvm', 'splcam', 'splsoftclock', 'splsoftnet', 'splsofttty', 'splstatclock', 'splsoftcam', 'splsoftvm', 'splxx'], release: ['splx'], key: { returned: true, releaseArg: 0 }, forbidsSleep: false, forbidsAlloc: false, description: 'spl level' },
+  { kind: 'resource', acquire: ['cam_periph_getccb'], release: ['xpt_release_ccb'], key: { returned: true, releaseArg: 0 }, forbidsSleep: false, forbidsAlloc: false, description: 'CAM CCB' },
+  { kind: 'resource', acquire: ['xpt_alloc_ccb', 'xpt_alloc_ccb_nowait'], release: ['xpt_free_ccb'], key: { returned: true, releaseArg: 0 }, forbidsSleep: false, forbidsAlloc: false, description: 'CAM CCB' },
+];
+
+/* DragonFly's mtx(9) is a sleepable lock: it may be held across tsleep. */
+const dragonflyResources: ResourcePair[] = freebsdResources.map((r) =>
+  r.acquire.includes('mtx_lock') ? { ...r, kind: 'sleeplock', forbidsSleep: false, description: 'mtx lock' } : r,
+);
+
+const noReturn = ['panic', 'vpanic', 'kassert_panic', 'kproc_exit', 'kthread_exit', 'lwkt_exit', 'lwp_exit', 'exit1', 'cpu_proc_exit', 'cpu_thread_exit', 'cpu_lwp_exit', 'sigexit', 'crit_panic', 'longjmp'];
+const asserts: Record<string, number> = { KASSERT: 0, MPASS: 0, KKASSERT: 0, MPASS2: 0, VNASSERT: 0, KKASSERT_UNSPIN: 0 };
+
+const derefArgs: Record<string, number[]> = {
+  bzero: [0], memset: [0], explicit_bzero: [0], bcopy: [0, 1], ovbcopy: [0, 1], memcpy: [0, 1], memmove: [0, 1],
+  memcmp: [0, 1], bcmp: [0, 1], strcpy: [0, 1], strncpy: [0, 1], strlcpy: [0, 1], strcat: [0, 1], strlcat: [0, 1],
+  strcmp: [0, 1], strncmp: [0, 1], strlen: [0], sprintf: [0], snprintf: [0], ksprintf: [0], ksnprintf: [0],
+  copyin: [1], copyout: [0], copyinstr: [1], copystr: [1],
+  TAILQ_INSERT_HEAD: [1], TAILQ_INSERT_TAIL: [1], TAILQ_INSERT_AFTER: [2], TAILQ_INSERT_BEFORE: [0], TAILQ_REMOVE: [1],
+  LIST_INSERT_HEAD: [1], LIST_INSERT_AFTER: [0, 1], LIST_INSERT_BEFORE: [0, 1], LIST_REMOVE: [0],
+  STAILQ_INSERT_HEAD: [1], STAILQ_INSERT_TAIL: [1], STAILQ_INSERT_AFTER: [2], SLIST_INSERT_HEAD: [1], SLIST_INSERT_AFTER: [0, 1],
+  TAILQ_INIT: [0], LIST_INIT: [0], STAILQ_INIT: [0], SLIST_INIT: [0],
+  mtx_init: [0], sx_init: [0], rw_init: [0], lockinit: [0], spin_init: [0], callout_init: [0], callout_init_mtx: [0],
+  bus_dmamap_load: [3], uiomove: [0], m_copydata: [3], m_copyback: [3], mtod: [0],
+};
+
+const mbufFamilyFreeBSD: FlagFamilySpec = {
+  bits: { nowait: 0x1, waitok: 0x2, nullok: 0, useReserve: 0, useInterruptReserve: 0 },
+  flags: [
+    { name: 'M_NOWAIT', value: 0x1 }, { name: 'M_WAITOK', value: 0x2 },
+    { name: 'M_DONTWAIT', value: 0x1, doc: 'old spelling of M_NOWAIT' },
+    { name: 'M_WAIT', value: 0x2, doc: 'old spelling of M_WAITOK' }, { name: 'M_TRYWAIT', value: 0x2, doc: 'old spelling of M_WAITOK' },
+  ],
+  waitMayFail: 'never',
+  exclusiveWaitFlags: ['M_NOWAIT', 'M_WAITOK'],
+  spell: { wait: 'M_WAITOK', nowait: 'M_NOWAIT' },
+};
+
+export const FREEBSD: DialectModel = {
+  name: 'freebsd',
+  allocators: freebsdAllocators,
+  frees,
+  families: {
+    malloc: {
+      bits: { nowait: 0x1, waitok: 0x2, nullok: 0, useReserve: 0x400, useInterruptReserve: 0 },
+      flags: [
+        { name: 'M_NOWAIT', value: 0x1 }, { name: 'M_WAITOK', value: 0x2 }, { name: 'M_ZERO', value: 0x100 },
+        { name: 'M_NOVM', value: 0x200 }, { name: 'M_USE_RESERVE', value: 0x400 }, { name: 'M_NODUMP', value: 0x800 },
+        { name: 'M_FIRSTFIT', value: 0x1000 }, { name: 'M_BESTFIT', value: 0x2000 }, { name: 'M_EXEC', value: 0x4000 },
+        { name: 'M_NEXTFIT', value: 0x8000 }, { name: 'M_NEVERFREED', value: 0x10000 }, { name: 'M_NOFREE', value: 0x20000 },
+      ],
+      waitMayFail: 'never',
+      exclusiveWaitFlags: ['M_NOWAIT', 'M_WAITOK'],
+      spell: { wait: 'M_WAITOK', nowait: 'M_NOWAIT', useReserve: 'M_USE_RESERVE' },
+    },
+    mbuf: mbufFamilyFreeBSD,
+    objcache: mbufFamilyFreeBSD,
+  },
+  resources: freebsdResources,
+  noReturn,
+  asserts,
+  derefArgs,
+  source: 'built-in',
+};
+
+const dflyMalloc: FlagFamilySpec = {
+  bits: { nowait: 0x1, waitok: 0x2, nullok: 0x400, useReserve: 0x200, useInterruptReserve: 0x1000 },
+  flags: [
+    { name: 'M_RNOWAIT', value: 0x1 }, { name: 'M_WAITOK', value: 0x2 }, { name: 'M_ZERO', value: 0x100 },
+    { name: 'M_USE_RESERVE', value: 0x200 }, { name: 'M_NULLOK', value: 0x400 }, { name: 'M_PASSIVE_ZERO', value: 0x800 },
+    { name: 'M_USE_INTERRUPT_RESERVE', value: 0x1000 }, { name: 'M_POWEROF2', value: 0x2000 }, { name: 'M_CACHEALIGN', value: 0x4000 },
+    { name: 'M_NOWAIT', value: 0x1 | 0x400 | 0x200, doc: 'M_RNOWAIT|M_NULLOK|M_USE_RESERVE' },
+    { name: 'M_SYSNOWAIT', value: 0x1 | 0x400 | 0x200 },
+    { name: 'M_INTNOWAIT', value: 0x1 | 0x400 | 0x200 | 0x1000, doc: 'M_NOWAIT|M_USE_INTERRUPT_RESERVE' },
+    { name: 'M_INTWAIT', value: 0x2 | 0x200 | 0x1000, doc: 'M_WAITOK|M_USE_RESERVE|M_USE_INTERRUPT_RESERVE' },
+    { name: 'M_SYSWAIT', value: 0x2 | 0x200 }, { name: 'M_SYSALLOC', value: 0x2 | 0x200 },
+  ],
+  waitMayFail: 'nullok',
+  exclusiveWaitFlags: ['M_WAITOK', 'M_INTWAIT', 'M_NOWAIT', 'M_INTNOWAIT', 'M_SYSWAIT', 'M_SYSALLOC', 'M_SYSNOWAIT', 'M_RNOWAIT'],
+  spell: { wait: 'M_WAITOK', nowait: 'M_NOWAIT', intwait: 'M_INTWAIT', intnowait: 'M_INTNOWAIT', useReserve: 'M_USE_RESERVE' },
+};
+
+const dflyMbuf: FlagFamilySpec = {
+  bits: { nowait: 0x4, waitok: 0x8, nullok: 0, useReserve: 0, useInterruptReserve: 0 },
+  flags: [
+    { name: 'M_DONTWAIT', value: 0x4 }, { name: 'M_TRYWAIT', value: 0x8 }, { name: 'M_WAIT', value: 0x8 },
+    { name: 'MB_DONTWAIT', value: 0x4 }, { name: 'MB_TRYWAIT', value: 0x8 }, { name: 'MB_WAIT', value: 0x8 },
+    { name: 'M_NOWAIT', value: 0x4 }, { name: 'M_WAITOK', value: 0x8 },
+  ],
+  /* 2004 mbuf code could still return NULL after a bounded wait: never call such a test dead. */
+  waitMayFail: 'unknown',
+  exclusiveWaitFlags: ['M_DONTWAIT', 'M_TRYWAIT', 'M_WAIT', 'MB_DONTWAIT', 'MB_WAIT', 'MB_TRYWAIT', 'M_NOWAIT', 'M_WAITOK'],
+  spell: { wait: 'M_WAIT', nowait: 'M_DONTWAIT' },
+};
+
+export const DRAGONFLY: DialectModel = {
+  name: 'dragonfly',
+  allocators: dragonflyAllocators,
+  frees,
+  families: {
+    malloc: dflyMalloc,
+    mbuf: dflyMbuf,
+    objcache: {
+      ...dflyMalloc,
+      waitMayFail: 'nullok',
+    },
+  },
+  resources: dragonflyResources,
+  noReturn,
+  asserts,
+  derefArgs,
+  source: 'built-in',
+};
+
+export const DIALECTS: Record<string, DialectModel> = { freebsd: FREEBSD, dragonfly: DRAGONFLY };

@@ -1,0 +1,105 @@
+/**
+ * The allocator model is data: one table per dialect. Rules and the analysis
+ * never test dialect names; they ask the model.
+ */
+
+export type DialectName = 'freebsd' | 'dragonfly';
+
+/** Where an allocator's result lands. */
+export type ResultSpec =
+  | { kind: 'return' }
+  /** Macro-style allocators (MALLOC, MGET, M_PREPEND) assign through an argument. */
+  | { kind: 'arg'; index: number };
+
+/** Which flag family the "how" argument belongs to. */
+export type FlagFamily = 'malloc' | 'mbuf' | 'objcache';
+
+export interface AllocatorSpec {
+  name: string;
+  /** Number of arguments a real call has; calls with another count are not this allocator (userland malloc(n)). */
+  arity?: number;
+  /** Index of the flags argument; undefined when the allocator has no flags argument. */
+  flagsArg?: number;
+  family: FlagFamily;
+  result: ResultSpec;
+  /** Functions that free the result (any of them). */
+  freedBy: string[];
+  /** A waiting call may still return NULL (contigmalloc). */
+  waitMayFail?: boolean;
+  /** The allocator may fail whatever the flags (m_pullup). */
+  alwaysMayFail?: boolean;
+  /** Fixed no-wait allocator with no flags argument (mpipe_alloc_nowait). */
+  noWait?: boolean;
+  /** realloc-style: this argument is the old buffer; assigning the result to it loses the buffer on failure. */
+  reallocArg?: number;
+  /** The allocator frees the old buffer itself on failure (reallocf, m_pullup, M_PREPEND). */
+  freesOldOnFailure?: boolean;
+  /** True when the allocator is a macro in the kernel headers (MALLOC, MGET). */
+  macro?: boolean;
+}
+
+export interface ReleaseSpec {
+  name: string;
+  /** Argument that is released. */
+  arg: number;
+}
+
+/** A pair acquire/release for locks and other resources (data, not code). */
+export interface ResourcePair {
+  kind: 'lock' | 'spinlock' | 'critical' | 'spl' | 'token' | 'resource' | 'rwlock' | 'sleeplock';
+  acquire: string[];
+  release: string[];
+  /** How the held resource is identified: an argument of acquire/release, or the value returned by acquire and passed to release. */
+  key: { acquireArg: number; releaseArg: number } | { returned: true; releaseArg: number } | { none: true };
+  /** True when sleeping (M_WAITOK) is forbidden while held. */
+  forbidsSleep: boolean;
+  /** True when any allocation is forbidden while held (spin mutex, critical section on FreeBSD). */
+  forbidsAlloc: boolean;
+  /** Acquire may fail and is then not held (mtx_trylock); not tracked. */
+  description: string;
+}
+
+export interface FlagSpec {
+  name: string;
+  value: number;
+  doc?: string;
+}
+
+export interface FamilyBits {
+  /** The "do not wait" bit. */
+  nowait: number;
+  /** The "may wait" bit (0 in very old headers). */
+  waitok: number;
+  /** DragonFly M_NULLOK: a waiting allocation may return NULL. */
+  nullok: number;
+  useReserve: number;
+  useInterruptReserve: number;
+}
+
+export interface FlagFamilySpec {
+  bits: FamilyBits;
+  /** Named flags, single bits and combinations. */
+  flags: FlagSpec[];
+  /** May a waiting allocation of this family return NULL? 'nullok' means only when the nullok bit is set. */
+  waitMayFail: 'never' | 'nullok' | 'unknown';
+  /** Flags that must appear exactly once among them (wait-flag-missing). */
+  exclusiveWaitFlags: string[];
+  /** The spellings used in suggestions. */
+  spell: { wait: string; nowait: string; intwait?: string; intnowait?: string; useReserve?: string };
+}
+
+export interface DialectModel {
+  name: DialectName;
+  allocators: AllocatorSpec[];
+  frees: ReleaseSpec[];
+  families: Record<FlagFamily, FlagFamilySpec>;
+  resources: ResourcePair[];
+  /** Functions that never return. */
+  noReturn: string[];
+  /** Assertion macros: name -> index of the asserted condition. */
+  asserts: Record<string, number>;
+  /** Functions that dereference a pointer argument: name -> argument indexes. */
+  derefArgs: Record<string, number[]>;
+  /** Where the header facts came from ("built-in" or a tree's sys/sys/malloc.h). */
+  source: string;
+}

@@ -1,0 +1,68 @@
+import { Worker } from 'node:worker_threads';
+import * as path from 'node:path';
+import type { FileResult } from './analysis/types';
+import type { DialectModel } from './model/types';
+import { lintFile, type FileJobOptions } from './filework';
+
+export interface Job {
+  file: string;
+  shown: string;
+}
+
+/**
+ * Run the file jobs on N worker threads (or in this thread for N=1 or few
+ * files). Results come back in job order whatever the scheduling, so the
+ * output is the same for any N.
+ */
+export async function runJobs(jobs: Job[], dialect: DialectModel, opts: FileJobOptions, workers: number, onProgress?: (done: number) => void): Promise<FileResult[]> {
+  const results: FileResult[] = new Array(jobs.length);
+  if (workers <= 1 || jobs.length < 16) {
+    for (let i = 0; i < jobs.length; i++) {
+      results[i] = lintFile(jobs[i].file, jobs[i].shown, dialect, opts);
+      onProgress?.(i + 1);
+      // let native trees be collected between files
+      if (i % 32 === 31) await new Promise((r) => setImmediate(r));
+    }
+    return results;
+  }
+  const batch = Math.max(1, Math.min(16, Math.floor(jobs.length / (workers * 8))));
+  let next = 0;
+  let done = 0;
+  const script = path.join(__dirname, 'worker.js');
+  await new Promise<void>((resolve, reject) => {
+    let alive = 0;
+    const pool: Worker[] = [];
+    const finish = () => {
+      for (const w of pool) void w.terminate();
+      resolve();
+    };
+    for (let k = 0; k < Math.min(workers, Math.ceil(jobs.length / batch)); k++) {
+      const w = new Worker(script, { workerData: { dialect, opts } });
+      pool.push(w);
+      alive++;
+      let mine: number[] = [];
+      const feed = () => {
+        if (next >= jobs.length) {
+          alive--;
+          if (alive === 0) finish();
+          return;
+        }
+        mine = [];
+        for (let i = 0; i < batch && next < jobs.length; i++) mine.push(next++);
+        w.postMessage({ batch: mine.map((i) => jobs[i]) });
+      };
+      w.on('message', (m: { results: FileResult[] }) => {
+        m.results.forEach((r, j) => (results[mine[j]] = r));
+        done += m.results.length;
+        onProgress?.(done);
+        feed();
+      });
+      w.on('error', (e) => {
+        for (const w2 of pool) void w2.terminate();
+        reject(e);
+      });
+      feed();
+    }
+  });
+  return results;
+}

@@ -1,0 +1,87 @@
+/**
+ * Offset-preserving clean-up of kernel C before tree-sitter sees it. Every
+ * replaced byte becomes a space (newlines stay), so node offsets, lines and
+ * columns still point into the user's file.
+ *
+ *  - #if/#ifdef/#elif/#else/#endif: keep one branch (the first, or the #else of
+ *    an `#if 0`), blank the directives and the other branches, so that an
+ *    `if (...) {` split across branches no longer unbalances braces.
+ *  - FOO_FOREACH(...) loop macros become `while` loops.
+ *  - K&R parameter declarations between `)` and `{` are blanked.
+ */
+
+function blank(buf: string[], from: number, to: number, src: string) {
+  for (let i = from; i < to; i++) if (src.charCodeAt(i) !== 10) buf[i] = ' ';
+}
+
+const DIRECTIVE = /^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b/;
+
+export function preprocess(src: string): string {
+  let out: string[] | undefined;
+  const chars = () => (out ??= src.split(''));
+
+  // Conditional compilation. Walk lines; a stack entry says whether the current branch is kept.
+  if (src.includes('#')) {
+    interface Frame { parentKeep: boolean; taken: boolean; keep: boolean }
+    const stack: Frame[] = [];
+    let keep = true;
+    let pos = 0;
+    while (pos < src.length) {
+      let end = src.indexOf('\n', pos);
+      if (end < 0) end = src.length;
+      // a directive may continue over backslash-newlines
+      let lineEnd = end;
+      const lineStart = pos;
+      const first = src.slice(pos, Math.min(end, pos + 64));
+      const m = first.length && (first.charCodeAt(0) === 35 || first.trimStart().startsWith('#')) ? DIRECTIVE.exec(first) : null;
+      if (m) {
+        while (lineEnd > 0 && src.charCodeAt(lineEnd - 1) === 92 /* \ */ && lineEnd < src.length) {
+          const nx = src.indexOf('\n', lineEnd + 1);
+          lineEnd = nx < 0 ? src.length : nx;
+        }
+        const kw = m[1];
+        const rest = src.slice(lineStart + m[0].length, lineEnd);
+        const isZero = /^\s*0\s*(\/[*/].*)?$/.test(rest);
+        if (kw === 'if' || kw === 'ifdef' || kw === 'ifndef') {
+          const k: boolean = keep && !(kw === "if" && isZero);
+          stack.push({ parentKeep: keep, taken: k, keep: k });
+          keep = k;
+        } else if (kw === 'elif' || kw === 'else') {
+          const f = stack[stack.length - 1];
+          if (f) {
+            const k = f.parentKeep && !f.taken && !(kw === 'elif' && isZero);
+            f.keep = k;
+            if (k) f.taken = true;
+            keep = k;
+          }
+        } else if (kw === 'endif') {
+          const f = stack.pop();
+          keep = f ? f.parentKeep : true;
+        }
+        blank(chars(), lineStart, lineEnd, src);
+      } else if (!keep) {
+        blank(chars(), lineStart, end, src);
+      }
+      pos = lineEnd + 1;
+    }
+  }
+
+  // Loop macros: NAME_FOREACH(...) -> while(...)
+  const fe = /\b[A-Z][A-Z0-9_]*_FOREACH[A-Z0-9_]*(?=\s*\()/g;
+  let m: RegExpExecArray | null;
+  while ((m = fe.exec(src))) {
+    const b = chars();
+    if (b[m.index] === ' ') continue; // already blanked by #if handling
+    const w = 'while';
+    for (let i = 0; i < m[0].length; i++) b[m.index + i] = i < w.length ? w[i] : ' ';
+  }
+
+  // K&R definitions: `name(a, b)\n\ttype a;\n\ttype b;\n{`
+  const kr = /\)[ \t]*\n((?:[ \t]*(?:register[ \t]+)?(?:const[ \t]+)?(?:struct|union|enum|unsigned|signed|int|char|long|short|u_[a-z]+|[a-z_][a-z0-9_]*_t|caddr_t|void|dev_t|vm_[a-z_]+|daddr_t|off_t|[A-Za-z_]\w*)[^;{}()#\n]*(?:\([^;{}\n]*\)[^;{}\n]*)?;[ \t]*(?:\/\*[^\n]*\*\/)?[ \t]*\n)+)(?=\{)/g;
+  const text = out ? out.join('') : src;
+  while ((m = kr.exec(text))) {
+    const start = m.index + m[0].length - m[1].length;
+    blank(chars(), start, start + m[1].length, text);
+  }
+  return out ? out.join('') : src;
+}

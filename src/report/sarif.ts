@@ -1,0 +1,122 @@
+import { pathToFileURL } from 'node:url';
+import type { LintResult } from '../engine';
+import type { Rule } from '../../rules';
+import { INFO_URI, TOOL_NAME, VERSION, ruleDocUri } from '../version';
+import type { Finding } from '../findings';
+
+const LEVEL = { error: 'error', warning: 'warning', note: 'note' } as const;
+
+export function ruleHelpMarkdown(r: Rule): string {
+  const d = r.meta.doc;
+  return [
+    `## ${r.meta.id}`,
+    '',
+    `**What it finds.** ${d.what}`,
+    '',
+    `**Why it matters.** ${d.why}`,
+    '',
+    '**Example**',
+    '',
+    '```c',
+    d.example,
+    '```',
+    '',
+    `**Fix.** ${d.fix}`,
+    ...(d.fixedExample ? ['', '```c', d.fixedExample, '```'] : []),
+    '',
+    `[Rule documentation](${ruleDocUri(r.meta.id)})`,
+  ].join('\n');
+}
+
+export function ruleHelpText(r: Rule): string {
+  const d = r.meta.doc;
+  return `${d.what}\n\nWhy: ${d.why}\n\nFix: ${d.fix}\n\nDocs: ${ruleDocUri(r.meta.id)}`;
+}
+
+function region(f: { line: number; col: number; endLine: number; endCol: number }) {
+  return { startLine: f.line, startColumn: f.col, endLine: f.endLine, endColumn: f.endCol };
+}
+
+function uri(file: string) {
+  return file.split('/').map(encodeURIComponent).join('/');
+}
+
+export function buildSarif(res: LintResult, extraRules: Rule[] = []) {
+  const rules = [...res.rules, ...extraRules.filter((x) => !res.rules.includes(x))];
+  const index = new Map(rules.map((r, i) => [r.meta.id, i]));
+  const result = (f: Finding) => {
+    const props: Record<string, unknown> = { function: f.function, allocator: f.allocator, flags: f.flags, lowConfidence: f.lowConfidence, ...(f.properties ?? {}) };
+    const out: Record<string, unknown> = {
+      ruleId: f.ruleId,
+      ruleIndex: index.get(f.ruleId) ?? 0,
+      level: LEVEL[f.severity],
+      message: { text: f.message },
+      locations: [{ physicalLocation: { artifactLocation: { uri: uri(f.file), uriBaseId: '%SRCROOT%' }, region: region(f) }, logicalLocations: [{ name: f.function, kind: 'function' }] }],
+      partialFingerprints: { 'kmallocLint/v1': f.fingerprint },
+      properties: props,
+    };
+    if (f.related.length) {
+      out.relatedLocations = f.related.map((r, i) => ({
+        id: i + 1,
+        physicalLocation: { artifactLocation: { uri: uri(r.file ?? f.file), uriBaseId: '%SRCROOT%' }, region: region(r) },
+        message: { text: r.message },
+      }));
+    }
+    const fix = f.properties?.sarifFix as Record<string, unknown> | undefined;
+    if (fix) {
+      out.fixes = [fix];
+      delete props.sarifFix;
+    }
+    return out;
+  };
+  return {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: TOOL_NAME,
+            version: VERSION,
+            semanticVersion: VERSION,
+            informationUri: INFO_URI,
+            rules: rules.map((r) => ({
+              id: r.meta.id,
+              name: r.meta.name,
+              shortDescription: { text: r.meta.summary },
+              fullDescription: { text: r.meta.doc.what },
+              helpUri: ruleDocUri(r.meta.id),
+              help: { text: ruleHelpText(r), markdown: ruleHelpMarkdown(r) },
+              defaultConfiguration: { level: LEVEL[r.meta.severity] },
+              properties: {
+                tags: r.meta.tags,
+                precision: r.meta.precision,
+                'problem.severity': r.meta.severity === 'note' ? 'recommendation' : r.meta.severity,
+                'security-severity': r.meta.securitySeverity,
+              },
+            })),
+          },
+        },
+        originalUriBaseIds: { '%SRCROOT%': { uri: pathToFileURL(process.cwd() + '/').href } },
+        invocations: [
+          {
+            executionSuccessful: true,
+            toolExecutionNotifications: res.diagnostics.map((d) => ({
+              level: d.level === 'note' ? 'note' : d.level === 'error' ? 'error' : 'warning',
+              message: { text: `${d.file}: ${d.message}` },
+              locations: [{ physicalLocation: { artifactLocation: { uri: uri(d.file), uriBaseId: '%SRCROOT%' } } }],
+            })),
+          },
+        ],
+        automationDetails: { id: `${TOOL_NAME}/` },
+        columnKind: 'unicodeCodePoints',
+        properties: { dialect: res.dialect.name, dialectReason: res.dialect.why },
+        results: res.findings.map(result),
+      },
+    ],
+  };
+}
+
+export function formatSarif(res: LintResult): string {
+  return JSON.stringify(buildSarif(res), null, 2) + '\n';
+}

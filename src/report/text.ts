@@ -1,0 +1,31 @@
+import type { LintResult } from '../engine';
+
+const C = {
+  red: (s: string) => `\x1b[31m${s}\x1b[39m`,
+  yellow: (s: string) => `\x1b[33m${s}\x1b[39m`,
+  cyan: (s: string) => `\x1b[36m${s}\x1b[39m`,
+  bold: (s: string) => `\x1b[1m${s}\x1b[22m`,
+  dim: (s: string) => `\x1b[2m${s}\x1b[22m`,
+  green: (s: string) => `\x1b[32m${s}\x1b[39m`,
+};
+const plain = { red: (s: string) => s, yellow: (s: string) => s, cyan: (s: string) => s, bold: (s: string) => s, dim: (s: string) => s, green: (s: string) => s };
+
+/** `file:line:col: severity rule: message`, then the source line and a caret. */
+export function formatText(res: LintResult, color: boolean): string {
+  const c = color ? C : plain;
+  const out: string[] = [];
+  for (const f of res.findings) {
+    const sev = f.severity === 'error' ? c.red('error') : f.severity === 'warning' ? c.yellow('warning') : c.cyan('note');
+    out.push(`${c.bold(`${f.file}:${f.line}:${f.col}:`)} ${sev} ${c.dim(f.ruleId)}: ${f.message}`);
+    if (f.sourceLine !== undefined) {
+      const src = f.sourceLine.replace(/\r$/, '');
+      out.push(`  ${src}`);
+      const pre = src.slice(0, f.col - 1).replace(/[^\t]/g, ' ');
+      const len = f.endLine === f.line ? Math.max(1, f.endCol - f.col) : Math.max(1, src.length - f.col + 1);
+      out.push(`  ${pre}${c.green('^' + '~'.repeat(Math.max(0, len - 1)))}`);
+    }
+    const sug = f.properties?.suggestion as string | undefined;
+    if (sug) out.push(`  ${c.cyan('suggestion:')} ${sug}`);
+  }
+  return out.length ? out.join('\n') + '\n' : '';
+}
