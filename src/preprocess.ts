@@ -76,12 +76,28 @@ export function preprocess(src: string): string {
     for (let i = 0; i < m[0].length; i++) b[m.index + i] = i < w.length ? w[i] : ' ';
   }
 
-  // K&R definitions: `name(a, b)\n\ttype a;\n\ttype b;\n{`
-  const kr = /\)[ \t]*\n((?:[ \t]*(?:register[ \t]+)?(?:const[ \t]+)?(?:struct|union|enum|unsigned|signed|int|char|long|short|u_[a-z]+|[a-z_][a-z0-9_]*_t|caddr_t|void|dev_t|vm_[a-z_]+|daddr_t|off_t|[A-Za-z_]\w*)[^;{}()#\n]*(?:\([^;{}\n]*\)[^;{}\n]*)?;[ \t]*(?:\/\*[^\n]*\*\/)?[ \t]*\n)+)(?=\{)/g;
+  // K&R definitions: `name(a, b)\n\ttype a;\n\ttype b;\n{` -- a linear scan over lines
   const text = out ? out.join('') : src;
-  while ((m = kr.exec(text))) {
-    const start = m.index + m[0].length - m[1].length;
-    blank(chars(), start, start + m[1].length, text);
+  const lines: [number, number][] = [];
+  for (let p = 0; p <= text.length; ) {
+    let e = text.indexOf('\n', p);
+    if (e < 0) e = text.length;
+    lines.push([p, e]);
+    p = e + 1;
+  }
+  for (let i = 0; i < lines.length - 2; i++) {
+    const [hs, he] = lines[i];
+    const head = text.slice(hs, he).replace(/\/\*.*?\*\/|\s+$/g, '');
+    if (!head.endsWith(')') || /;\s*$/.test(head)) continue;
+    let j = i + 1;
+    while (j < lines.length) {
+      const l = text.slice(lines[j][0], lines[j][1]).replace(/\/\*.*?\*\//g, '').trim();
+      if (!l || !l.endsWith(';') || /[{}#=]/.test(l) || !/^[A-Za-z_]/.test(l)) break;
+      j++;
+    }
+    if (j === i + 1 || j >= lines.length || text.charCodeAt(lines[j][0]) !== 123 /* { */) continue;
+    blank(chars(), lines[i + 1][0], lines[j - 1][1], text);
+    i = j;
   }
   return out ? out.join('') : src;
 }

@@ -38,6 +38,7 @@ export function sniffDialect(mallocH: string | undefined, kmallocUse: boolean): 
   if (mallocH) {
     if (/\bM_USE_INTERRUPT_RESERVE\b|\bM_RNOWAIT\b|\bM_INTWAIT\b|\bkmalloc\s*\(/.test(mallocH))
       return { dialect: 'dragonfly', why: 'sys/sys/malloc.h defines DragonFly flags (M_RNOWAIT/M_INTWAIT/kmalloc)' };
+    if (/\$DragonFly[:$]/.test(mallocH)) return { dialect: 'dragonfly', why: 'sys/sys/malloc.h carries a $DragonFly$ tag' };
     if (/\bmalloc_domainset\b|\buma_|M_NODUMP|M_EXEC\b/.test(mallocH))
       return { dialect: 'freebsd', why: 'sys/sys/malloc.h has FreeBSD declarations' };
   }
