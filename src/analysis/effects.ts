@@ -72,6 +72,11 @@ export class Evaluator {
     return !!key && st.held.some((h) => h.kind === 'alloc' && h.key === 'alloc:' + key);
   }
 
+  containsOrigin(n: SyntaxNode | null): boolean {
+    const o = this.origin;
+    return !!o && !!n && n.startIndex <= o.startIndex && n.endIndex >= o.endIndex && this.originEnd >= 0;
+  }
+
   /** 'null' | 'nonnull' | 'unknown' for a pointer-valued expression. */
   nullness(e: SyntaxNode | null, st: PState, fx: Effects): 'null' | 'nonnull' | 'unknown' {
     const u = unparen(e);
@@ -101,7 +106,8 @@ export class Evaluator {
       const l = u.childForFieldName('left');
       const r = u.childForFieldName('right');
       if (op === '&&' || op === '||') {
-        const a = this.truth(l, st, fx);
+        // the allocation under study ran, so the operand before it had the value that lets it run
+        const a = this.containsOrigin(r) ? (op === '&&' ? 'T' : 'F') : this.truth(l, st, fx);
         if (op === '&&' && a === 'F') return 'F';
         if (op === '||' && a === 'T') return 'T';
         const b = this.truth(r, st, fx);

@@ -144,6 +144,7 @@ export const FREEBSD: DialectModel = {
         { name: 'M_NOVM', value: 0x200 }, { name: 'M_USE_RESERVE', value: 0x400 }, { name: 'M_NODUMP', value: 0x800 },
         { name: 'M_FIRSTFIT', value: 0x1000 }, { name: 'M_BESTFIT', value: 0x2000 }, { name: 'M_EXEC', value: 0x4000 },
         { name: 'M_NEXTFIT', value: 0x8000 }, { name: 'M_NEVERFREED', value: 0x10000 }, { name: 'M_NOFREE', value: 0x20000 },
+        { name: 'M_DONTWAIT', value: 0x1, doc: 'mbuf spelling of M_NOWAIT' },
       ],
       waitMayFail: 'never',
       exclusiveWaitFlags: ['M_NOWAIT', 'M_WAITOK'],
@@ -170,6 +171,9 @@ const dflyMalloc: FlagFamilySpec = {
     { name: 'M_INTNOWAIT', value: 0x1 | 0x400 | 0x200 | 0x1000, doc: 'M_NOWAIT|M_USE_INTERRUPT_RESERVE' },
     { name: 'M_INTWAIT', value: 0x2 | 0x200 | 0x1000, doc: 'M_WAITOK|M_USE_RESERVE|M_USE_INTERRUPT_RESERVE' },
     { name: 'M_SYSWAIT', value: 0x2 | 0x200 }, { name: 'M_SYSALLOC', value: 0x2 | 0x200 },
+    /* mbuf spellings passed to kmalloc by mistake: read as the author meant them, no-wait */
+    { name: 'M_DONTWAIT', value: 0x1, doc: 'mbuf flag used in a malloc call; read as no-wait' },
+    { name: 'MB_DONTWAIT', value: 0x1, doc: 'mbuf flag used in a malloc call; read as no-wait' },
   ],
   waitMayFail: 'nullok',
   exclusiveWaitFlags: ['M_WAITOK', 'M_INTWAIT', 'M_NOWAIT', 'M_INTNOWAIT', 'M_SYSWAIT', 'M_SYSALLOC', 'M_SYSNOWAIT', 'M_RNOWAIT'],
