@@ -30,6 +30,8 @@ export interface Effects {
   deref?: SyntaxNode;
   noReturn?: SyntaxNode;
   assertFail?: SyntaxNode;
+  /** A macro that returns from the function (its body has `return`). */
+  exits?: SyntaxNode;
   /** The tracked value was overwritten on every alias: tracking ends. */
   killed?: boolean;
   /** `p = realloc(p, ...)` lost the old buffer. */
@@ -39,6 +41,8 @@ export interface Effects {
 }
 
 export interface Hooks {
+  /** Macros whose expansion returns from the calling function. */
+  exitsFunction?(name: string): boolean;
   /** Calls that never return beyond the model (whole-tree summaries). */
   isNoReturn?(name: string): boolean;
   /** Argument indexes a function dereferences (whole-tree summaries). */
@@ -48,6 +52,9 @@ export interface Hooks {
   /** A call that returns a fresh allocation (wrapper), to track as held. */
   returnsAlloc?(call: SyntaxNode, name: string): boolean;
 }
+
+/** return_ACPI_STATUS(x), ATTACH_RETURN(e), return_VALUE(v): macros that leave the function. */
+const RETURN_MACRO = /^(return_[A-Za-z0-9_]+|[A-Z0-9_]*_RETURN)$/;
 
 const PREDICT = new Set(['__predict_false', '__predict_true', '__builtin_expect', 'likely', 'unlikely']);
 
@@ -269,12 +276,16 @@ export class Evaluator {
     const lk = lvalKey(left);
     if (!lk) return;
     const r = unparen(right);
-    const rk = lvalKey(r);
+    const rk = lvalKey(r?.type === 'assignment_expression' ? r.childForFieldName('left') : r);
     const fromOrigin = !!r && !!this.origin && r.startIndex <= this.origin.startIndex && r.endIndex >= this.origin.endIndex &&
       (r === this.origin || r.type === 'call_expression' || r.type === 'conditional_expression' || r.type === 'assignment_expression');
     // an allocation wrapper's result assigned to a local: a held resource
     const wasNull = st.nulls.includes(lk);
     if (wasNull && plain) this.removeNull(st, lk, fx);
+    if (plain) {
+      // `pkt = next` ends what we knew about pkt->m
+      for (const k of st.nulls) if (k.length > lk.length && k.startsWith(lk) && /^(->|\.|\[)/.test(k.slice(lk.length))) this.removeNull(st, k, fx);
+    }
     if (plain && st.held.some((h) => h.key === 'alloc:' + lk)) this.removeHeld(st, 'alloc:' + lk);
     if (plain && fromOrigin && r && (r.type === 'call_expression' ? r.startIndex === this.origin!.startIndex : true)) {
       this.addNull(st, lk);
@@ -327,6 +338,10 @@ export class Evaluator {
           fx.killed = false;
         }
       }
+      return;
+    }
+    if (RETURN_MACRO.test(name) || this.hooks.exitsFunction?.(name)) {
+      fx.exits ??= n;
       return;
     }
     if (m.noReturn.has(name) || this.hooks.isNoReturn?.(name)) {

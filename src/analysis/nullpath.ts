@@ -158,7 +158,7 @@ export class FunctionAnalysis {
       const fx: Effects = {};
       if (node.ast) ev.scan(node.ast, st, fx);
       if (fx.noReturn) continue;
-      for (const s of node.kind === 'return' ? [this.cfg.exit] : node.succ) {
+      for (const s of node.kind === 'return' || fx.exits ? [this.cfg.exit] : node.succ) {
         const prev = inSt.get(s);
         if (!prev) {
           inSt.set(s, st.held);
@@ -224,9 +224,9 @@ export class FunctionAnalysis {
       }
       if (fx.killed) continue;
       if (s.nulls.length === 0 && !first) continue;
-      if (node.kind === 'return') {
+      if (node.kind === 'return' || fx.exits) {
         if (s.tested) {
-          this.leakAt(node.ast!, s, facts);
+          this.leakAt(fx.exits ?? node.ast!, s, facts);
           if (s.inError && facts.leaks.length) low = true;
         }
         continue;
