@@ -48,6 +48,6 @@ export interface Rule {
 
 /** `malloc(..., M_NOWAIT)` for messages. */
 export function callText(site: SiteFacts): string {
-  const via = site.via ? ` (via ${site.via})` : '';
+  const via = site.via ? ` (${site.via.startsWith('macro') ? 'allocation macro' : 'allocation wrapper'})` : '';
   return site.flags && !site.flags.startsWith('(') ? `${site.allocator}(..., ${site.flags})${via}` : `${site.allocator}()${via}`;
 }

@@ -40,6 +40,7 @@ export function buildProgram(): Command {
     .option('-j, --jobs <n>', 'worker threads (default: available cores)')
     .option('--max-file-size <size>', 'skip files larger than this', '8M')
     .option('--exclude <glob>', 'skip files matching this glob (repeatable)', collect, [])
+    .option('--no-whole-tree', 'skip the whole-tree pass (wrappers, allocation macros, helper summaries)')
     .option('-q, --quiet', 'print findings only: no notices on stderr')
     .option('--color', 'force colour in text output')
     .option('--no-color', 'never use colour')
@@ -80,7 +81,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     }
     const maxFileSize = parseSize(o.maxFileSize);
     const paths = program.args.length ? program.args : ['.'];
-    const res: LintResult = await lint({ paths, dialect: o.dialect, rules: o.rule, disableRules: o.disableRule, jobs, maxFileSize, exclude: o.exclude });
+    const res: LintResult = await lint({ paths, dialect: o.dialect, rules: o.rule, disableRules: o.disableRule, jobs, maxFileSize, exclude: o.exclude, wholeTree: o.wholeTree });
     const colorSource = program.getOptionValueSource('color');
     const color = colorSource === 'cli' ? o.color === true : !o.output && !process.env.NO_COLOR && (io.stdout as NodeJS.WriteStream).isTTY === true;
     let report: string;

@@ -9,6 +9,7 @@ import { Model } from './model/model';
 import { DEFAULT_MAX_FILE_SIZE } from './filework';
 import { runJobs } from './pool';
 import * as fs from 'node:fs';
+import { resolveSummaries, type WholeTreeFacts } from './summaries/resolve';
 
 export interface LintOptions {
   paths: string[];
@@ -22,6 +23,8 @@ export interface LintOptions {
   include?: string[];
   exclude?: string[];
   onProgress?: (done: number, total: number) => void;
+  /** Whole-tree facts (wrappers, macros, helpers); on unless false. */
+  wholeTree?: boolean;
 }
 
 export interface LintResult {
@@ -31,6 +34,7 @@ export interface LintResult {
   dialect: { name: string; why: string };
   stats: { files: number; parsed: number; bytes: number; withErrors: number; sites: number; ms: number };
   badPaths: boolean;
+  wholeTree?: WholeTreeFacts;
 }
 
 export function selectRules(only: string[] | undefined, disabled: string[] | undefined): { rules: Rule[]; unknown: string[] } {
@@ -64,8 +68,18 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   });
   const jobs = files.map((f) => ({ file: f, shown: toPosixRel(f) }));
   const workers = Math.max(1, opts.jobs ?? (os.availableParallelism?.() ?? os.cpus().length));
-  const results: FileResult[] = await runJobs(jobs, choice.model, { maxFileSize: opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE }, workers, (d) => opts.onProgress?.(d, jobs.length));
-  const model = new Model(choice.model);
+  const jobOpts = { maxFileSize: opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE };
+  let dialect = choice.model;
+  let wholeTree: WholeTreeFacts | undefined;
+  if (opts.wholeTree !== false) {
+    // pass 1: per-file summaries (wrappers, macros, helpers), resolved into model data
+    const sums = await runJobs(jobs, dialect, jobOpts, workers, undefined, 'summary');
+    const r = resolveSummaries(dialect, sums);
+    dialect = r.model;
+    wholeTree = r.facts;
+  }
+  const results: FileResult[] = await runJobs(jobs, dialect, jobOpts, workers, (d) => opts.onProgress?.(d, jobs.length));
+  const model = new Model(dialect);
   const findings: Finding[] = [];
   const diagnostics: Diagnostic[] = [...disc.diagnostics];
   let parsed = 0, bytes = 0, withErrors = 0, sites = 0;
@@ -118,5 +132,6 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     dialect: { name: choice.model.name, why: choice.why },
     stats: { files: files.length, parsed, bytes, withErrors, sites, ms: Date.now() - t0 },
     badPaths: disc.badPaths,
+    wholeTree,
   };
 }

@@ -3,6 +3,10 @@ import * as path from 'node:path';
 import type { FileResult } from './analysis/types';
 import type { DialectModel } from './model/types';
 import { lintFile, type FileJobOptions } from './filework';
+import { summarizeFile, type FileSummary } from './summaries/extract';
+
+export type JobKind = 'lint' | 'summary';
+type ResultOf<K extends JobKind> = K extends 'lint' ? FileResult : FileSummary;
 
 export interface Job {
   file: string;
@@ -14,11 +18,12 @@ export interface Job {
  * files). Results come back in job order whatever the scheduling, so the
  * output is the same for any N.
  */
-export async function runJobs(jobs: Job[], dialect: DialectModel, opts: FileJobOptions, workers: number, onProgress?: (done: number) => void): Promise<FileResult[]> {
-  const results: FileResult[] = new Array(jobs.length);
+export async function runJobs<K extends JobKind = 'lint'>(jobs: Job[], dialect: DialectModel, opts: FileJobOptions, workers: number, onProgress?: (done: number) => void, kind: K = 'lint' as K): Promise<ResultOf<K>[]> {
+  const results: ResultOf<K>[] = new Array(jobs.length);
+  const one = (j: Job) => (kind === 'summary' ? summarizeFile(j.file, j.shown, dialect, opts.maxFileSize) : lintFile(j.file, j.shown, dialect, opts)) as ResultOf<K>;
   if (workers <= 1 || jobs.length < 16) {
     for (let i = 0; i < jobs.length; i++) {
-      results[i] = lintFile(jobs[i].file, jobs[i].shown, dialect, opts);
+      results[i] = one(jobs[i]);
       onProgress?.(i + 1);
       // let native trees be collected between files
       if (i % 32 === 31) await new Promise((r) => setImmediate(r));
@@ -49,9 +54,9 @@ export async function runJobs(jobs: Job[], dialect: DialectModel, opts: FileJobO
         }
         mine = [];
         for (let i = 0; i < batch && next < jobs.length; i++) mine.push(next++);
-        w.postMessage({ batch: mine.map((i) => jobs[i]) });
+        w.postMessage({ kind, batch: mine.map((i) => jobs[i]) });
       };
-      w.on('message', (m: { results: FileResult[] }) => {
+      w.on('message', (m: { results: ResultOf<K>[] }) => {
         m.results.forEach((r, j) => (results[mine[j]] = r));
         done += m.results.length;
         onProgress?.(done);

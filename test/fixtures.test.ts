@@ -12,7 +12,10 @@ import { RULES } from '../rules';
  * is its first folder (fixtures/dragonfly/..., fixtures/freebsd/...).
  */
 const root = path.join(__dirname, '..', 'fixtures');
-const files = fg.sync('**/*.c', { cwd: root }).sort();
+// a folder named tree-* is linted as one tree (whole-tree facts cross its files)
+const all = fg.sync('**/*.c', { cwd: root }).sort();
+const trees = [...new Set(all.filter((f) => /\/tree-[^/]+\//.test(f)).map((f) => f.replace(/(\/tree-[^/]+)\/.*$/, '$1')))];
+const files = all.filter((f) => !/\/tree-[^/]+\//.test(f));
 
 function expected(text: string): string[] {
   const out: string[] = [];
@@ -29,6 +32,19 @@ describe('fixtures', () => {
     expect(files.some((f) => f.startsWith('dragonfly/'))).toBe(true);
     expect(files.some((f) => f.startsWith('freebsd/'))).toBe(true);
   });
+  for (const t of trees) {
+    it(`${t}/ (whole tree)`, async () => {
+      const dir = path.join(root, t);
+      const dialect = t.split('/')[0] as 'freebsd' | 'dragonfly';
+      const res = await lint({ paths: [dir], dialect, jobs: 1, rules: RULES.map((r) => r.meta.id) });
+      const got = res.findings.map((x) => `${x.file.slice(x.file.indexOf(t) + t.length + 1)}:${x.line}:${x.ruleId}`).sort();
+      const want = all
+        .filter((f) => f.startsWith(t + '/'))
+        .flatMap((f) => expected(fs.readFileSync(path.join(root, f), 'latin1')).map((e) => `${f.slice(t.length + 1)}:${e}`))
+        .sort();
+      expect(got).toEqual(want);
+    });
+  }
   for (const f of files) {
     it(f, async () => {
       const abs = path.join(root, f);

@@ -24,6 +24,8 @@ export interface PState {
   /** The path went through a test decided by the NULL result. */
   tested: boolean;
   inError: boolean;
+  /** Locals holding a known constant (`error = ENOMEM`): enough to follow `if (error)` cleanup idioms. */
+  consts?: Record<string, number>;
 }
 
 export interface Effects {
@@ -108,10 +110,17 @@ export class Evaluator {
       const v = this.truth(u.childForFieldName('argument'), st, fx);
       return v === 'T' ? 'F' : v === 'F' ? 'T' : 'U';
     }
+    if (u.type === 'identifier' && st.consts && u.text in st.consts) return st.consts[u.text] ? 'T' : 'F';
     if (u.type === 'binary_expression') {
       const op = u.childForFieldName('operator')?.type;
       const l = u.childForFieldName('left');
       const r = u.childForFieldName('right');
+      const lu = unparen(l);
+      const ru = unparen(r);
+      if ((op === '==' || op === '!=') && lu?.type === 'identifier' && st.consts && lu.text in st.consts && ru?.type === 'number_literal') {
+        const eq = st.consts[lu.text] === Number(ru.text.replace(/[uUlL]+$/, ''));
+        return (op === '==') === eq ? 'T' : 'F';
+      }
       if (op === '&&' || op === '||') {
         // the allocation under study ran, so the operand before it had the value that lets it run
         const a = this.containsOrigin(r) ? (op === '&&' ? 'T' : 'F') : this.truth(l, st, fx);
@@ -276,6 +285,14 @@ export class Evaluator {
     const lk = lvalKey(left);
     if (!lk) return;
     const r = unparen(right);
+    if (st.consts && lk in st.consts) {
+      const { [lk]: _drop, ...rest } = st.consts;
+      st.consts = rest;
+    }
+    if (plain && this.locals.has(lk) && r) {
+      const v = r.type === 'number_literal' && /^\d+$/.test(r.text) ? Number(r.text) : r.type === 'identifier' && /^E[A-Z0-9]+$/.test(r.text) ? 1 : undefined;
+      if (v !== undefined) st.consts = { ...(st.consts ?? {}), [lk]: v };
+    }
     const rk = lvalKey(r?.type === 'assignment_expression' ? r.childForFieldName('left') : r);
     const fromOrigin = !!r && !!this.origin && r.startIndex <= this.origin.startIndex && r.endIndex >= this.origin.endIndex &&
       (r === this.origin || r.type === 'call_expression' || r.type === 'conditional_expression' || r.type === 'assignment_expression');
@@ -304,7 +321,8 @@ export class Evaluator {
     if (plain && r && r.type === 'call_expression') {
       const name = callName(r);
       const spec = this.allocSpec(r);
-      if (name && (spec || this.hooks.returnsAlloc?.(r, name)) && (!spec || spec.result.kind === 'return') && this.locals.has(lk)) {
+      // only allocators whose release functions the model knows: a wrapper's result is released by code we cannot see
+      if (name && spec && !spec.summary && spec.result.kind === 'return' && this.locals.has(lk)) {
         // realloc of a held buffer keeps it held under the same name
         this.addHeld(st, { key: 'alloc:' + lk, what: `${name}() result '${lk}'`, kind: 'alloc', at: r.startIndex });
         return;
@@ -330,6 +348,11 @@ export class Evaluator {
     const m = this.model;
     const isOrigin = this.origin !== null && n.startIndex === this.origin.startIndex && n.endIndex === this.origin.endIndex;
     if (isOrigin) {
+      // what the allocator is handed, it owns (ahc_alloc(dev, name) frees name itself on failure)
+      for (const a of args) {
+        const k = lvalKey(unparen(a));
+        if (k && this.isHeldPtr(st, k)) this.removeHeld(st, 'alloc:' + k);
+      }
       const spec = this.allocSpec(n);
       if (spec && spec.result.kind === 'arg') {
         const k = lvalKey(args[spec.result.index]);

@@ -193,7 +193,7 @@ export class FunctionAnalysis {
     while (stack.length && steps++ < MAX_STEPS) {
       const { id, st, first } = stack.pop()!;
       const node = nodes[id];
-      const key = `${id}|${st.nulls.join(',')}|${st.held.map((h) => h.key).join(',')}|${st.tested ? 1 : 0}`;
+      const key = `${id}|${st.nulls.join(',')}|${st.held.map((h) => h.key).join(',')}|${st.tested ? 1 : 0}|${st.consts ? JSON.stringify(st.consts) : ''}`;
       if (seen.has(key)) continue;
       seen.add(key);
       if (!first) ev.originEnd = -1;
@@ -306,6 +306,7 @@ export function siteFacts(
     heldAtCall: heldAt.filter((h) => h.kind !== 'alloc').map((h) => ({ what: h.what, kind: h.kind, forbidsSleep: h.forbidsSleep, forbidsAlloc: h.forbidsAlloc })),
     lowConfidence,
     failure,
+    via: spec.summary ? `${spec.summary} ${spec.name}()` : undefined,
   };
 }
 

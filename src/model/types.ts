@@ -34,6 +34,8 @@ export interface AllocatorSpec {
   reallocArg?: number;
   /** The allocator frees the old buffer itself on failure (reallocf, m_pullup, M_PREPEND). */
   freesOldOnFailure?: boolean;
+  /** Learned from the tree: a wrapper function or an allocation macro. */
+  summary?: 'wrapper' | 'macro';
   /** True when the allocator is a macro in the kernel headers (MALLOC, MGET). */
   macro?: boolean;
 }

@@ -1,0 +1,257 @@
+import * as fs from 'node:fs';
+import type { SyntaxNode } from 'tree-sitter';
+import { callArgs, callName, lvalKey, unparen } from '../analysis/ast';
+import { compiled, getParser, parseC } from '../analysis/file';
+import { evalFlags } from '../analysis/flags';
+import type { DialectModel } from '../model/types';
+
+/**
+ * Per-file facts for whole-tree analysis. Serialisable, so it runs in worker
+ * threads and can be cached; resolved across files by resolve.ts.
+ */
+export interface FnSummary {
+  name: string;
+  file: string;
+  isStatic: boolean;
+  arity: number;
+  /** The function returns an allocation that may fail. */
+  returnsAlloc?: {
+    allocator: string;
+    /** The flags come from this parameter. */
+    flagsParam?: number;
+    /** Or are fixed: can the allocation fail? */
+    canFail?: 'yes' | 'no' | 'unknown';
+    /** Or come from another function: `return g(a, how)` with g's parameter i fed by our parameter argMap[i]. */
+    via?: string;
+    argMap?: (number | null)[];
+    family: string;
+  };
+  noReturn: boolean;
+  derefParams: number[];
+  releasesParams: number[];
+}
+
+export interface MacroSummary {
+  name: string;
+  file: string;
+  params: string[];
+  alloc?: { allocator: string; resultParam?: number; flagsParam?: number; canFail?: 'yes' | 'no' | 'unknown'; family: string };
+  derefParams: number[];
+}
+
+export interface FileSummary {
+  file: string;
+  functions: FnSummary[];
+  macros: MacroSummary[];
+}
+
+function paramList(fd: SyntaxNode | null): string[] {
+  while (fd && fd.type !== 'function_declarator') fd = fd.childForFieldName('declarator');
+  const pl = fd?.childForFieldName('parameters');
+  if (!pl) return [];
+  return pl.namedChildren.map((p) => {
+    let d: SyntaxNode | null = p.childForFieldName('declarator');
+    while (d && d.type !== 'identifier') d = d.childForFieldName('declarator') ?? (d.type === 'parenthesized_declarator' ? d.namedChildren[0] : null);
+    if (d) return d.text;
+    const t = p.childForFieldName('type');
+    return t && !p.childForFieldName('declarator') ? t.text : '';
+  });
+}
+
+function fnName(fd: SyntaxNode | null): string | undefined {
+  while (fd && fd.type !== 'identifier') fd = fd.childForFieldName('declarator');
+  return fd?.text;
+}
+
+/** The parameter that supplies the wait class of a flags expression (`how`, `how | M_ZERO`), if exactly one does. */
+function flagsParamOf(fl: SyntaxNode, params: string[], model: import('../model/model').Model, family: import('../model/types').FlagFamily): number | undefined {
+  const v = evalFlags(fl, model, family);
+  if (v.choice) return undefined;
+  const ps = v.unknown.filter((u) => params.includes(u));
+  if (ps.length !== 1 || v.unknown.length !== 1) return undefined;
+  return params.indexOf(ps[0]);
+}
+
+const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Parameters a body dereferences without ever testing them against NULL. */
+export function derefParamsOf(body: string, params: string[], derefFns: Record<string, number[]>): number[] {
+  const out: number[] = [];
+  params.forEach((p, i) => {
+    if (!p || !/^[A-Za-z_]\w*$/.test(p)) return;
+    const e = esc(p);
+    const deref = new RegExp(`\\b${e}\\s*\\)?\\s*->|\\*\\s*\\(?\\s*${e}\\b(?!\\s*[,)]\\s*\\w)|\\b${e}\\s*\\)?\\s*\\[`).test(body);
+    let viaFn = false;
+    if (!deref) {
+      for (const m of body.matchAll(new RegExp(`\\b(\\w+)\\s*\\(\\s*(?:\\(\\w[\\w\\s*]*\\)\\s*)?${e}\\s*[,)]`, 'g'))) {
+        if (derefFns[m[1]]?.includes(0)) viaFn = true;
+      }
+    }
+    if (!deref && !viaFn) return;
+    const tested = new RegExp(`\\b${e}\\s*[!=]=\\s*(NULL|0)\\b|\\b(NULL|0)\\s*[!=]=\\s*${e}\\b|!\\s*\\(?\\s*${e}\\b|\\(\\s*${e}\\s*\\)\\s*(\\?|&&|\\|\\|)|if\\s*\\(\\s*${e}\\s*(\\)|&&|\\|\\|)|&&\\s*${e}\\s*[)&|]|\\|\\|\\s*${e}\\b|\\?\\s*${e}\\b|${e}\\s*\\?`).test(body);
+    if (!tested) out.push(i);
+  });
+  return out;
+}
+
+/** Summaries of the functions and allocation macros in one file. */
+export function summarizeText(file: string, text: string, dialect: DialectModel, parseFunctions: boolean): FileSummary {
+  const { model, re } = compiled(dialect);
+  const out: FileSummary = { file, functions: [], macros: [] };
+  // Macros: #define NAME(params) body -- read by text, parsed as a snippet when they allocate or dereference.
+  if (text.includes('#define') || text.includes('# define')) {
+    const joined = text.replace(/\\\r?\n/g, '  ');
+    for (const m of joined.matchAll(/^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\(([^)]*)\)[ \t]*(.*)$/gm)) {
+      const [, name, plist, body] = m;
+      if (model.allocators.has(name)) continue;
+      const params = plist.split(',').map((s) => s.trim());
+      re.lastIndex = 0;
+      // a macro that returns handles the failure itself (IP6_EXTHDR_CHECK-style): not an allocation site
+      const allocs = re.test(body) && !/\breturn\b/.test(body);
+      const derefParams = derefParamsOf(body, params, dialect.derefArgs);
+      if (!allocs && !derefParams.length) continue;
+      const ms: MacroSummary = { name, file, params, derefParams };
+      if (allocs) {
+        const src = `void __kml_macro(void) { ${body.replace(/\/\*.*?\*\//g, ' ')}; }`;
+        const tree = getParser().parse(src);
+        re.lastIndex = 0;
+        const hit = re.exec(src);
+        if (hit) {
+          const id = tree.rootNode.descendantForIndex(hit.index, hit.index);
+          const call = id?.parent?.type === 'call_expression' ? id.parent : null;
+          const spec = call ? model.allocators.get(callName(call) ?? '') : undefined;
+          if (call && spec && (spec.arity === undefined || callArgs(call).length === spec.arity)) {
+            const args = callArgs(call);
+            const fl = spec.flagsArg !== undefined ? args[spec.flagsArg] : undefined;
+            const fp = fl ? flagsParamOf(fl, params, model, spec.family) : undefined;
+            const alloc: NonNullable<MacroSummary['alloc']> = { allocator: spec.name, family: spec.family };
+            if (fp !== undefined) alloc.flagsParam = fp;
+            else alloc.canFail = model.verdict(spec, fl ? evalFlags(fl, model, spec.family) : undefined).canFail;
+            // result: assigned to a macro parameter, or the macro's value
+            let up: SyntaxNode | null = call.parent;
+            while (up && (up.type === 'parenthesized_expression' || up.type === 'cast_expression')) up = up.parent;
+            if (up?.type === 'assignment_expression') {
+              const l = unparen(up.childForFieldName('left'));
+              if (l && l.type === 'identifier' && params.includes(l.text)) alloc.resultParam = params.indexOf(l.text);
+            } else if (spec.result.kind === 'arg') {
+              const a = unparen(args[spec.result.index]);
+              if (a && a.type === 'identifier' && params.includes(a.text)) alloc.resultParam = params.indexOf(a.text);
+            }
+            if (alloc.resultParam !== undefined || up?.type === 'expression_statement' || up?.type === 'compound_statement' || up?.type === 'comma_expression' || up === null) {
+              ms.alloc = alloc;
+            } else if (up && up.type !== 'assignment_expression') ms.alloc = alloc;
+          }
+        }
+      }
+      out.macros.push(ms);
+    }
+  }
+  if (!parseFunctions) return out;
+  re.lastIndex = 0;
+  const tree = parseC(text);
+  for (const fd of tree.rootNode.descendantsOfType('function_definition')) {
+    const decl = fd.childForFieldName('declarator');
+    const name = fnName(decl);
+    const body = fd.childForFieldName('body');
+    if (!name || !body) continue;
+    const params = paramList(decl);
+    const isStatic = fd.namedChildren.some((c) => c.type === 'storage_class_specifier' && c.text === 'static');
+    const s: FnSummary = { name, file, isStatic, arity: params.length, noReturn: false, derefParams: [], releasesParams: [] };
+    const bodyText = body.text;
+    // what locals were assigned from allocations
+    const allocOf = new Map<string, SyntaxNode>();
+    const returns: SyntaxNode[] = [];
+    let hasReturn = false;
+    const visit = (n: SyntaxNode) => {
+      if (n.type === 'return_statement') {
+        hasReturn = true;
+        const v = n.namedChildren[0];
+        if (v) returns.push(v);
+      }
+      if (n.type === 'call_expression') {
+        const cn = callName(n);
+        const args = callArgs(n);
+        if (cn) {
+          const fi = model.frees.get(cn);
+          if (fi !== undefined) {
+            const a = unparen(args[fi] ?? null);
+            if (a && a.type === 'identifier' && params.includes(a.text)) s.releasesParams.push(params.indexOf(a.text));
+          }
+          if (model.allocators.has(cn)) {
+            let up: SyntaxNode | null = n.parent;
+            while (up && (up.type === 'parenthesized_expression' || up.type === 'cast_expression')) up = up.parent;
+            if (up?.type === 'assignment_expression') {
+              const k = lvalKey(up.childForFieldName('left'));
+              if (k) allocOf.set(k, n);
+            } else if (up?.type === 'init_declarator') {
+              let d: SyntaxNode | null = up.childForFieldName('declarator');
+              while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
+              if (d) allocOf.set(d.text, n);
+            }
+          }
+        }
+      }
+      for (const c of n.namedChildren) visit(c);
+    };
+    visit(body);
+    for (const r of returns) {
+      let v = unparen(r);
+      if (v && v.type === 'identifier' && allocOf.has(v.text)) v = allocOf.get(v.text)!;
+      if (!v || v.type !== 'call_expression') continue;
+      const cn = callName(v);
+      if (!cn) continue;
+      const args = callArgs(v);
+      const spec = model.allocators.get(cn);
+      if (spec && (spec.arity === undefined || args.length === spec.arity)) {
+        const fl = spec.flagsArg !== undefined ? args[spec.flagsArg] : undefined;
+        const fp = fl ? flagsParamOf(fl, params, model, spec.family) : undefined;
+        if (fp !== undefined) {
+          s.returnsAlloc = { allocator: cn, flagsParam: fp, family: spec.family };
+        } else {
+          const canFail = model.verdict(spec, fl ? evalFlags(fl, model, spec.family) : undefined).canFail;
+          if (canFail === 'yes') s.returnsAlloc = { allocator: cn, canFail, family: spec.family };
+        }
+      } else if (!spec) {
+        s.returnsAlloc ??= {
+          allocator: cn,
+          via: cn,
+          family: 'malloc',
+          argMap: args.map((a) => {
+            const u = unparen(a);
+            return u && u.type === 'identifier' && params.includes(u.text) ? params.indexOf(u.text) : null;
+          }),
+        };
+        // keep fixed flag arguments visible to the resolver
+        (s.returnsAlloc as { argText?: string[] }).argText = args.map((a) => a.text);
+      }
+      if (s.returnsAlloc && !s.returnsAlloc.via) break;
+    }
+    // never returns: no return statement and the last statement calls a no-return function
+    if (!hasReturn) {
+      const last = body.namedChildren.filter((c) => c.type !== 'comment').pop();
+      const call = last?.type === 'expression_statement' ? unparen(last.namedChildren[0]) : null;
+      if (call && call.type === 'call_expression' && model.noReturn.has(callName(call) ?? '')) s.noReturn = true;
+    }
+    s.derefParams = derefParamsOf(bodyText, params, dialect.derefArgs);
+    s.releasesParams = [...new Set(s.releasesParams)];
+    if (s.returnsAlloc || s.noReturn || s.derefParams.length || s.releasesParams.length) out.functions.push(s);
+  }
+  return out;
+}
+
+export function summarizeFile(file: string, shown: string, dialect: DialectModel, maxSize: number): FileSummary {
+  try {
+    const st = fs.statSync(file);
+    if (!st.isFile() || st.size > maxSize) return { file: shown, functions: [], macros: [] };
+    const buf = fs.readFileSync(file);
+    if (buf.indexOf(0) !== -1) return { file: shown, functions: [], macros: [] };
+    const text = buf.toString('latin1');
+    const { re } = compiled(dialect);
+    re.lastIndex = 0;
+    const parseFns = re.test(text);
+    re.lastIndex = 0;
+    return summarizeText(shown, text, dialect, parseFns);
+  } catch {
+    return { file: shown, functions: [], macros: [] };
+  }
+}

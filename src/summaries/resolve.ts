@@ -1,0 +1,124 @@
+import type { AllocatorSpec, DialectModel, ReleaseSpec } from '../model/types';
+import { Model } from '../model/model';
+import type { FileSummary, FnSummary, MacroSummary } from './extract';
+
+export interface WholeTreeFacts {
+  wrappers: number;
+  macros: number;
+  derefHelpers: number;
+  noReturn: number;
+  releasers: number;
+}
+
+/** Evaluate a flags argument's text (`M_NOWAIT | M_ZERO`) with the model's tables. */
+function flagsTextCanFail(model: Model, spec: AllocatorSpec, text: string): 'yes' | 'no' | 'unknown' {
+  const names = text.replace(/[()\s]/g, '').split('|');
+  let v = 0;
+  for (const n of names) {
+    const x = model.flagValue(spec.family, n) ?? (/^(0x[0-9a-f]+|\d+)$/i.test(n) ? Number(n) : undefined);
+    if (x === undefined) return 'unknown';
+    v |= x;
+  }
+  return model.verdict(spec, { value: v, names, unknown: [], text }).canFail;
+}
+
+/**
+ * Resolve per-file summaries into model data: wrappers and macros become
+ * allocators, dereferencing helpers join derefArgs, panic wrappers join
+ * noReturn, cleanup helpers join the release table. Deterministic: inputs are
+ * sorted by file, and a name summarised differently in two files is dropped.
+ */
+export function resolveSummaries(base: DialectModel, files: FileSummary[]): { model: DialectModel; facts: WholeTreeFacts } {
+  const model = new Model(base);
+  const sorted = [...files].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  const fns = new Map<string, FnSummary | null>();
+  const macros = new Map<string, MacroSummary | null>();
+  for (const f of sorted) {
+    for (const s of f.functions) {
+      if (model.allocators.has(s.name)) continue;
+      const prev = fns.get(s.name);
+      if (prev === undefined) fns.set(s.name, s);
+      else if (prev && JSON.stringify({ ...prev, file: '' }) !== JSON.stringify({ ...s, file: '' })) fns.set(s.name, null);
+    }
+    for (const m of f.macros) {
+      if (model.allocators.has(m.name)) continue;
+      const prev = macros.get(m.name);
+      if (prev === undefined) macros.set(m.name, m);
+      else if (prev && JSON.stringify({ ...prev, file: '' }) !== JSON.stringify({ ...m, file: '' })) macros.set(m.name, null);
+    }
+  }
+  const allocs = new Map<string, AllocatorSpec>();
+  // direct wrappers first, then wrappers of wrappers to a fixpoint
+  const specOf = (name: string): AllocatorSpec | undefined => allocs.get(name) ?? model.allocators.get(name);
+  let changed = true;
+  for (let round = 0; changed && round < 8; round++) {
+    changed = false;
+    for (const [name, s] of fns) {
+      if (!s?.returnsAlloc || allocs.has(name)) continue;
+      const r = s.returnsAlloc;
+      let spec: AllocatorSpec | undefined;
+      if (!r.via) {
+        if (r.flagsParam !== undefined) spec = { name, arity: s.arity, flagsArg: r.flagsParam, family: r.family as AllocatorSpec['family'], result: { kind: 'return' }, freedBy: [], summary: 'wrapper' };
+        else if (r.canFail === 'yes') spec = { name, arity: s.arity, family: r.family as AllocatorSpec['family'], result: { kind: 'return' }, freedBy: [], noWait: true, summary: 'wrapper' };
+      } else {
+        const g = specOf(r.via);
+        if (!g || g.result.kind !== 'return') continue;
+        if (g.noWait || g.alwaysMayFail) spec = { name, arity: s.arity, family: g.family, result: { kind: 'return' }, freedBy: [], noWait: true, summary: 'wrapper' };
+        else if (g.flagsArg !== undefined) {
+          const p = r.argMap?.[g.flagsArg];
+          if (p !== null && p !== undefined) spec = { name, arity: s.arity, flagsArg: p, family: g.family, result: { kind: 'return' }, freedBy: [], summary: 'wrapper' };
+          else {
+            const txt = (r as { argText?: string[] }).argText?.[g.flagsArg];
+            if (txt && flagsTextCanFail(model, g, txt) === 'yes') spec = { name, arity: s.arity, family: g.family, result: { kind: 'return' }, freedBy: [], noWait: true, summary: 'wrapper' };
+          }
+        }
+      }
+      if (spec) {
+        allocs.set(name, spec);
+        changed = true;
+      }
+    }
+  }
+  let macroCount = 0;
+  for (const [name, m] of macros) {
+    if (!m?.alloc || allocs.has(name)) continue;
+    const a = m.alloc;
+    if (a.flagsParam === undefined && a.canFail !== 'yes') continue;
+    const base = specOf(a.allocator);
+    allocs.set(name, {
+      name,
+      arity: m.params.filter((p) => p && p !== '...').length || undefined,
+      flagsArg: a.flagsParam,
+      noWait: a.flagsParam === undefined ? true : undefined,
+      family: a.family as AllocatorSpec['family'],
+      result: a.resultParam !== undefined ? { kind: 'arg', index: a.resultParam } : { kind: 'return' },
+      freedBy: base?.freedBy ?? [],
+      macro: true,
+      summary: 'macro',
+    });
+    macroCount++;
+  }
+  const derefArgs = { ...base.derefArgs };
+  let derefHelpers = 0;
+  for (const [name, s] of [...fns, ...macros] as [string, FnSummary | MacroSummary | null][]) {
+    if (!s || !s.derefParams.length || derefArgs[name] || allocs.has(name)) continue;
+    derefArgs[name] = s.derefParams;
+    derefHelpers++;
+  }
+  const noReturn = [...base.noReturn];
+  const frees: ReleaseSpec[] = [...base.frees];
+  let releasers = 0;
+  for (const [name, s] of fns) {
+    if (!s) continue;
+    if (s.noReturn && !noReturn.includes(name)) noReturn.push(name);
+    if (s.releasesParams.length && !model.frees.has(name) && !allocs.has(name)) {
+      frees.push({ name, arg: s.releasesParams[0] });
+      releasers++;
+    }
+  }
+  const wrappers = [...allocs.values()].filter((a) => a.summary === 'wrapper').length;
+  return {
+    model: { ...base, allocators: [...base.allocators, ...[...allocs.values()].sort((a, b) => (a.name < b.name ? -1 : 1))], derefArgs, noReturn, frees },
+    facts: { wrappers, macros: macroCount, derefHelpers, noReturn: noReturn.length - base.noReturn.length, releasers },
+  };
+}
