@@ -23,7 +23,16 @@ sc->sc_dev = dev;`,
     },
   },
   check(site, ctx) {
-    if (site.verdict.canFail !== 'yes' || !site.failure.deref) return;
+    if (site.verdict.canFail !== 'yes') return;
+    const fd = site.failure.fieldDeref;
+    if (!site.failure.deref && fd?.length) {
+      ctx.report({
+        message: `${callText(site)} can return NULL; the result is stored in '${site.lvalue}' without a NULL test, and ${fd[0].message} (${fd[0].file}:${fd[0].line})`,
+        related: fd,
+      });
+      return;
+    }
+    if (!site.failure.deref) return;
     const d = site.failure.deref;
     ctx.report({
       message: `${callText(site)} can return NULL, and the result is used without a NULL test: ${d.message} (line ${d.line})`,

@@ -10,6 +10,7 @@ import { DEFAULT_MAX_FILE_SIZE } from './filework';
 import { runJobs } from './pool';
 import * as fs from 'node:fs';
 import { resolveSummaries, type WholeTreeFacts } from './summaries/resolve';
+import type { FieldIndex } from './summaries/fields';
 
 export interface LintOptions {
   paths: string[];
@@ -71,12 +72,14 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   const jobOpts = { maxFileSize: opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE };
   let dialect = choice.model;
   let wholeTree: WholeTreeFacts | undefined;
+  let fields: FieldIndex | undefined;
   if (opts.wholeTree !== false) {
     // pass 1: per-file summaries (wrappers, macros, helpers), resolved into model data
     const sums = await runJobs(jobs, dialect, jobOpts, workers, undefined, 'summary');
     const r = resolveSummaries(dialect, sums);
     dialect = r.model;
     wholeTree = r.facts;
+    fields = r.fields;
   }
   const results: FileResult[] = await runJobs(jobs, dialect, jobOpts, workers, (d) => opts.onProgress?.(d, jobs.length));
   const model = new Model(dialect);
@@ -92,6 +95,8 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     const occ = new Map<string, number>();
     for (const site of r.sites) {
       const src = r.lines[site.loc.line] ?? '';
+      const elsewhere = fields?.usesFor(site, r.file);
+      if (elsewhere?.length) site.failure.fieldDeref = elsewhere;
       for (const rule of rules) {
         const sevOverride = opts.severities?.[rule.meta.id];
         if (sevOverride === 'off') continue;

@@ -45,6 +45,8 @@ export interface SiteFacts {
     nullTest?: RelatedLoc;
     /** Some path tests the result. */
     tested: boolean;
+    /** Whole-tree: the result is stored in a field that other functions dereference untested. */
+    fieldDeref?: RelatedLoc[];
   };
   /** Extra facts attached by whole-tree analysis or context inference. */
   extra?: Record<string, unknown>;

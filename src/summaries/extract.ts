@@ -4,6 +4,7 @@ import { callArgs, callName, lvalKey, unparen } from '../analysis/ast';
 import { compiled, getParser, parseC } from '../analysis/file';
 import { evalFlags } from '../analysis/flags';
 import type { DialectModel } from '../model/types';
+import { scanFields, type FieldFacts } from './fields';
 
 /**
  * Per-file facts for whole-tree analysis. Serialisable, so it runs in worker
@@ -43,6 +44,7 @@ export interface FileSummary {
   file: string;
   functions: FnSummary[];
   macros: MacroSummary[];
+  fields?: FieldFacts;
 }
 
 function paramList(fd: SyntaxNode | null): string[] {
@@ -250,7 +252,9 @@ export function summarizeFile(file: string, shown: string, dialect: DialectModel
     re.lastIndex = 0;
     const parseFns = re.test(text);
     re.lastIndex = 0;
-    return summarizeText(shown, text, dialect, parseFns);
+    const sum = summarizeText(shown, text, dialect, parseFns);
+    if (text.includes('->')) sum.fields = scanFields(text);
+    return sum;
   } catch {
     return { file: shown, functions: [], macros: [] };
   }

@@ -1,6 +1,7 @@
 import type { AllocatorSpec, DialectModel, ReleaseSpec } from '../model/types';
 import { Model } from '../model/model';
 import type { FileSummary, FnSummary, MacroSummary } from './extract';
+import { FieldIndex } from './fields';
 
 export interface WholeTreeFacts {
   wrappers: number;
@@ -28,7 +29,9 @@ function flagsTextCanFail(model: Model, spec: AllocatorSpec, text: string): 'yes
  * noReturn, cleanup helpers join the release table. Deterministic: inputs are
  * sorted by file, and a name summarised differently in two files is dropped.
  */
-export function resolveSummaries(base: DialectModel, files: FileSummary[]): { model: DialectModel; facts: WholeTreeFacts } {
+export function resolveSummaries(base: DialectModel, files: FileSummary[]): { model: DialectModel; facts: WholeTreeFacts; fields: FieldIndex } {
+  const fields = new FieldIndex();
+  for (const f of files) if (f.fields) fields.add(f.file, f.fields);
   const model = new Model(base);
   const sorted = [...files].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   const fns = new Map<string, FnSummary | null>();
@@ -120,5 +123,6 @@ export function resolveSummaries(base: DialectModel, files: FileSummary[]): { mo
   return {
     model: { ...base, allocators: [...base.allocators, ...[...allocs.values()].sort((a, b) => (a.name < b.name ? -1 : 1))], derefArgs, noReturn, frees },
     facts: { wrappers, macros: macroCount, derefHelpers, noReturn: noReturn.length - base.noReturn.length, releasers },
+    fields,
   };
 }
