@@ -35,7 +35,7 @@ export function scanFields(text: string): FieldFacts {
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i];
     const h = FN_HEAD.exec(l);
-    if (h) candidate = h[1];
+    if (h && !/;\s*(\/\*.*)?$/.test(l)) candidate = h[1];
     if (l.startsWith('{')) fn = candidate;
     if (!l.includes('->')) continue;
     for (const m of l.matchAll(/->\s*([A-Za-z_]\w*)\s*(->|\[)/g)) {
