@@ -37,7 +37,7 @@ interface Ctx {
 
 const IGNORED = new Set(['comment', '{', '}', ';', 'preproc_call', 'preproc_def', 'preproc_function_def', 'preproc_include', 'type_definition', 'struct_specifier', 'function_declarator', 'storage_class_specifier', 'primitive_type', 'type_identifier', 'sized_type_specifier']);
 
-export function buildCfg(body: SyntaxNode | SyntaxNode[]): Cfg {
+export function buildCfg(body: SyntaxNode | SyntaxNode[], gotoMacros: Record<string, string> = {}): Cfg {
   const nodes: CNode[] = [];
   const byStart = new Map<number, number>();
   const labels = new Map<string, number>();
@@ -67,7 +67,18 @@ export function buildCfg(body: SyntaxNode | SyntaxNode[]): Cfg {
         // keep what is recognisable, in order
         return seq(s.namedChildren, next, c);
       }
-      case 'expression_statement':
+      case 'expression_statement': {
+        // ERROUT(e)-style macros expand to `goto label`
+        const e = s.namedChildren[0];
+        const fn = e?.type === 'call_expression' ? e.childForFieldName('function') : null;
+        const label = fn?.type === 'identifier' ? gotoMacros[fn.text] : undefined;
+        if (label !== undefined) {
+          const id = mk('expr', s, [exit], inError);
+          gotos.push({ id, label });
+          return id;
+        }
+        return mk('expr', s, [next], inError);
+      }
       case 'declaration':
         return mk('expr', s, [next], inError);
       case 'if_statement': {

@@ -71,7 +71,11 @@ export class Evaluator {
   originEnd = -1;
   locals: Set<string> = new Set();
 
-  constructor(readonly model: Model, readonly hooks: Hooks = {}) {}
+  readonly exitMacros: Set<string>;
+
+  constructor(readonly model: Model, readonly hooks: Hooks = {}) {
+    this.exitMacros = new Set(model.dialect.exitMacros ?? []);
+  }
 
   isNull(st: PState, key: string | undefined): boolean {
     return !!key && st.nulls.includes(key);
@@ -363,7 +367,7 @@ export class Evaluator {
       }
       return;
     }
-    if (RETURN_MACRO.test(name) || this.hooks.exitsFunction?.(name)) {
+    if (RETURN_MACRO.test(name) || this.exitMacros.has(name) || this.hooks.exitsFunction?.(name)) {
       fx.exits ??= n;
       return;
     }

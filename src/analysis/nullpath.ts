@@ -122,7 +122,7 @@ export class FunctionAnalysis {
   readonly ev: Evaluator;
 
   constructor(readonly fn: FunctionUnit, readonly model: Model, hooks: Hooks) {
-    this.cfg = buildCfg(fn.body);
+    this.cfg = buildCfg(fn.body, model.dialect.gotoMacros);
     this.ev = new Evaluator(model, hooks);
     this.ev.locals = fn.locals;
   }

@@ -102,6 +102,10 @@ export interface DialectModel {
   asserts: Record<string, number>;
   /** Functions that dereference a pointer argument: name -> argument indexes. */
   derefArgs: Record<string, number[]>;
+  /** Macros whose expansion returns from the caller (learned from the tree). */
+  exitMacros?: string[];
+  /** Macros whose expansion is `goto label` in the caller (learned from the tree). */
+  gotoMacros?: Record<string, string>;
   /** Where the header facts came from ("built-in" or a tree's sys/sys/malloc.h). */
   source: string;
 }

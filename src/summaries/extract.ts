@@ -38,6 +38,10 @@ export interface MacroSummary {
   params: string[];
   alloc?: { allocator: string; resultParam?: number; flagsParam?: number; canFail?: 'yes' | 'no' | 'unknown'; family: string };
   derefParams: number[];
+  /** The expansion returns from the calling function (ERROUT-style with return). */
+  exits?: boolean;
+  /** The expansion jumps to this label in the caller (`do { error = x; goto done; } while (0)`). */
+  gotoLabel?: string;
 }
 
 export interface FileSummary {
@@ -111,8 +115,13 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
       // a macro that returns handles the failure itself (IP6_EXTHDR_CHECK-style): not an allocation site
       const allocs = re.test(body) && !/\breturn\b/.test(body);
       const derefParams = derefParamsOf(body, params, dialect.derefArgs);
-      if (!allocs && !derefParams.length) continue;
+      const gotoLabel = /\bgoto\s+([A-Za-z_]\w*)/.exec(body)?.[1];
+      // unconditional `return`/`goto` in the expansion (a conditional one handles only some paths)
+      const exits = /\breturn\b/.test(body) && !/\bif\b|\?/.test(body);
+      if (!allocs && !derefParams.length && !gotoLabel && !exits) continue;
       const ms: MacroSummary = { name, file, params, derefParams };
+      if (gotoLabel && !/\bif\b|\?/.test(body)) ms.gotoLabel = gotoLabel;
+      if (exits) ms.exits = true;
       if (allocs) {
         const src = `void __kml_macro(void) { ${body.replace(/\/\*.*?\*\//g, ' ')}; }`;
         const tree = getParser().parse(src);

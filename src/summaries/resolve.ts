@@ -119,9 +119,16 @@ export function resolveSummaries(base: DialectModel, files: FileSummary[]): { mo
       releasers++;
     }
   }
+  const exitMacros: string[] = [...(base.exitMacros ?? [])];
+  const gotoMacros: Record<string, string> = { ...(base.gotoMacros ?? {}) };
+  for (const [name, m] of macros) {
+    if (!m || allocs.has(name)) continue;
+    if (m.gotoLabel) gotoMacros[name] = m.gotoLabel;
+    else if (m.exits) exitMacros.push(name);
+  }
   const wrappers = [...allocs.values()].filter((a) => a.summary === 'wrapper').length;
   return {
-    model: { ...base, allocators: [...base.allocators, ...[...allocs.values()].sort((a, b) => (a.name < b.name ? -1 : 1))], derefArgs, noReturn, frees },
+    model: { ...base, allocators: [...base.allocators, ...[...allocs.values()].sort((a, b) => (a.name < b.name ? -1 : 1))], derefArgs, noReturn, frees, exitMacros, gotoMacros },
     facts: { wrappers, macros: macroCount, derefHelpers, noReturn: noReturn.length - base.noReturn.length, releasers },
     fields,
   };
