@@ -27,6 +27,7 @@ export function isStale(): boolean {
     newest(path.join(root, 'src')),
     newest(path.join(root, 'rules')),
     newest(path.join(root, 'bench')),
+    newest(path.join(root, 'scripts')),
     fs.statSync(path.join(root, 'tsconfig.json')).mtimeMs,
     fs.statSync(path.join(root, 'package.json')).mtimeMs,
   );
