@@ -90,8 +90,9 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     else report = formatText(res, color);
     if (o.output) writeFileAtomic(o.output, report);
     else io.stdout.write(report);
+    // -q silences notices, never errors (a missing path still says why the exit code is 2)
+    for (const d of res.diagnostics) if (!o.quiet || d.level === 'error') io.stderr.write(`kmalloc-lint: ${d.file}: ${d.level}: ${d.message}\n`);
     if (!o.quiet) {
-      for (const d of res.diagnostics) io.stderr.write(`kmalloc-lint: ${d.file}: ${d.level}: ${d.message}\n`);
       const per = new Map<string, number>();
       for (const f of res.findings) per.set(f.ruleId, (per.get(f.ruleId) ?? 0) + 1);
       const perText = [...per].map(([k, v]) => `${k} ${v}`).join(', ');

@@ -54,6 +54,7 @@ export async function discover(paths: string[], opts: { include?: string[]; excl
   const include = opts.include?.length ? opts.include : ['**/*.c', '**/*.h'];
   const ignore = [...DEFAULT_IGNORES, ...(opts.exclude ?? [])];
   for (const root of roots) {
+    const before = out.size;
     const entries = await fg(include, { cwd: root, ignore, followSymbolicLinks: false, onlyFiles: false, dot: false, absolute: true, objectMode: true, suppressErrors: true, unique: true });
     for (const e of entries) {
       const d = e.dirent;
@@ -83,8 +84,15 @@ export async function discover(paths: string[], opts: { include?: string[]; excl
         if (!out.has(real)) out.set(real, real);
         continue;
       }
-      if (!d.isFile()) continue;
+      if (!d.isFile()) {
+        diagnostics.push({ file: path.relative(process.cwd(), e.path), level: 'warning', message: 'not a regular file (a FIFO, socket or device); skipped' });
+        continue;
+      }
       if (!out.has(e.path)) out.set(e.path, e.path);
+    }
+    if (out.size === before) {
+      const shown = paths.find((p) => { try { return fs.realpathSync(path.resolve(p)) === root; } catch { return false; } }) ?? root;
+      diagnostics.push({ file: shown, level: 'warning', message: `no ${opts.include?.length ? include.join(', ') : '.c or .h'} files found under this directory` });
     }
   }
   const files = [...new Set(out.values())].sort();

@@ -37,6 +37,9 @@ interface Ctx {
 
 const IGNORED = new Set(['comment', '{', '}', ';', 'preproc_call', 'preproc_def', 'preproc_function_def', 'preproc_include', 'type_definition', 'struct_specifier', 'function_declarator', 'storage_class_specifier', 'primitive_type', 'type_identifier', 'sized_type_specifier']);
 
+/** Deepest statement nesting the CFG builder follows. */
+export const MAX_NESTING = 500;
+
 export function buildCfg(body: SyntaxNode | SyntaxNode[], gotoMacros: Record<string, string> = {}): Cfg {
   const nodes: CNode[] = [];
   const byStart = new Map<number, number>();
@@ -56,7 +59,24 @@ export function buildCfg(body: SyntaxNode | SyntaxNode[], gotoMacros: Record<str
     return n;
   };
 
+  /*
+   * Statement nesting deeper than this (5000 nested braces, a 2000-long
+   * else-if chain) is not followed: the statement becomes one opaque node
+   * marked inError, so findings through it are low-confidence, instead of
+   * the recursion overflowing the stack and losing the whole file.
+   */
+  let depth = 0;
   const stmt = (s: SyntaxNode, next: number, ctx: Ctx): number => {
+    if (depth >= MAX_NESTING) return mk('noop', null, [next], true);
+    depth++;
+    try {
+      return stmt1(s, next, ctx);
+    } finally {
+      depth--;
+    }
+  };
+
+  const stmt1 = (s: SyntaxNode, next: number, ctx: Ctx): number => {
     const inError = ctx.inError || s.type === 'ERROR';
     const c = inError === ctx.inError ? ctx : { ...ctx, inError };
     switch (s.type) {

@@ -5,7 +5,7 @@ export function readDefines(text: string): Map<string, string> {
   const out = new Map<string, string>();
   const noComments = text.replace(/\/\*[\s\S]*?\*\//g, (m) => m.replace(/[^\n]/g, ' '));
   const joined = noComments.replace(/\\\r?\n/g, ' ');
-  const re = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(?!\()[ \t]*(.*)$/gm;
+  const re = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\b(?!\()[ \t]*(.*)$/gm;
   let m: RegExpExecArray | null;
   while ((m = re.exec(joined))) {
     if (!out.has(m[1])) out.set(m[1], m[2].replace(/\/\/.*$/, '').trim());
@@ -18,10 +18,15 @@ export function evalDefine(name: string, defs: Map<string, string>, seen = new S
   const body = defs.get(name);
   if (body === undefined || seen.has(name)) return undefined;
   seen.add(name);
+  let unknown = false;
   const expr = body.replace(/\b([A-Za-z_]\w*)\b/g, (id) => {
+    if (/^0[xX]/.test(id) || /^\d/.test(id)) return id;
     const v = evalDefine(id, defs, new Set(seen));
+    if (v === undefined) unknown = true;
     return v === undefined ? 'NaN' : `(${v})`;
   });
+  // NaN | 1 is 1 in JavaScript: a name we cannot evaluate makes the whole value unknown
+  if (unknown) return undefined;
   const clean = expr.replace(/\b(0x[0-9a-fA-F]+|\d+)[uUlL]*\b/g, '$1');
   if (!/^[\s0-9a-fA-FxX()|&~+<>NaN-]*$/.test(clean) || clean.trim() === '') return undefined;
   try {

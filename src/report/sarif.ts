@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LintResult } from '../engine';
 import type { Rule } from '../../rules';
@@ -41,6 +42,12 @@ function uri(file: string) {
   return file.split('/').map(encodeURIComponent).join('/');
 }
 
+/** A relative path is relative to %SRCROOT% (the working directory); an absolute one (a path given outside it) is a file: URI. */
+function artifact(file: string): { uri: string; uriBaseId?: string } {
+  if (path.isAbsolute(file)) return { uri: pathToFileURL(file).href };
+  return { uri: uri(file), uriBaseId: '%SRCROOT%' };
+}
+
 export function buildSarif(res: LintResult, extraRules: Rule[] = []) {
   const rules = [...res.rules, ...extraRules.filter((x) => !res.rules.includes(x))];
   const index = new Map(rules.map((r, i) => [r.meta.id, i]));
@@ -51,14 +58,14 @@ export function buildSarif(res: LintResult, extraRules: Rule[] = []) {
       ruleIndex: index.get(f.ruleId) ?? 0,
       level: LEVEL[f.severity],
       message: { text: f.message },
-      locations: [{ physicalLocation: { artifactLocation: { uri: uri(f.file), uriBaseId: '%SRCROOT%' }, region: region(f) }, logicalLocations: [{ name: f.function, kind: 'function' }] }],
+      locations: [{ physicalLocation: { artifactLocation: artifact(f.file), region: region(f) }, logicalLocations: [{ name: f.function, kind: 'function' }] }],
       partialFingerprints: { 'kmallocLint/v1': f.fingerprint },
       properties: props,
     };
     if (f.related.length) {
       out.relatedLocations = f.related.map((r, i) => ({
         id: i + 1,
-        physicalLocation: { artifactLocation: { uri: uri(r.file ?? f.file), uriBaseId: '%SRCROOT%' }, region: region(r) },
+        physicalLocation: { artifactLocation: artifact(r.file ?? f.file), region: region(r) },
         message: { text: r.message },
       }));
     }
@@ -104,7 +111,7 @@ export function buildSarif(res: LintResult, extraRules: Rule[] = []) {
             toolExecutionNotifications: res.diagnostics.map((d) => ({
               level: d.level === 'note' ? 'note' : d.level === 'error' ? 'error' : 'warning',
               message: { text: `${d.file}: ${d.message}` },
-              locations: [{ physicalLocation: { artifactLocation: { uri: uri(d.file), uriBaseId: '%SRCROOT%' } } }],
+              locations: [{ physicalLocation: { artifactLocation: artifact(d.file) } }],
             })),
           },
         ],

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { RULES } from '../rules';
+import { renderRuleDocs } from '../src/docs';
+import { analyzeText } from '../src/analysis/file';
+import { DIALECTS } from '../src/model/dialects';
+import { Model } from '../src/model/model';
+
+/**
+ * docs/rules/ is generated from the rule metadata (npm run docs). The
+ * committed pages must match it exactly, so a new or changed rule without
+ * regenerated docs fails here.
+ */
+
+const dir = path.join(__dirname, '..', 'docs', 'rules');
+const pages = renderRuleDocs();
+
+describe('docs/rules', () => {
+  it('has exactly one page per rule plus the index (run `npm run docs` to regenerate)', () => {
+    const committed = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.md')).sort() : [];
+    expect(committed).toEqual([...pages.keys()].sort());
+  });
+
+  for (const [name, text] of pages) {
+    it(`${name} is up to date with the rule metadata (run \`npm run docs\`)`, () => {
+      const file = path.join(dir, name);
+      expect(fs.existsSync(file), `docs/rules/${name} is missing`).toBe(true);
+      expect(fs.readFileSync(file, 'utf8')).toBe(text);
+    });
+  }
+
+  it('every rule has complete documentation metadata', () => {
+    const ids = new Set<string>();
+    for (const r of RULES) {
+      const m = r.meta;
+      expect(ids.has(m.id), `duplicate rule id ${m.id}`).toBe(false);
+      ids.add(m.id);
+      expect(m.id).toMatch(/^[a-z]+(-[a-z]+)+$/);
+      expect(m.name).toBe(m.id.split('-').map((w) => w[0].toUpperCase() + w.slice(1)).join(''));
+      for (const k of ['what', 'why', 'example', 'fix'] as const) expect(m.doc[k].trim().length, `${m.id}: doc.${k}`).toBeGreaterThan(10);
+      expect(m.summary).not.toMatch(/\.$/);
+      expect(m.tags.length).toBeGreaterThan(0);
+      expect(m.securitySeverity).toMatch(/^\d+(\.\d)?$/);
+    }
+  });
+});
+
+/**
+ * The examples in the docs are real: wrapped in a function, the example is
+ * reported by its rule and the fixed example is not.
+ */
+describe('rule doc examples', () => {
+  const wrap = (code: string) => `static int\nexample(struct softc *sc, size_t len)\n{\n\tvoid *p, *buf, *e;\n\n${code.split('\n').map((l) => '\t' + l).join('\n')}\n\treturn (0);\n}\n`;
+  function ruleHits(ruleId: string, code: string, dialect: 'freebsd' | 'dragonfly'): number {
+    const rule = RULES.find((r) => r.meta.id === ruleId)!;
+    const model = new Model(DIALECTS[dialect]);
+    const res = analyzeText('example.c', wrap(code), DIALECTS[dialect]);
+    let n = 0;
+    for (const site of res.sites) rule.check(site, { model, report: () => n++ });
+    return n;
+  }
+  for (const r of RULES) {
+    const d = r.meta.doc;
+    const dialect = /\bkmalloc\b|M_INTWAIT|M_NULLOK\b/.test(d.example) ? 'dragonfly' : 'freebsd';
+    it(`${r.meta.id}: the example is reported`, () => {
+      expect(ruleHits(r.meta.id, d.example, dialect), wrap(d.example)).toBeGreaterThan(0);
+    });
+    if (d.fixedExample) {
+      it(`${r.meta.id}: the fixed example is not`, () => {
+        expect(ruleHits(r.meta.id, d.fixedExample!, dialect), wrap(d.fixedExample!)).toBe(0);
+      });
+    }
+  }
+});
