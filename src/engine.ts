@@ -8,6 +8,7 @@ import { compareFindings, fingerprintOf, type Finding } from './findings';
 import { Model } from './model/model';
 import { DEFAULT_MAX_FILE_SIZE } from './filework';
 import { runJobs } from './pool';
+import { attachContexts } from './context/context';
 import * as fs from 'node:fs';
 
 export interface LintOptions {
@@ -22,6 +23,8 @@ export interface LintOptions {
   include?: string[];
   exclude?: string[];
   onProgress?: (done: number, total: number) => void;
+  /** Whole-tree context inference (handler roles, call graph) and flag suggestions; on unless false. */
+  context?: boolean;
 }
 
 export interface LintResult {
@@ -64,8 +67,9 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   });
   const jobs = files.map((f) => ({ file: f, shown: toPosixRel(f) }));
   const workers = Math.max(1, opts.jobs ?? (os.availableParallelism?.() ?? os.cpus().length));
-  const results: FileResult[] = await runJobs(jobs, choice.model, { maxFileSize: opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE }, workers, (d) => opts.onProgress?.(d, jobs.length));
+  const results: FileResult[] = await runJobs(jobs, choice.model, { maxFileSize: opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, context: opts.context !== false }, workers, (d) => opts.onProgress?.(d, jobs.length));
   const model = new Model(choice.model);
+  if (opts.context !== false) attachContexts(results, model);
   const findings: Finding[] = [];
   const diagnostics: Diagnostic[] = [...disc.diagnostics];
   let parsed = 0, bytes = 0, withErrors = 0, sites = 0;
