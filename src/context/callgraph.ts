@@ -37,7 +37,6 @@ interface Node {
   roles: { role: Role; level: Level; why: string; weak: boolean }[];
 }
 
-const INTR_NAME = /(^|_)(intr|isr|intr_fast|softintr|poll)$|intr$/;
 
 export class CallGraph {
   readonly nodes = new Map<string, Node>();
@@ -80,7 +79,7 @@ export class CallGraph {
     for (const n of this.nodes.values()) {
       if (n.roles.length) continue;
       if (tables.sleepableSuffix.test(n.name)) n.roles.push({ role: 'device-method', level: 'sleepable', why: `name '${n.name}' looks like a thread-context entry point (attach/probe/ioctl/open...)`, weak: true });
-      else if (INTR_NAME.test(n.name)) n.roles.push({ role: 'interrupt-thread', level: tables.roleLevel['interrupt-thread'], why: `name '${n.name}' looks like an interrupt handler`, weak: true });
+      else if (tables.interruptSuffix.test(n.name)) n.roles.push({ role: 'interrupt-thread', level: tables.roleLevel['interrupt-thread'], why: `name '${n.name}' looks like an interrupt handler`, weak: true });
     }
   }
 

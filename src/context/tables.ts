@@ -59,6 +59,8 @@ export interface ContextTables {
   sleepableMethods: RegExp;
   /** Name heuristics (weak evidence): suffixes of thread-context entry points. */
   sleepableSuffix: RegExp;
+  /** Name heuristics (weak evidence): interrupt-side code (handlers, packet input/output, completions, timeouts). */
+  interruptSuffix: RegExp;
   /** spl levels that mean interrupt-ish code when held at the call (2004-era trees). */
   interruptSpl: string[];
 }
@@ -77,6 +79,14 @@ const common: Registration[] = [
   { call: 'kthread_add', arg: 0, role: 'kthread' },
   { call: 'kproc_kthread_add', arg: 0, role: 'kthread' },
   { call: 'lwkt_create', arg: 0, role: 'kthread' },
+  /* CAM: periph start routines and CCB completions run from the CAM software interrupt */
+  { call: 'cam_periph_alloc', arg: 3, role: 'interrupt-thread' },
+  { call: 'cam_fill_csio', arg: 2, role: 'interrupt-thread' },
+  { call: 'cam_sim_alloc', arg: 0, role: 'interrupt-thread' },
+  /* USB transfer completions run from the host controller interrupt */
+  { call: 'usbd_setup_xfer', arg: 7, role: 'interrupt-thread' },
+  { call: 'usbd_setup_default_xfer', arg: 8, role: 'interrupt-thread' },
+  { call: 'usbd_setup_isoc_xfer', arg: 6, role: 'interrupt-thread' },
 ];
 
 const fields: FieldRole[] = [
@@ -84,13 +94,14 @@ const fields: FieldRole[] = [
   { field: 'if_output', role: 'network-output' },
   { field: 'if_watchdog', role: 'watchdog' },
   { field: 'if_ioctl', role: 'network-ioctl' },
+  { field: 'cbfcnp', role: 'interrupt-thread' },
 ];
 
 const sleepers = [
   'tsleep', 'msleep', 'ssleep', 'lksleep', 'mtxsleep', 'zsleep', 'pause', 'pause_sbt', 'cv_wait', 'cv_wait_sig', 'cv_timedwait',
   'cv_timedwait_sig', 'sx_sleep', 'rw_sleep', 'msleep_spin', 'kthread_suspend', 'vm_wait', 'uiomove', 'copyin', 'copyout',
-  'copyinstr', 'vn_lock', 'lockmgr', 'sx_xlock', 'sx_slock', 'bus_dmamem_alloc', 'kmem_alloc_wait', 'kmem_malloc_wait',
-  'lwkt_serialize_enter', 'bwait', 'biowait', 'tsleep_interlock', 'sema_wait', 'pool_get_wait',
+  'copyinstr', 'vn_lock', 'sx_xlock', 'sx_slock', 'kmem_alloc_wait',
+  'lwkt_serialize_enter', 'bwait', 'biowait', 'sema_wait',
 ];
 
 const roleLevelFreeBSD: Record<Role, Level> = {
@@ -115,11 +126,16 @@ const roleLevelDragonFly: Record<Role, Level> = {
   'fast-interrupt': 'nosleep',
   'network-output': 'interrupt',
   'network-ioctl': 'interrupt',
-  watchdog: 'nosleep',
+  /* callouts run from the clock interrupt thread: they may block briefly like any interrupt thread */
+  callout: 'interrupt',
+  watchdog: 'interrupt',
 };
 
 const sleepableMethods = /^(device_(attach|probe|detach|shutdown|suspend|resume|identify)|bus_(add_child|driver_added|probe_nomatch))$/;
-const sleepableSuffix = /(^|_)(attach|probe|detach|ioctl|open|close|modevent|load|unload|shutdown|suspend|resume)$/;
+/* foo_attach, fooattach (2004 ISA drivers), USB_ATTACH(foo) (the name is the macro's), foo_init */
+const sleepableSuffix = /(attach|probe|detach|ioctl|open|close|modevent|_load|_unload|shutdown|suspend|resume|_init|^USB_MATCH)$/i;
+
+const interruptSuffix = /(intr|_isr|_input|_output|_start|_done|_timeout|_tick|_watchdog|_poll)$/;
 
 export const CONTEXT_TABLES: Record<DialectName, ContextTables> = {
   freebsd: {
@@ -138,6 +154,7 @@ export const CONTEXT_TABLES: Record<DialectName, ContextTables> = {
     sleepers,
     sleepableMethods,
     sleepableSuffix,
+    interruptSuffix,
     interruptSpl: [],
   },
   dragonfly: {
@@ -149,6 +166,8 @@ export const CONTEXT_TABLES: Record<DialectName, ContextTables> = {
       { call: 'register_swi', arg: 1, role: 'interrupt-thread' },
       { call: 'register_swi_mp', arg: 1, role: 'interrupt-thread' },
       { call: 'inthand_add', arg: 2, role: 'interrupt-thread' },
+      /* netisr handlers run in the protocol (software interrupt) threads */
+      { call: 'netisr_register', arg: 2, role: 'interrupt-thread' },
       ...common,
     ],
     fields,
@@ -156,6 +175,7 @@ export const CONTEXT_TABLES: Record<DialectName, ContextTables> = {
     sleepers,
     sleepableMethods,
     sleepableSuffix,
+    interruptSuffix,
     interruptSpl: ['splhigh', 'splclock', 'splstatclock'],
   },
 };
