@@ -13,7 +13,7 @@ export const suggestFlagsRule: Rule = {
     securitySeverity: '0.0',
     optIn: true,
     doc: {
-      what: 'For every allocation whose context the linter could infer (interrupt handler, callout, lock held, attach path, kernel thread, ...) and whose flags differ from what the allocator model suggests there, a note with the suggested flags and the evidence; for a no-wait allocation whose context is unknown, a note saying so. This is an audit aid for reviewing a whole tree; the default rules attach the same suggestion to their findings.',
+      what: 'For every allocation whose context the linter could infer (interrupt handler, callout, lock held, attach path, kernel thread, ...) and whose flags differ from what the allocator model suggests there, a note with the suggested flags and the evidence. Sites whose context is unknown get no note (the findings of the other rules say \"context unknown\"). This is an audit aid for reviewing a whole tree; the default rules attach the same suggestion to their findings.',
       why: 'Choosing the wait class is a question of context: M_WAITOK where the code may sleep (the allocation cannot fail), and on DragonFly M_INTWAIT in interrupt threads; no-wait flags with a correct failure path only where the code may not sleep.',
       example: `static int
 foo_attach(device_t dev)
@@ -26,13 +26,7 @@ foo_attach(device_t dev)
   check(site, ctx) {
     const s = site.extra?.suggestion as string | undefined;
     const c = contextOf(site);
-    if (!c) return;
-    if (!s) {
-      // the audit says so when it cannot decide a no-wait site; a site whose flags fit its context needs no note
-      if (c.level === 'unknown' && site.verdict.canFail === 'yes' && (site.verdict.klass === 'nowait' || site.verdict.klass === 'intnowait'))
-        ctx.report({ message: `${callText(site)}: context unknown, no suggestion (${evidenceText(c)})` });
-      return;
-    }
+    if (!c || !s) return; // unknown context or flags that fit: nothing to say (findings of other rules carry context.level "unknown")
     ctx.report({ message: `${callText(site)}: ${s}; ${c.weak ? 'context judged by the function name: ' : ''}${evidenceText(c)}` });
   },
 };

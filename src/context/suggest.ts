@@ -106,6 +106,8 @@ export function suggestFlags(site: SiteFacts, ctx: SuggestInput, model: Model): 
     }
   }
   const text = flags.join(' | ');
+  const newValue = flags.reduce((v, n) => v | (model.flagValue(site.family as FlagFamily, n) ?? 0), 0);
+  if (fv?.value !== undefined && newValue === fv.value) return undefined; // same flags: nothing to change (a broken NULL path is the null-* rules' finding)
   const canFailAfter = klass === 'nowait' || klass === 'intnowait' || (fam.bits.nullok !== 0 && keep.some((n) => (model.flagValue(site.family as FlagFamily, n) ?? 0) & fam.bits.nullok));
   const needsFailurePath = canFailAfter && !okPath;
   const deadNullTest = !canFailAfter && fam.waitMayFail !== 'unknown' && !spec.waitMayFail && !!site.failure.nullTest;
