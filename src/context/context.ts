@@ -77,7 +77,7 @@ export function attachContexts(results: FileResult[], model: Model): CallGraph {
       const s: Suggestion | undefined = suggestFlags(site, ctx, model);
       if (!s) continue;
       extra.suggestion = s.message;
-      extra.suggestedFlags = s.text;
+      if (s.flags.length) extra.suggestedFlags = s.text;
       extra.suggestedClass = s.klass;
       if (site.flagsRange && s.flags.length) {
         const fix: SiteFix = { file: r.file, start: site.flagsRange[0], end: site.flagsRange[1], old: site.flagValue?.text ?? site.flags, text: s.text, safe: s.safe };
