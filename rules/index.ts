@@ -8,7 +8,11 @@ import { nowaitNullDeref } from './nowait-null-deref';
 import { nowaitNullLeak } from './nowait-null-leak';
 import { waitokNullCheck } from './waitok-null-check';
 import { waitFlagMissing } from './wait-flag-missing';
+import { waitokInAtomic } from './waitok-in-atomic';
+import { allocInAtomic } from './alloc-in-atomic';
+import { nowaitInSleepable } from './nowait-in-sleepable';
+import { suggestFlagsRule } from './suggest-flags';
 
-export const RULES: Rule[] = [nowaitNullPanic, nowaitNullDeref, nowaitNullLeak, waitokNullCheck, waitFlagMissing];
+export const RULES: Rule[] = [nowaitNullPanic, nowaitNullDeref, nowaitNullLeak, waitokNullCheck, waitFlagMissing, waitokInAtomic, allocInAtomic, nowaitInSleepable, suggestFlagsRule];
 
 export type { Rule, RuleMeta, Severity } from './types';

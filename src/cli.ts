@@ -6,6 +6,7 @@ import { formatText } from './report/text';
 import { formatJson } from './report/json';
 import { formatSarif } from './report/sarif';
 import { writeFileAtomic } from './atomic';
+import { applyFixes, planFixes, unifiedDiff } from './fix';
 import { VERSION, ruleDocUri } from './version';
 
 const FORMATS = ['text', 'json', 'sarif'];
@@ -41,6 +42,8 @@ export function buildProgram(): Command {
     .option('--max-file-size <size>', 'skip files larger than this', '8M')
     .option('--exclude <glob>', 'skip files matching this glob (repeatable)', collect, [])
     .option('--no-whole-tree', 'skip the whole-tree pass (wrappers, allocation macros, helper summaries)')
+    .option('--fix', 'rewrite allocation flags where the model proves the suggested flags valid (atomic writes)')
+    .option('--diff', 'print the fixes --fix would make as a unified diff, and change nothing')
     .option('-q, --quiet', 'print findings only: no notices on stderr')
     .option('--color', 'force colour in text output')
     .option('--no-color', 'never use colour')
@@ -88,6 +91,16 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     if (o.format === 'json') report = formatJson(res);
     else if (o.format === 'sarif') report = formatSarif(res);
     else report = formatText(res, color);
+    if (o.fix || o.diff) {
+      const plan = planFixes(res.findings);
+      if (o.diff) io.stdout.write(unifiedDiff(plan.files));
+      else {
+        const n = applyFixes(plan.files);
+        if (!o.quiet) io.stderr.write(`kmalloc-lint: fixed ${n} allocation${n === 1 ? '' : 's'} in ${plan.files.length} file${plan.files.length === 1 ? '' : 's'}\n`);
+      }
+      for (const s of plan.skipped) io.stderr.write(`kmalloc-lint: ${s}\n`);
+      if (o.diff && !o.output) report = '';
+    }
     if (o.output) writeFileAtomic(o.output, report);
     else io.stdout.write(report);
     // -q silences notices, never errors (a missing path still says why the exit code is 2)

@@ -8,6 +8,7 @@ import { compareFindings, fingerprintOf, type Finding } from './findings';
 import { Model } from './model/model';
 import { DEFAULT_MAX_FILE_SIZE } from './filework';
 import { runJobs } from './pool';
+import { attachContexts } from './context/context';
 import * as fs from 'node:fs';
 import { resolveSummaries, type WholeTreeFacts } from './summaries/resolve';
 import type { FieldIndex } from './summaries/fields';
@@ -26,6 +27,8 @@ export interface LintOptions {
   onProgress?: (done: number, total: number) => void;
   /** Whole-tree facts (wrappers, macros, helpers); on unless false. */
   wholeTree?: boolean;
+  /** Whole-tree context inference (handler roles, call graph) and flag suggestions; on unless false. */
+  context?: boolean;
 }
 
 export interface LintResult {
@@ -69,7 +72,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   });
   const jobs = files.map((f) => ({ file: f, shown: toPosixRel(f) }));
   const workers = Math.max(1, opts.jobs ?? (os.availableParallelism?.() ?? os.cpus().length));
-  const jobOpts = { maxFileSize: opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE };
+  const jobOpts = { maxFileSize: opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, context: opts.context !== false };
   let dialect = choice.model;
   let wholeTree: WholeTreeFacts | undefined;
   let fields: FieldIndex | undefined;
@@ -83,6 +86,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   }
   const results: FileResult[] = await runJobs(jobs, dialect, jobOpts, workers, (d) => opts.onProgress?.(d, jobs.length));
   const model = new Model(dialect);
+  if (opts.context !== false) attachContexts(results, model);
   const findings: Finding[] = [];
   const diagnostics: Diagnostic[] = [...disc.diagnostics];
   let parsed = 0, bytes = 0, withErrors = 0, sites = 0;

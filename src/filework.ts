@@ -3,12 +3,17 @@ import { isUtf8 } from 'node:buffer';
 import { analyzeText, type AnalyzeOptions } from './analysis/file';
 import type { FileResult } from './analysis/types';
 import type { DialectModel } from './model/types';
+import type { Tree } from 'tree-sitter';
+import type { Model } from './model/model';
+import { extractContext, type FileContext } from './context/extract';
 
 export const DEFAULT_MAX_FILE_SIZE = 8 * 1024 * 1024;
 
 export interface FileJobOptions {
   maxFileSize: number;
   analyze?: AnalyzeOptions;
+  /** Extract per-file context facts (call graph, handler registrations) for whole-tree context inference. */
+  context?: boolean;
 }
 
 function empty(file: string): FileResult {
@@ -46,7 +51,10 @@ export function lintFile(file: string, shown: string, dialect: DialectModel, opt
   const text = buf.toString('latin1');
   let result: FileResult;
   try {
-    result = analyzeText(shown, text, dialect, opts.analyze);
+    let ctx: FileContext | undefined;
+    const onTree = opts.context && /\.c$/.test(file) ? (tree: Tree, t: string, model: Model) => (ctx = extractContext(shown, t, tree, model)) : undefined;
+    result = analyzeText(shown, text, dialect, onTree ? { ...opts.analyze, onTree } : opts.analyze);
+    if (ctx) result.context = ctx;
   } catch (e) {
     const r = empty(shown);
     r.diagnostics.push({ file: shown, level: 'error', message: `internal error while analysing this file, skipped: ${(e as Error).message}` });

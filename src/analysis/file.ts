@@ -27,6 +27,8 @@ export interface AnalyzeOptions {
   hooks?: Hooks;
   /** Extra callee names that are allocation sites (wrappers, macros), resolved by the hooks. */
   extraSites?: (name: string, call: SyntaxNode) => SiteFacts | undefined | null;
+  /** Called with every parsed file (even one without allocation calls), e.g. for context extraction. */
+  onTree?: (tree: Tree, text: string, model: Model) => void;
 }
 
 const modelCache = new WeakMap<DialectModel, { model: Model; re: RegExp }>();
@@ -48,9 +50,10 @@ export function analyzeText(file: string, text: string, dialect: DialectModel, o
   const hits: number[] = [];
   let m: RegExpExecArray | null;
   while ((m = re.exec(text))) hits.push(m.index);
-  if (!hits.length && !opts.extraSites) return result;
+  if (!hits.length && !opts.extraSites && !opts.onTree) return result;
   const tree = parseC(text);
   result.parse.errorNodes = tree.rootNode.hasError;
+  opts.onTree?.(tree, text, model);
   const fns = new Map<number, FunctionAnalysis>();
   const lines = text.split('\n');
   const seenCalls = new Set<number>();

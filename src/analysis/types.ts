@@ -64,6 +64,8 @@ export interface FileResult {
   diagnostics: Diagnostic[];
   /** Parse statistics. */
   parse: { bytes: number; errorNodes: boolean; functions: number };
+  /** Context-inference facts of the file (src/context/extract.ts), when asked for. */
+  context?: import('../context/extract').FileContext;
   /** Source lines of the sites, for text output without re-reading. */
   lines: Record<number, string>;
 }

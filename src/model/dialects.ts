@@ -148,7 +148,7 @@ export const FREEBSD: DialectModel = {
       ],
       waitMayFail: 'never',
       exclusiveWaitFlags: ['M_NOWAIT', 'M_WAITOK'],
-      spell: { wait: 'M_WAITOK', nowait: 'M_NOWAIT', useReserve: 'M_USE_RESERVE' },
+      spell: { wait: 'M_WAITOK', nowait: 'M_NOWAIT', useReserve: 'M_USE_RESERVE', useInterruptReserve: 'M_USE_INTERRUPT_RESERVE' },
     },
     mbuf: mbufFamilyFreeBSD,
     objcache: mbufFamilyFreeBSD,
@@ -177,7 +177,7 @@ const dflyMalloc: FlagFamilySpec = {
   ],
   waitMayFail: 'nullok',
   exclusiveWaitFlags: ['M_WAITOK', 'M_INTWAIT', 'M_NOWAIT', 'M_INTNOWAIT', 'M_SYSWAIT', 'M_SYSALLOC', 'M_SYSNOWAIT', 'M_RNOWAIT'],
-  spell: { wait: 'M_WAITOK', nowait: 'M_NOWAIT', intwait: 'M_INTWAIT', intnowait: 'M_INTNOWAIT', useReserve: 'M_USE_RESERVE' },
+  spell: { wait: 'M_WAITOK', nowait: 'M_NOWAIT', intwait: 'M_INTWAIT', intnowait: 'M_INTNOWAIT', useReserve: 'M_USE_RESERVE', useInterruptReserve: 'M_USE_INTERRUPT_RESERVE' },
 };
 
 const dflyMbuf: FlagFamilySpec = {

@@ -60,12 +60,14 @@ export function applyHeader(model: DialectModel, defs: Map<string, string>, fami
   for (const fam of families) {
     const base = fams[fam];
     const byName = new Map(base.flags.map((f) => [f.name, f] as [string, FlagSpec]));
+    const defined: string[] = [];
     for (const name of defs.keys()) {
       if (!byName.has(name) && !(fam === 'malloc' && /^M_[A-Z_]+$/.test(name))) continue;
       if (fam === 'malloc' && /^M_(MAGIC|VERSION)$/.test(name)) continue;
       const v = evalDefine(name, defs);
       if (v === undefined || v > 0xffffffff) continue;
       byName.set(name, { name, value: v, doc: byName.get(name)?.doc });
+      defined.push(name);
     }
     const get = (n: string) => byName.get(n)?.value;
     const bits = { ...base.bits };
@@ -77,7 +79,7 @@ export function applyHeader(model: DialectModel, defs: Map<string, string>, fami
       if (get('M_USE_RESERVE') !== undefined) bits.useReserve = get('M_USE_RESERVE')!;
       if (get('M_USE_INTERRUPT_RESERVE') !== undefined) bits.useInterruptReserve = get('M_USE_INTERRUPT_RESERVE')!;
     }
-    fams[fam] = { ...base, bits, flags: [...byName.values()] };
+    fams[fam] = { ...base, bits, flags: [...byName.values()], definedByHeader: defined };
   }
   return { ...model, families: fams, source };
 }

@@ -87,7 +87,9 @@ export interface FlagFamilySpec {
   /** Flags that must appear exactly once among them (wait-flag-missing). */
   exclusiveWaitFlags: string[];
   /** The spellings used in suggestions. */
-  spell: { wait: string; nowait: string; intwait?: string; intnowait?: string; useReserve?: string };
+  spell: { wait: string; nowait: string; intwait?: string; intnowait?: string; useReserve?: string; useInterruptReserve?: string };
+  /** Flag names the linted tree's own header defines (set when a header was read); fixes only write these. */
+  definedByHeader?: string[];
 }
 
 export interface DialectModel {

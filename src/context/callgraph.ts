@@ -1,0 +1,170 @@
+/**
+ * Whole-tree resolution of function contexts (main thread). Input: the
+ * per-file extractions; output: for each function, the most restricted
+ * context it can run in, or that it may sleep, with the evidence.
+ *
+ *  - "may not sleep" flows down the call graph from interrupt handlers,
+ *    callouts and calls made under a non-sleepable lock: a callee of a
+ *    restricted function is at least as restricted.
+ *  - "may sleep" holds for thread-context entry points (attach, ioctl,
+ *    kthreads, taskqueues, SYSINIT), for functions that sleep themselves, and
+ *    for functions whose callers in the tree all may sleep.
+ *  - Name heuristics (foo_attach, foo_intr) are weak evidence, used only where
+ *    nothing stronger decides.
+ */
+import type { FileContext, FnFact } from './extract';
+import { CONTEXT_TABLES, LEVEL_ORDER, type Level, type Role } from './tables';
+import type { DialectName } from '../model/types';
+
+export interface FnContext {
+  level: Level | 'unknown';
+  /** Evidence, most direct first: "registered with bus_setup_intr() at foo.c:120", "called from foo_intr (interrupt)". */
+  evidence: string[];
+  /** Decided by name heuristics only. */
+  weak: boolean;
+  /** Also reached from a sleepable path, or sleeps itself, although restricted. */
+  conflict?: string;
+}
+
+interface Node {
+  key: string;
+  name: string;
+  file: string;
+  fns: FnFact[];
+  callers: Set<string>;
+  /** callee key -> lock held at the call, if any */
+  callees: Map<string, { what: string; level: Level } | undefined>;
+  roles: { role: Role; level: Level; why: string; weak: boolean }[];
+}
+
+
+export class CallGraph {
+  readonly nodes = new Map<string, Node>();
+
+  constructor(readonly dialect: DialectName, files: FileContext[]) {
+    const tables = CONTEXT_TABLES[dialect];
+    const statics = new Map<string, Set<string>>(); // file -> static names
+    for (const fc of files) {
+      for (const fn of fc.fns) {
+        const key = fn.isStatic ? `${fc.file}#${fn.name}` : fn.name;
+        if (fn.isStatic) {
+          let s = statics.get(fc.file);
+          if (!s) statics.set(fc.file, (s = new Set()));
+          s.add(fn.name);
+        }
+        let n = this.nodes.get(key);
+        if (!n) this.nodes.set(key, (n = { key, name: fn.name, file: fc.file, fns: [], callers: new Set(), callees: new Map(), roles: [] }));
+        n.fns.push(fn);
+      }
+    }
+    const resolve = (file: string, name: string) => (statics.get(file)?.has(name) ? `${file}#${name}` : this.nodes.has(name) ? name : undefined);
+    for (const fc of files) {
+      for (const fn of fc.fns) {
+        const from = resolve(fc.file, fn.name)!;
+        const n = this.nodes.get(from)!;
+        for (const c of fn.calls) {
+          const to = resolve(fc.file, c.name);
+          if (!to || to === from) continue;
+          const prev = n.callees.get(to);
+          if (!n.callees.has(to) || (prev && (!c.under || LEVEL_ORDER[c.under.level] > LEVEL_ORDER[prev.level]))) n.callees.set(to, c.under);
+          this.nodes.get(to)!.callers.add(from);
+        }
+      }
+      for (const r of fc.registrations) {
+        const to = resolve(fc.file, r.fn);
+        if (!to) continue;
+        this.nodes.get(to)!.roles.push({ role: r.role, level: tables.roleLevel[r.role], why: `registered as ${r.role.replace(/-/g, ' ')} by ${r.via} at ${fc.file}:${r.line}`, weak: false });
+      }
+    }
+    for (const n of this.nodes.values()) {
+      if (n.roles.length) continue;
+      if (tables.sleepableSuffix.test(n.name)) n.roles.push({ role: 'device-method', level: 'sleepable', why: `name '${n.name}' looks like a thread-context entry point (attach/probe/ioctl/open...)`, weak: true });
+      else if (tables.interruptSuffix.test(n.name)) n.roles.push({ role: 'interrupt-thread', level: tables.roleLevel['interrupt-thread'], why: `name '${n.name}' looks like an interrupt handler`, weak: true });
+    }
+  }
+
+  key(file: string, name: string): string | undefined {
+    if (this.nodes.has(`${file}#${name}`)) return `${file}#${name}`;
+    return this.nodes.has(name) ? name : undefined;
+  }
+
+  private cache = new Map<string, FnContext>();
+  private strong?: Map<string, FnContext>;
+  private all?: Map<string, FnContext>;
+
+  /** The context of a function, by key. */
+  context(key: string | undefined): FnContext {
+    if (!key || !this.nodes.has(key)) return { level: 'unknown', evidence: ['the function is not known to the call graph'], weak: false };
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    this.strong ??= this.solve(false);
+    const s = this.strong.get(key);
+    let r: FnContext;
+    if (s && s.level !== 'unknown') r = s;
+    else {
+      this.all ??= this.solve(true);
+      r = this.all.get(key) ?? { level: 'unknown', evidence: [], weak: false };
+      if (r.level !== 'unknown') r = { ...r, weak: true };
+      else r = { level: 'unknown', evidence: ['no handler registration, lock, sleep or caller in the tree decides the context'], weak: false };
+    }
+    this.cache.set(key, r);
+    return r;
+  }
+
+  private solve(withWeak: boolean): Map<string, FnContext> {
+    const restricted = new Map<string, { level: Level; why: string[] }>();
+    const work: string[] = [];
+    const seed = (key: string, level: Level, why: string[]) => {
+      const cur = restricted.get(key);
+      if (cur && LEVEL_ORDER[cur.level] <= LEVEL_ORDER[level]) return;
+      restricted.set(key, { level, why });
+      work.push(key);
+    };
+    for (const n of this.nodes.values()) {
+      for (const r of n.roles) if ((withWeak || !r.weak) && r.level !== 'sleepable') seed(n.key, r.level, [r.why]);
+      for (const [to, under] of n.callees) if (under) seed(to, under.level, [`called from ${n.name}() with ${under.what} held`]);
+    }
+    while (work.length) {
+      const k = work.pop()!;
+      const cur = restricted.get(k)!;
+      const n = this.nodes.get(k)!;
+      for (const [to, under] of n.callees) {
+        const lvl = under && LEVEL_ORDER[under.level] < LEVEL_ORDER[cur.level] ? under.level : cur.level;
+        const why = cur.why.length < 4 ? [`called from ${n.name}() (${cur.level})`, ...cur.why] : [`called from ${n.name}() (${cur.level})`, ...cur.why.slice(0, 3), '...'];
+        seed(to, lvl, why);
+      }
+    }
+    // may sleep: entry points, functions that sleep, and (to a fixpoint) functions all of whose callers may sleep
+    const sleepable = new Map<string, string[]>();
+    for (const n of this.nodes.values()) {
+      const role = n.roles.find((r) => (withWeak || !r.weak) && r.level === 'sleepable');
+      if (role) sleepable.set(n.key, [role.why]);
+      else {
+        const s = n.fns.find((f) => f.sleeps)?.sleeps;
+        if (s) sleepable.set(n.key, [`the function itself may sleep: ${s.what} at line ${s.line}`]);
+      }
+    }
+    for (let changed = true, rounds = 0; changed && rounds < 50; rounds++) {
+      changed = false;
+      for (const n of this.nodes.values()) {
+        if (sleepable.has(n.key) || restricted.has(n.key) || !n.callers.size) continue;
+        if (n.roles.some((r) => withWeak || !r.weak)) continue;
+        let ok = true;
+        for (const c of n.callers) if (!sleepable.has(c)) { ok = false; break; }
+        if (!ok) continue;
+        const names = [...n.callers].map((c) => this.nodes.get(c)!.name).sort();
+        const first = sleepable.get([...n.callers][0])!;
+        sleepable.set(n.key, [`called only from functions that may sleep: ${names.slice(0, 4).join(', ')}${names.length > 4 ? ', ...' : ''}`, ...first.slice(0, 2)]);
+        changed = true;
+      }
+    }
+    const out = new Map<string, FnContext>();
+    for (const n of this.nodes.values()) {
+      const r = restricted.get(n.key);
+      const s = sleepable.get(n.key);
+      if (r) out.set(n.key, { level: r.level, evidence: r.why, weak: false, ...(s ? { conflict: s[0] } : {}) });
+      else if (s) out.set(n.key, { level: 'sleepable', evidence: s, weak: false });
+    }
+    return out;
+  }
+}

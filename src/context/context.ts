@@ -1,0 +1,101 @@
+/**
+ * Context inference per allocation site: the resolved context of the enclosing
+ * function (callgraph.ts), narrowed by the locks and spl levels held at the
+ * call, and the flags the model suggests there (suggest.ts). The results are
+ * attached to SiteFacts.extra:
+ *   extra.context        { level, evidence[], weak, conflict? }
+ *   extra.suggestion     one sentence
+ *   extra.suggestedFlags "M_WAITOK | M_ZERO"
+ *   extra.suggestedClass wait | intwait | nowait | intnowait | none
+ *   extra.fix            { file, start, end, old, text, safe } (internal; used by --fix/--diff)
+ *   extra.sarifFix       a SARIF fix (only for fixes --fix would apply)
+ */
+import type { FileResult, SiteFacts } from '../analysis/types';
+import type { Model } from '../model/model';
+import { CallGraph, type FnContext } from './callgraph';
+import type { FileContext } from './extract';
+import { suggestFlags, type Suggestion } from './suggest';
+import { CONTEXT_TABLES, LEVEL_ORDER, type Level } from './tables';
+
+export interface SiteContext {
+  level: Level | 'unknown';
+  evidence: string[];
+  weak: boolean;
+  conflict?: string;
+}
+
+export interface SiteFix {
+  file: string;
+  /** Byte offsets of the flags argument. */
+  start: number;
+  end: number;
+  old: string;
+  text: string;
+  safe: boolean;
+}
+
+export function siteContext(site: SiteFacts, fn: FnContext, model: Model): SiteContext {
+  let level: Level | 'unknown' = fn.level;
+  let evidence = [...fn.evidence];
+  let weak = fn.weak;
+  const narrow = (l: Level, why: string) => {
+    if (level === 'unknown' || weak || LEVEL_ORDER[l] < LEVEL_ORDER[level]) {
+      level = l;
+      evidence = [why, ...(fn.level === 'unknown' ? [] : evidence)];
+      weak = false;
+    } else evidence.push(why);
+  };
+  for (const h of site.heldAtCall) {
+    if (h.forbidsAlloc) narrow('noalloc', `${h.what} is held at the call (no allocation allowed)`);
+    else if (h.forbidsSleep) narrow('nosleep', `${h.what} is held at the call (no sleeping allowed)`);
+  }
+  const intrSpl = CONTEXT_TABLES[model.name].interruptSpl;
+  for (const h of site.heldAtCall) {
+    if (h.kind !== 'spl') continue;
+    if (intrSpl.some((s) => h.what.includes(s))) narrow('interrupt', `${h.what} is held at the call (interrupt-level protection)`);
+    else if (level !== 'unknown') evidence.push(`${h.what} at the call`);
+  }
+  return { level, evidence, weak, ...(fn.conflict ? { conflict: fn.conflict } : {}) };
+}
+
+export function contextMessage(c: SiteContext): string {
+  if (c.level === 'unknown') return 'context unknown';
+  const words = { noalloc: 'no allocation allowed', nosleep: 'may not sleep', interrupt: 'interrupt thread', sleepable: 'may sleep' }[c.level];
+  return `context: ${words}${c.weak ? ' (by name only)' : ''} — ${c.evidence[0] ?? ''}`;
+}
+
+/** Resolve contexts over the whole tree and attach them (and suggestions) to every site. */
+export function attachContexts(results: FileResult[], model: Model): CallGraph {
+  const files = results.map((r) => r.context).filter((c): c is FileContext => !!c);
+  const graph = new CallGraph(model.name, files);
+  for (const r of results) {
+    for (const site of r.sites) {
+      const fn = graph.context(graph.key(r.file, site.function));
+      const ctx = siteContext(site, fn, model);
+      const extra = (site.extra ??= {});
+      extra.context = ctx;
+      const s: Suggestion | undefined = suggestFlags(site, ctx, model);
+      if (!s) continue;
+      extra.suggestion = s.message;
+      if (s.flags.length) extra.suggestedFlags = s.text;
+      extra.suggestedClass = s.klass;
+      if (site.flagsRange && s.flags.length) {
+        const fix: SiteFix = { file: r.file, start: site.flagsRange[0], end: site.flagsRange[1], old: site.flagValue?.text ?? site.flags, text: s.text, safe: s.safe };
+        extra.fix = fix;
+        if (!s.safe) extra.fixBlocked = s.unsafeWhy;
+        if (s.safe) {
+          extra.sarifFix = {
+            description: { text: `Use ${s.text}` },
+            artifactChanges: [
+              {
+                artifactLocation: { uri: r.file.split('/').map(encodeURIComponent).join('/'), uriBaseId: '%SRCROOT%' },
+                replacements: [{ deletedRegion: { byteOffset: fix.start, byteLength: fix.end - fix.start }, insertedContent: { text: s.text } }],
+              },
+            ],
+          };
+        }
+      }
+    }
+  }
+  return graph;
+}

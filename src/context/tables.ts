@@ -1,0 +1,181 @@
+/**
+ * Context tables: which kernel APIs register a function to run in which
+ * context, which calls sleep, which names suggest a role. Data, one table per
+ * dialect; the extraction and the resolver only read these.
+ *
+ * Sources: FreeBSD bus_setup_intr(9), callout(9), taskqueue(9), kthread(9),
+ * locking(9); DragonFly 2004 and later sys/bus.h, sys/interrupt.h,
+ * kern/kern_timeout.c, sys/taskqueue.h, sys/kthread.h.
+ */
+import type { DialectName } from '../model/types';
+
+/**
+ * How restricted a context is, from most to least:
+ *  - noalloc:   no allocation at all (spin mutex, FreeBSD critical section, interrupt filter)
+ *  - nosleep:   must not block (non-sleepable lock held, callout, FreeBSD interrupt thread, fast interrupt)
+ *  - interrupt: DragonFly interrupt thread: may block briefly, must not fail (M_INTWAIT)
+ *  - sleepable: thread context that may sleep (attach, ioctl, kthread, taskqueue, SYSINIT)
+ */
+export type Level = 'noalloc' | 'nosleep' | 'interrupt' | 'sleepable';
+export const LEVEL_ORDER: Record<Level, number> = { noalloc: 0, nosleep: 1, interrupt: 2, sleepable: 3 };
+
+export type Role =
+  | 'interrupt-filter'
+  | 'interrupt-thread'
+  | 'fast-interrupt'
+  | 'callout'
+  | 'taskqueue'
+  | 'kthread'
+  | 'device-method'
+  | 'module-init'
+  | 'network-output'
+  | 'network-ioctl'
+  | 'watchdog';
+
+export interface Registration {
+  /** The registering call (or macro). */
+  call: string;
+  /** Argument index of the registered function. */
+  arg: number;
+  role: Role;
+  /** When this argument's text matches, the role becomes fast-interrupt (INTR_FAST handlers run with interrupts disabled). */
+  fastFlag?: { arg: number; re: RegExp };
+}
+
+/** `ptr->field = fn` assignments that register fn. */
+export interface FieldRole {
+  field: string;
+  role: Role;
+}
+
+export interface ContextTables {
+  registrations: Registration[];
+  fields: FieldRole[];
+  /** What each role means here. */
+  roleLevel: Record<Role, Level>;
+  /** Calls that sleep: a function calling one runs where sleeping is allowed. */
+  sleepers: string[];
+  /** Device methods that run in thread context (DEVMETHOD(device_attach, foo)). */
+  sleepableMethods: RegExp;
+  /** Name heuristics (weak evidence): suffixes of thread-context entry points. */
+  sleepableSuffix: RegExp;
+  /** Name heuristics (weak evidence): interrupt-side code (handlers, packet input/output, completions, timeouts). */
+  interruptSuffix: RegExp;
+  /** spl levels that mean interrupt-ish code when held at the call (2004-era trees). */
+  interruptSpl: string[];
+}
+
+const common: Registration[] = [
+  { call: 'callout_reset', arg: 2, role: 'callout' },
+  { call: 'callout_reset_bycpu', arg: 2, role: 'callout' },
+  { call: 'callout_reset_sbt', arg: 3, role: 'callout' },
+  { call: 'timeout', arg: 0, role: 'callout' },
+  { call: 'TASK_INIT', arg: 2, role: 'taskqueue' },
+  { call: 'TIMEOUT_TASK_INIT', arg: 3, role: 'taskqueue' },
+  { call: 'kthread_create', arg: 0, role: 'kthread' },
+  { call: 'kthread_create_cpu', arg: 0, role: 'kthread' },
+  { call: 'kthread_alloc', arg: 0, role: 'kthread' },
+  { call: 'kproc_create', arg: 0, role: 'kthread' },
+  { call: 'kthread_add', arg: 0, role: 'kthread' },
+  { call: 'kproc_kthread_add', arg: 0, role: 'kthread' },
+  { call: 'lwkt_create', arg: 0, role: 'kthread' },
+  /* CAM: periph start routines and CCB completions run from the CAM software interrupt */
+  { call: 'cam_periph_alloc', arg: 3, role: 'interrupt-thread' },
+  { call: 'cam_fill_csio', arg: 2, role: 'interrupt-thread' },
+  { call: 'cam_sim_alloc', arg: 0, role: 'interrupt-thread' },
+  /* USB transfer completions run from the host controller interrupt */
+  { call: 'usbd_setup_xfer', arg: 7, role: 'interrupt-thread' },
+  { call: 'usbd_setup_default_xfer', arg: 8, role: 'interrupt-thread' },
+  { call: 'usbd_setup_isoc_xfer', arg: 6, role: 'interrupt-thread' },
+];
+
+const fields: FieldRole[] = [
+  { field: 'if_start', role: 'network-output' },
+  { field: 'if_output', role: 'network-output' },
+  { field: 'if_watchdog', role: 'watchdog' },
+  { field: 'if_ioctl', role: 'network-ioctl' },
+  { field: 'cbfcnp', role: 'interrupt-thread' },
+];
+
+const sleepers = [
+  'tsleep', 'msleep', 'ssleep', 'lksleep', 'mtxsleep', 'zsleep', 'pause', 'pause_sbt', 'cv_wait', 'cv_wait_sig', 'cv_timedwait',
+  'cv_timedwait_sig', 'sx_sleep', 'rw_sleep', 'msleep_spin', 'kthread_suspend', 'vm_wait', 'uiomove', 'copyin', 'copyout',
+  'copyinstr', 'vn_lock', 'sx_xlock', 'sx_slock', 'kmem_alloc_wait',
+  'lwkt_serialize_enter', 'bwait', 'biowait', 'sema_wait',
+];
+
+const roleLevelFreeBSD: Record<Role, Level> = {
+  'interrupt-filter': 'noalloc',
+  'interrupt-thread': 'nosleep',
+  'fast-interrupt': 'noalloc',
+  callout: 'nosleep',
+  taskqueue: 'sleepable',
+  kthread: 'sleepable',
+  'device-method': 'sleepable',
+  'module-init': 'sleepable',
+  'network-output': 'nosleep',
+  'network-ioctl': 'nosleep', // FreeBSD if_ioctl often runs under the driver mutex; no verdict from the role alone
+  watchdog: 'nosleep',
+};
+
+/* DragonFly interrupts are LWKT threads: they may block briefly and use M_INTWAIT (kmalloc(9)). */
+const roleLevelDragonFly: Record<Role, Level> = {
+  ...roleLevelFreeBSD,
+  'interrupt-filter': 'interrupt',
+  'interrupt-thread': 'interrupt',
+  'fast-interrupt': 'nosleep',
+  'network-output': 'interrupt',
+  'network-ioctl': 'interrupt',
+  /* callouts run from the clock interrupt thread: they may block briefly like any interrupt thread */
+  callout: 'interrupt',
+  watchdog: 'interrupt',
+};
+
+const sleepableMethods = /^(device_(attach|probe|detach|shutdown|suspend|resume|identify)|bus_(add_child|driver_added|probe_nomatch))$/;
+/* foo_attach, fooattach (2004 ISA drivers), USB_ATTACH(foo) (the name is the macro's), foo_init */
+const sleepableSuffix = /(attach|probe|detach|ioctl|open|close|modevent|_load|_unload|shutdown|suspend|resume|_init|^USB_MATCH)$/i;
+
+const interruptSuffix = /(intr|_isr|_input|_output|_start|_done|_timeout|_tick|_watchdog|_poll)$/;
+
+export const CONTEXT_TABLES: Record<DialectName, ContextTables> = {
+  freebsd: {
+    registrations: [
+      { call: 'bus_setup_intr', arg: 3, role: 'interrupt-filter' },
+      { call: 'bus_setup_intr', arg: 4, role: 'interrupt-thread' },
+      { call: 'BUS_SETUP_INTR', arg: 4, role: 'interrupt-filter' },
+      { call: 'BUS_SETUP_INTR', arg: 5, role: 'interrupt-thread' },
+      { call: 'callout_reset_on', arg: 2, role: 'callout' },
+      { call: 'callout_reset_curcpu', arg: 2, role: 'callout' },
+      { call: 'swi_add', arg: 2, role: 'interrupt-thread' },
+      ...common,
+    ],
+    fields: fields.filter((f) => f.field !== 'if_ioctl'),
+    roleLevel: roleLevelFreeBSD,
+    sleepers,
+    sleepableMethods,
+    sleepableSuffix,
+    interruptSuffix,
+    interruptSpl: [],
+  },
+  dragonfly: {
+    registrations: [
+      { call: 'bus_setup_intr', arg: 3, role: 'interrupt-thread', fastFlag: { arg: 2, re: /INTR_(TYPE_)?FAST/ } },
+      { call: 'bus_setup_intr_descr', arg: 3, role: 'interrupt-thread' },
+      { call: 'BUS_SETUP_INTR', arg: 4, role: 'interrupt-thread', fastFlag: { arg: 3, re: /INTR_(TYPE_)?FAST/ } },
+      { call: 'register_int', arg: 1, role: 'interrupt-thread' },
+      { call: 'register_swi', arg: 1, role: 'interrupt-thread' },
+      { call: 'register_swi_mp', arg: 1, role: 'interrupt-thread' },
+      { call: 'inthand_add', arg: 2, role: 'interrupt-thread' },
+      /* netisr handlers run in the protocol (software interrupt) threads */
+      { call: 'netisr_register', arg: 2, role: 'interrupt-thread' },
+      ...common,
+    ],
+    fields,
+    roleLevel: roleLevelDragonFly,
+    sleepers,
+    sleepableMethods,
+    sleepableSuffix,
+    interruptSuffix,
+    interruptSpl: ['splhigh', 'splclock', 'splstatclock'],
+  },
+};

@@ -1,0 +1,105 @@
+/**
+ * --fix and --diff: rewrite the flags argument of allocation sites where the
+ * model proves the suggested flags valid in the inferred context
+ * (src/context/suggest.ts `safe`). Only the flags argument's bytes change;
+ * each file is written atomically (temporary file in the same folder, then
+ * rename), so an interrupted run leaves every file either old or new. Files
+ * are read as latin1, so the byte offsets in the fixes are string offsets.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Finding } from './findings';
+import type { SiteFix } from './context/context';
+import { writeFileAtomic } from './atomic';
+
+export interface PlannedFile {
+  file: string;
+  edits: SiteFix[];
+  before: string;
+  after: string;
+}
+
+/** Safe fixes of the reported findings, one per site, grouped per file; stale or overlapping edits are dropped. */
+export function planFixes(findings: Finding[], resolve: (shown: string) => string = (f) => path.resolve(f)): { files: PlannedFile[]; skipped: string[] } {
+  const per = new Map<string, Map<number, SiteFix>>();
+  for (const f of findings) {
+    const fx = f.properties?.fix as SiteFix | undefined;
+    if (!fx || !fx.safe) continue;
+    let m = per.get(fx.file);
+    if (!m) per.set(fx.file, (m = new Map()));
+    m.set(fx.start, fx);
+  }
+  const files: PlannedFile[] = [];
+  const skipped: string[] = [];
+  for (const [shown, m] of [...per].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    const abs = resolve(shown);
+    let before: string;
+    try {
+      before = fs.readFileSync(abs, 'latin1');
+    } catch (e) {
+      skipped.push(`${shown}: cannot read (${(e as Error).message})`);
+      continue;
+    }
+    const edits = [...m.values()].sort((a, b) => a.start - b.start);
+    const ok: SiteFix[] = [];
+    let last = -1;
+    for (const e of edits) {
+      const cur = before.slice(e.start, e.end);
+      if (cur.replace(/\s+/g, ' ') !== e.old || e.start < last) {
+        skipped.push(`${shown}: the flags at byte ${e.start} changed since the analysis; not fixed`);
+        continue;
+      }
+      if (cur === e.text) continue;
+      ok.push(e);
+      last = e.end;
+    }
+    if (!ok.length) continue;
+    let after = '';
+    let pos = 0;
+    for (const e of ok) {
+      after += before.slice(pos, e.start) + e.text;
+      pos = e.end;
+    }
+    after += before.slice(pos);
+    files.push({ file: shown, edits: ok, before, after });
+  }
+  return { files, skipped };
+}
+
+/** Write the planned files, one atomic rename each. */
+export function applyFixes(plan: PlannedFile[], resolve: (shown: string) => string = (f) => path.resolve(f), write = writeFileAtomic): number {
+  let n = 0;
+  for (const p of plan) {
+    write(resolve(p.file), Buffer.from(p.after, 'latin1'));
+    n += p.edits.length;
+  }
+  return n;
+}
+
+/** A unified diff of the planned files (3 lines of context). */
+export function unifiedDiff(plan: PlannedFile[]): string {
+  const out: string[] = [];
+  for (const p of plan) {
+    const a = p.before.split('\n');
+    const b = p.after.split('\n');
+    out.push(`--- a/${p.file}`, `+++ b/${p.file}`);
+    // edits never add or remove lines: compare line by line
+    const changed: number[] = [];
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) changed.push(i);
+    let i = 0;
+    while (i < changed.length) {
+      let j = i;
+      while (j + 1 < changed.length && changed[j + 1] - changed[j] <= 6) j++;
+      const from = Math.max(0, changed[i] - 3);
+      const to = Math.min(a.length - 1, changed[j] + 3);
+      const len = to - from + 1;
+      out.push(`@@ -${from + 1},${len} +${from + 1},${len} @@`);
+      for (let k = from; k <= to; k++) {
+        if (a[k] === b[k]) out.push(' ' + a[k]);
+        else out.push('-' + a[k], '+' + b[k]);
+      }
+      i = j + 1;
+    }
+  }
+  return out.length ? out.join('\n') + '\n' : '';
+}
