@@ -9,6 +9,8 @@ import { Model } from './model/model';
 import { DEFAULT_MAX_FILE_SIZE } from './filework';
 import { runJobs } from './pool';
 import * as fs from 'node:fs';
+import type { DialectModel } from './model/types';
+import type { Suppression } from './workflow/suppress';
 
 export interface LintOptions {
   paths: string[];
@@ -22,6 +24,10 @@ export interface LintOptions {
   include?: string[];
   exclude?: string[];
   onProgress?: (done: number, total: number) => void;
+  /** Absolute path -> text to analyse instead of the file on disk (--staged: the index content). */
+  contents?: Map<string, string>;
+  /** Extend or change the dialect model before analysis (config file allocators, releases, resource pairs). */
+  adjustModel?: (m: DialectModel) => DialectModel;
 }
 
 export interface LintResult {
@@ -31,6 +37,10 @@ export interface LintResult {
   dialect: { name: string; why: string };
   stats: { files: number; parsed: number; bytes: number; withErrors: number; sites: number; ms: number };
   badPaths: boolean;
+  /** Shown paths of the files linted. */
+  files: string[];
+  /** Inline suppression comments per shown file (src/workflow/suppress.ts). */
+  suppressions: Map<string, Suppression[]>;
 }
 
 export function selectRules(only: string[] | undefined, disabled: string[] | undefined): { rules: Rule[]; unknown: string[] } {
@@ -62,15 +72,18 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     }
     return false;
   });
-  const jobs = files.map((f) => ({ file: f, shown: toPosixRel(f) }));
+  if (opts.adjustModel) choice.model = opts.adjustModel(choice.model);
+  const jobs = files.map((f) => ({ file: f, shown: toPosixRel(f), content: opts.contents?.get(f) }));
   const workers = Math.max(1, opts.jobs ?? (os.availableParallelism?.() ?? os.cpus().length));
   const results: FileResult[] = await runJobs(jobs, choice.model, { maxFileSize: opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE }, workers, (d) => opts.onProgress?.(d, jobs.length));
   const model = new Model(choice.model);
   const findings: Finding[] = [];
   const diagnostics: Diagnostic[] = [...disc.diagnostics];
+  const suppressions = new Map<string, Suppression[]>();
   let parsed = 0, bytes = 0, withErrors = 0, sites = 0;
   for (const r of results) {
     diagnostics.push(...r.diagnostics);
+    if (r.suppressions?.length) suppressions.set(r.file, r.suppressions);
     bytes += r.parse.bytes;
     if (r.parse.functions > 0 || r.sites.length) parsed++;
     if (r.parse.errorNodes) withErrors++;
@@ -118,5 +131,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     dialect: { name: choice.model.name, why: choice.why },
     stats: { files: files.length, parsed, bytes, withErrors, sites, ms: Date.now() - t0 },
     badPaths: disc.badPaths,
+    files: jobs.map((j) => j.shown),
+    suppressions,
   };
 }

@@ -7,6 +7,8 @@ import { lintFile, type FileJobOptions } from './filework';
 export interface Job {
   file: string;
   shown: string;
+  /** Analyse this text instead of reading the file (latin1: one char per byte). */
+  content?: string;
 }
 
 /**
@@ -18,7 +20,7 @@ export async function runJobs(jobs: Job[], dialect: DialectModel, opts: FileJobO
   const results: FileResult[] = new Array(jobs.length);
   if (workers <= 1 || jobs.length < 16) {
     for (let i = 0; i < jobs.length; i++) {
-      results[i] = lintFile(jobs[i].file, jobs[i].shown, dialect, opts);
+      results[i] = lintFile(jobs[i].file, jobs[i].shown, dialect, opts, jobs[i].content);
       onProgress?.(i + 1);
       // let native trees be collected between files
       if (i % 32 === 31) await new Promise((r) => setImmediate(r));

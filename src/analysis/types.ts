@@ -64,4 +64,6 @@ export interface FileResult {
   parse: { bytes: number; errorNodes: boolean; functions: number };
   /** Source lines of the sites, for text output without re-reading. */
   lines: Record<number, string>;
+  /** Inline suppression comments found in the file (src/workflow/suppress.ts). */
+  suppressions?: import('../workflow/suppress').Suppression[];
 }
