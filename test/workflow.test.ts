@@ -364,3 +364,14 @@ describe('progress', () => {
     expect(Progress.line(100, 10000, 1000)).toMatch(/100\/10000 files 1% 100 files\/s ETA 1m39s/);
   });
 });
+
+describe('README', () => {
+  it('its example config passes the checks', async () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    const block = /### Config file[\s\S]*?```json\n([\s\S]*?)```/.exec(readme);
+    expect(block).not.toBeNull();
+    const { validateConfig } = await import('../src/workflow/config');
+    const cfg = validateConfig(JSON.parse(block![1]), '.kmalloc-lint.json', KNOWN_RULE_IDS);
+    expect(cfg.allocators?.[0].name).toBe('ixl_alloc_buf');
+  });
+});

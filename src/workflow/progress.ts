@@ -45,7 +45,7 @@ export class Progress {
     if (t - this.start < this.delayMs) return;
     if (done < total && t - this.lastDraw < 100) return;
     this.lastDraw = t;
-    const width = this.stream.columns ?? 80;
+    const width = this.stream.columns || 80;
     this.stream.write(`\r${Progress.line(done, total, t - this.start, width).slice(0, width - 1)}\x1b[K`);
     this.drawn = true;
   };
