@@ -8,8 +8,14 @@ import { formatSarif } from './report/sarif';
 import { writeFileAtomic } from './atomic';
 import { applyFixes, planFixes, unifiedDiff } from './fix';
 import { VERSION, ruleDocUri } from './version';
+import { addWorkflowOptions, finishWorkflow, prepareWorkflow, summaryLine, WorkflowUsageError, type WfOpts } from './workflow/run';
+import { ConfigError } from './workflow/config';
+import { GitError } from './workflow/gitdiff';
+import { BaselineError } from './workflow/baseline';
+import { formatGithub, sarifLimitWarnings } from './workflow/github';
+import { Progress } from './workflow/progress';
 
-const FORMATS = ['text', 'json', 'sarif'];
+const FORMATS = ['text', 'json', 'sarif', 'github'];
 const DIALECTS = ['auto', 'freebsd', 'dragonfly'];
 
 class UsageError extends Error {}
@@ -48,6 +54,7 @@ export function buildProgram(): Command {
     .option('--color', 'force colour in text output')
     .option('--no-color', 'never use colour')
     .showHelpAfterError('(run kmalloc-lint --help for usage)');
+  addWorkflowOptions(program);
   return program;
 }
 
@@ -75,7 +82,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       io.stdout.write(listRules());
       return 0;
     }
-    const { unknown } = selectRules(o.rule, o.disableRule);
+    const { unknown } = selectRules(o.rule, o.disableRule.filter((r: string) => r !== 'unused-suppression'));
     if (unknown.length) throw new UsageError(`unknown rule${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')} (see --list-rules)`);
     let jobs: number | undefined;
     if (o.jobs !== undefined) {
@@ -83,22 +90,26 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new UsageError(`--jobs: '${o.jobs}' is not a whole number from 1 to 256`);
     }
     const maxFileSize = parseSize(o.maxFileSize);
-    const paths = program.args.length ? program.args : ['.'];
-    const res: LintResult = await lint({ paths, dialect: o.dialect, rules: o.rule, disableRules: o.disableRule, jobs, maxFileSize, exclude: o.exclude, wholeTree: o.wholeTree });
+    const plan = prepareWorkflow(o as WfOpts, program.args, program.getOptionValueSource('dialect') === 'cli');
+    const progress = Progress.forStderr(o.quiet === true, io.stderr as NodeJS.WriteStream);
+    const res: LintResult = await lint({ dialect: o.dialect, jobs, maxFileSize, wholeTree: o.wholeTree, ...plan.lint, onProgress: progress.update });
+    progress.done();
+    const wf = finishWorkflow(res, plan, o as WfOpts);
     const colorSource = program.getOptionValueSource('color');
     const color = colorSource === 'cli' ? o.color === true : !o.output && !process.env.NO_COLOR && (io.stdout as NodeJS.WriteStream).isTTY === true;
     let report: string;
     if (o.format === 'json') report = formatJson(res);
     else if (o.format === 'sarif') report = formatSarif(res);
+    else if (o.format === 'github') report = formatGithub(res);
     else report = formatText(res, color);
     if (o.fix || o.diff) {
-      const plan = planFixes(res.findings);
-      if (o.diff) io.stdout.write(unifiedDiff(plan.files));
+      const fixPlan = planFixes(res.findings);
+      if (o.diff) io.stdout.write(unifiedDiff(fixPlan.files));
       else {
-        const n = applyFixes(plan.files);
-        if (!o.quiet) io.stderr.write(`kmalloc-lint: fixed ${n} allocation${n === 1 ? '' : 's'} in ${plan.files.length} file${plan.files.length === 1 ? '' : 's'}\n`);
+        const n = applyFixes(fixPlan.files);
+        if (!o.quiet) io.stderr.write(`kmalloc-lint: fixed ${n} allocation${n === 1 ? '' : 's'} in ${fixPlan.files.length} file${fixPlan.files.length === 1 ? '' : 's'}\n`);
       }
-      for (const s of plan.skipped) io.stderr.write(`kmalloc-lint: ${s}\n`);
+      for (const s of fixPlan.skipped) io.stderr.write(`kmalloc-lint: ${s}\n`);
       if (o.diff && !o.output) report = '';
     }
     if (o.output) writeFileAtomic(o.output, report);
@@ -112,11 +123,15 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       io.stderr.write(
         `kmalloc-lint: ${res.stats.files} files, ${res.findings.length} finding${res.findings.length === 1 ? '' : 's'}${perText ? ` (${perText})` : ''}; dialect ${res.dialect.name} (${res.dialect.why}); ${(res.stats.ms / 1000).toFixed(2)}s\n`,
       );
+      const extra = summaryLine(wf, plan);
+      if (extra) io.stderr.write(extra);
+      if (o.format === 'sarif') for (const w of sarifLimitWarnings(report, res.findings.length)) io.stderr.write(`kmalloc-lint: warning: ${w}\n`);
     }
     if (res.badPaths) return 2;
+    if (wf.wroteBaseline) return 0;
     return res.findings.length ? 1 : 0;
   } catch (e) {
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof WorkflowUsageError || e instanceof ConfigError || e instanceof GitError || e instanceof BaselineError) {
       io.stderr.write(`kmalloc-lint: error: ${e.message}\n`);
       return 2;
     }

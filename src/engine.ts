@@ -12,6 +12,8 @@ import { attachContexts } from './context/context';
 import * as fs from 'node:fs';
 import { resolveSummaries, type WholeTreeFacts } from './summaries/resolve';
 import type { FieldIndex } from './summaries/fields';
+import type { DialectModel } from './model/types';
+import type { Suppression } from './workflow/suppress';
 
 export interface LintOptions {
   paths: string[];
@@ -29,6 +31,10 @@ export interface LintOptions {
   wholeTree?: boolean;
   /** Whole-tree context inference (handler roles, call graph) and flag suggestions; on unless false. */
   context?: boolean;
+  /** Absolute path -> text to analyse instead of the file on disk (--staged: the index content). */
+  contents?: Map<string, string>;
+  /** Extend or change the dialect model before analysis (config file allocators, releases, resource pairs). */
+  adjustModel?: (m: DialectModel) => DialectModel;
 }
 
 export interface LintResult {
@@ -39,6 +45,10 @@ export interface LintResult {
   stats: { files: number; parsed: number; bytes: number; withErrors: number; sites: number; ms: number };
   badPaths: boolean;
   wholeTree?: WholeTreeFacts;
+  /** Shown paths of the files linted. */
+  files: string[];
+  /** Inline suppression comments per shown file (src/workflow/suppress.ts). */
+  suppressions: Map<string, Suppression[]>;
 }
 
 export function selectRules(only: string[] | undefined, disabled: string[] | undefined): { rules: Rule[]; unknown: string[] } {
@@ -70,7 +80,8 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     }
     return false;
   });
-  const jobs = files.map((f) => ({ file: f, shown: toPosixRel(f) }));
+  if (opts.adjustModel) choice.model = opts.adjustModel(choice.model);
+  const jobs = files.map((f) => ({ file: f, shown: toPosixRel(f), content: opts.contents?.get(f) }));
   const workers = Math.max(1, opts.jobs ?? (os.availableParallelism?.() ?? os.cpus().length));
   const jobOpts = { maxFileSize: opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, context: opts.context !== false };
   let dialect = choice.model;
@@ -89,9 +100,11 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   if (opts.context !== false) attachContexts(results, model);
   const findings: Finding[] = [];
   const diagnostics: Diagnostic[] = [...disc.diagnostics];
+  const suppressions = new Map<string, Suppression[]>();
   let parsed = 0, bytes = 0, withErrors = 0, sites = 0;
   for (const r of results) {
     diagnostics.push(...r.diagnostics);
+    if (r.suppressions?.length) suppressions.set(r.file, r.suppressions);
     bytes += r.parse.bytes;
     if (r.parse.functions > 0 || r.sites.length) parsed++;
     if (r.parse.errorNodes) withErrors++;
@@ -142,5 +155,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     stats: { files: files.length, parsed, bytes, withErrors, sites, ms: Date.now() - t0 },
     badPaths: disc.badPaths,
     wholeTree,
+    files: jobs.map((j) => j.shown),
+    suppressions,
   };
 }

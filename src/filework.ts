@@ -6,6 +6,7 @@ import type { DialectModel } from './model/types';
 import type { Tree } from 'tree-sitter';
 import type { Model } from './model/model';
 import { extractContext, type FileContext } from './context/extract';
+import { scanSuppressions } from './workflow/suppress';
 
 export const DEFAULT_MAX_FILE_SIZE = 8 * 1024 * 1024;
 
@@ -21,9 +22,10 @@ function empty(file: string): FileResult {
 }
 
 /** Read, check and analyse one file. Never throws: problems become diagnostics naming the file. */
-export function lintFile(file: string, shown: string, dialect: DialectModel, opts: FileJobOptions): FileResult {
+export function lintFile(file: string, shown: string, dialect: DialectModel, opts: FileJobOptions, content?: string): FileResult {
   let buf: Buffer;
-  try {
+  if (content !== undefined) buf = Buffer.from(content, 'latin1'); // e.g. the staged blob (--staged), not the work tree file
+  else try {
     const st = fs.statSync(file);
     if (st.isDirectory()) {
       const r = empty(shown);
@@ -60,6 +62,8 @@ export function lintFile(file: string, shown: string, dialect: DialectModel, opt
     r.diagnostics.push({ file: shown, level: 'error', message: `internal error while analysing this file, skipped: ${(e as Error).message}` });
     return r;
   }
+  const sup = scanSuppressions(text);
+  if (sup.length) result.suppressions = sup;
   if (!isUtf8(buf) && result.sites.length) {
     result.diagnostics.push({ file: shown, level: 'note', message: 'file is not valid UTF-8; read as Latin-1 (columns count bytes)' });
   }

@@ -1,5 +1,7 @@
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const pkg = require('../../package.json') as { version: string; name: string };
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+/* dist/src/version.js or src/version.ts (tests run the sources): the nearest package.json above. */
+const pkg = JSON.parse(fs.readFileSync(fs.existsSync(path.join(__dirname, '..', 'package.json')) ? path.join(__dirname, '..', 'package.json') : path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string; name: string };
 export const VERSION: string = pkg.version;
 export const TOOL_NAME = 'kmalloc-lint';
 export const INFO_URI = 'https://github.com/kmalloc-lint/kmalloc-lint';

@@ -68,4 +68,6 @@ export interface FileResult {
   context?: import('../context/extract').FileContext;
   /** Source lines of the sites, for text output without re-reading. */
   lines: Record<number, string>;
+  /** Inline suppression comments found in the file (src/workflow/suppress.ts). */
+  suppressions?: import('../workflow/suppress').Suppression[];
 }

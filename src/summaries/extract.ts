@@ -250,11 +250,15 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
   return out;
 }
 
-export function summarizeFile(file: string, shown: string, dialect: DialectModel, maxSize: number): FileSummary {
+export function summarizeFile(file: string, shown: string, dialect: DialectModel, maxSize: number, content?: string): FileSummary {
   try {
-    const st = fs.statSync(file);
-    if (!st.isFile() || st.size > maxSize) return { file: shown, functions: [], macros: [] };
-    const buf = fs.readFileSync(file);
+    let buf: Buffer;
+    if (content !== undefined) buf = Buffer.from(content, 'latin1');
+    else {
+      const st = fs.statSync(file);
+      if (!st.isFile() || st.size > maxSize) return { file: shown, functions: [], macros: [] };
+      buf = fs.readFileSync(file);
+    }
     if (buf.indexOf(0) !== -1) return { file: shown, functions: [], macros: [] };
     const text = buf.toString('latin1');
     const { re } = compiled(dialect);
