@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { RULES } from '../rules';
 import { lint, selectRules, type LintResult } from './engine';
@@ -7,6 +8,7 @@ import { formatJson } from './report/json';
 import { formatSarif } from './report/sarif';
 import { writeFileAtomic } from './atomic';
 import { VERSION, ruleDocUri } from './version';
+import { defaultCacheDir } from './cache';
 
 const FORMATS = ['text', 'json', 'sarif'];
 const DIALECTS = ['auto', 'freebsd', 'dragonfly'];
@@ -40,6 +42,8 @@ export function buildProgram(): Command {
     .option('-j, --jobs <n>', 'worker threads (default: available cores)')
     .option('--max-file-size <size>', 'skip files larger than this', '8M')
     .option('--exclude <glob>', 'skip files matching this glob (repeatable)', collect, [])
+    .option('--cache-dir <dir>', 'per-file result cache folder (default: $KMALLOC_LINT_CACHE_DIR, $XDG_CACHE_HOME/kmalloc-lint or ~/.cache/kmalloc-lint)')
+    .option('--no-cache', 'do not read or write the result cache')
     .option('-q, --quiet', 'print findings only: no notices on stderr')
     .option('--color', 'force colour in text output')
     .option('--no-color', 'never use colour')
@@ -80,7 +84,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     }
     const maxFileSize = parseSize(o.maxFileSize);
     const paths = program.args.length ? program.args : ['.'];
-    const res: LintResult = await lint({ paths, dialect: o.dialect, rules: o.rule, disableRules: o.disableRule, jobs, maxFileSize, exclude: o.exclude });
+    const res: LintResult = await lint({ paths, dialect: o.dialect, rules: o.rule, disableRules: o.disableRule, jobs, maxFileSize, exclude: o.exclude, cache: o.cache === false ? undefined : { dir: o.cacheDir ? path.resolve(o.cacheDir) : defaultCacheDir() } });
     const colorSource = program.getOptionValueSource('color');
     const color = colorSource === 'cli' ? o.color === true : !o.output && !process.env.NO_COLOR && (io.stdout as NodeJS.WriteStream).isTTY === true;
     let report: string;
@@ -94,8 +98,10 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       const per = new Map<string, number>();
       for (const f of res.findings) per.set(f.ruleId, (per.get(f.ruleId) ?? 0) + 1);
       const perText = [...per].map(([k, v]) => `${k} ${v}`).join(', ');
+      const c = res.stats.cache;
+      const cacheText = c ? ` (${c.indexHits + c.contentHits} from cache)` : '';
       io.stderr.write(
-        `kmalloc-lint: ${res.stats.files} files, ${res.findings.length} finding${res.findings.length === 1 ? '' : 's'}${perText ? ` (${perText})` : ''}; dialect ${res.dialect.name} (${res.dialect.why}); ${(res.stats.ms / 1000).toFixed(2)}s\n`,
+        `kmalloc-lint: ${res.stats.files} files${cacheText}, ${res.findings.length} finding${res.findings.length === 1 ? '' : 's'}${perText ? ` (${perText})` : ''}; dialect ${res.dialect.name} (${res.dialect.why}); ${(res.stats.ms / 1000).toFixed(2)}s\n`,
       );
     }
     if (res.badPaths) return 2;

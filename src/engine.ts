@@ -8,6 +8,8 @@ import { compareFindings, fingerprintOf, type Finding } from './findings';
 import { Model } from './model/model';
 import { DEFAULT_MAX_FILE_SIZE } from './filework';
 import { runJobs } from './pool';
+import { runJobsCached, type CacheRunStats } from './cachedjobs';
+import { resultSalt } from './cache';
 import * as fs from 'node:fs';
 
 export interface LintOptions {
@@ -22,6 +24,8 @@ export interface LintOptions {
   include?: string[];
   exclude?: string[];
   onProgress?: (done: number, total: number) => void;
+  /** Per-file result cache folder (see src/cache.ts); no cache when absent. */
+  cache?: { dir: string };
 }
 
 export interface LintResult {
@@ -29,7 +33,7 @@ export interface LintResult {
   diagnostics: Diagnostic[];
   rules: Rule[];
   dialect: { name: string; why: string };
-  stats: { files: number; parsed: number; bytes: number; withErrors: number; sites: number; ms: number };
+  stats: { files: number; parsed: number; bytes: number; withErrors: number; sites: number; ms: number; cache?: CacheRunStats };
   badPaths: boolean;
 }
 
@@ -64,7 +68,14 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   });
   const jobs = files.map((f) => ({ file: f, shown: toPosixRel(f) }));
   const workers = Math.max(1, opts.jobs ?? (os.availableParallelism?.() ?? os.cpus().length));
-  const results: FileResult[] = await runJobs(jobs, choice.model, { maxFileSize: opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE }, workers, (d) => opts.onProgress?.(d, jobs.length));
+  const fileOpts = { maxFileSize: opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE };
+  const progress = (d: number) => opts.onProgress?.(d, jobs.length);
+  let results: FileResult[];
+  let cacheStats: CacheRunStats | undefined;
+  if (opts.cache) {
+    const salt = resultSalt(choice.model, 'analyze:default');
+    ({ results, stats: cacheStats } = await runJobsCached(jobs, choice.model, fileOpts, workers, { dir: opts.cache.dir, salt, roots: opts.paths.map((p) => path.resolve(p)) }, progress));
+  } else results = await runJobs(jobs, choice.model, fileOpts, workers, progress);
   const model = new Model(choice.model);
   const findings: Finding[] = [];
   const diagnostics: Diagnostic[] = [...disc.diagnostics];
@@ -116,7 +127,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     diagnostics,
     rules,
     dialect: { name: choice.model.name, why: choice.why },
-    stats: { files: files.length, parsed, bytes, withErrors, sites, ms: Date.now() - t0 },
+    stats: { files: files.length, parsed, bytes, withErrors, sites, ms: Date.now() - t0, ...(cacheStats ? { cache: cacheStats } : {}) },
     badPaths: disc.badPaths,
   };
 }
