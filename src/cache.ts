@@ -3,7 +3,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { threadId } from 'node:worker_threads';
-import { VERSION } from './version';
 
 /**
  * A content-addressed cache of per-file analysis results (and, with the same
@@ -121,14 +120,14 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 
 let buildPrint: string | undefined;
 /**
- * A fingerprint of the analysis code itself: the version plus a hash of the
- * compiled sources next to this module, so a rebuilt tool never trusts
- * entries written by another build of the same version.
+ * A fingerprint of the analysis code itself: a hash of the compiled sources
+ * next to this module (so a rebuilt tool never trusts entries written by
+ * another build, whatever its version number says).
  */
 export function buildFingerprint(): string {
   if (buildPrint) return buildPrint;
   const h = createHash('sha1');
-  h.update(`${VERSION}\0${CACHE_LAYOUT}\0`);
+  h.update(`${CACHE_LAYOUT}\0`);
   const walk = (dir: string) => {
     let names: string[];
     try {
