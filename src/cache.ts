@@ -165,7 +165,12 @@ export function stableJson(v: unknown): string {
   return JSON.stringify(v) ?? 'null';
 }
 
-/** The salt for per-file results: build + allocator model + analysis options. */
-export function resultSalt(model: unknown, options: string): string {
-  return sha1(`${buildFingerprint()}\0${stableJson(model)}\0${options}`);
+/**
+ * The salt for per-file results: build + allocator model + analysis options.
+ * The model's `source` (where its flag values were read, a path relative to
+ * the working folder) is a label only, so a copy of the tree or another
+ * working folder shares the entries.
+ */
+export function resultSalt(model: object, options: string): string {
+  return sha1(`${buildFingerprint()}\0${stableJson({ ...model, source: undefined })}\0${options}`);
 }
