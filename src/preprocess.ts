@@ -10,17 +10,21 @@
  *  - K&R parameter declarations between `)` and `{` are blanked.
  */
 
-function blank(buf: Uint16Array, from: number, to: number, src: string) {
+function blank(buf: Uint8Array | Uint16Array, from: number, to: number, src: string) {
   for (let i = from; i < to; i++) if (src.charCodeAt(i) !== 10) buf[i] = 32;
 }
 
-function toUnits(s: string): Uint16Array {
+/** Latin-1 text (the linter reads files so) becomes a byte copy; anything else a copy of its UTF-16 code units. */
+function toUnits(s: string): Uint8Array | Uint16Array {
+  // eslint-disable-next-line no-control-regex
+  if (!/[^\x00-\xff]/.test(s)) return Buffer.from(s, 'latin1');
   const u = new Uint16Array(s.length);
   for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
   return u;
 }
 
-function fromUnits(u: Uint16Array): string {
+function fromUnits(u: Uint8Array | Uint16Array): string {
+  if (Buffer.isBuffer(u)) return u.toString('latin1');
   let s = '';
   for (let i = 0; i < u.length; i += 8192) s += String.fromCharCode.apply(null, u.subarray(i, i + 8192) as unknown as number[]);
   return s;
@@ -33,7 +37,7 @@ const DIRECTIVE = /^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b/;
 
 export function preprocess(src: string): string {
   // edit a copy of the UTF-16 code units, not an array of one-char strings
-  let out: Uint16Array | undefined;
+  let out: Uint8Array | Uint16Array | undefined;
   const chars = () => (out ??= toUnits(src));
 
   // Conditional compilation. Walk lines; a stack entry says whether the current branch is kept.
