@@ -5,7 +5,12 @@ import type { DialectModel } from './model/types';
 /** A worker thread: lints the files it is sent, one batch at a time. */
 const { dialect, opts } = workerData as { dialect: DialectModel; opts: FileJobOptions };
 
-parentPort!.on('message', (msg: { batch: { file: string; shown: string }[] }) => {
-  const results = msg.batch.map((f) => lintFile(f.file, f.shown, dialect, opts));
+parentPort!.on('message', async (msg: { batch: { file: string; shown: string }[] }) => {
+  const results = [];
+  for (const f of msg.batch) {
+    results.push(lintFile(f.file, f.shown, dialect, opts));
+    // native trees are freed only when the event loop turns
+    await new Promise((r) => setImmediate(r));
+  }
   parentPort!.postMessage({ results });
 });
