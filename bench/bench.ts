@@ -17,6 +17,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import fg from 'fast-glob';
+import { RACY_MS } from '../src/cacheindex';
 
 interface Measure {
   files: number;
@@ -139,6 +140,8 @@ async function parent(argv: string[]): Promise<void> {
     // one file changed: on a copy of the tree, never the tree itself
     const copy = path.join(copyBase, path.basename(target));
     fs.cpSync(target, copy, { recursive: true, verbatimSymlinks: true });
+    // files changed in the last RACY_MS are always re-hashed; let the copy age past that, as a checked-out tree would be
+    await new Promise((r) => setTimeout(r, RACY_MS + 500));
     say('copy: contents known', run('lint', [copy, '--cache-dir', cacheDir]));
     say('copy: warm', run('lint', [copy, '--cache-dir', cacheDir]));
     const victims = fg.sync('**/*.c', { cwd: copy, absolute: true }).sort();
