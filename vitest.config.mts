@@ -1,4 +1,9 @@
 import { defineConfig } from 'vitest/config';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+// The CLI caches results by default; tests keep their cache out of the user's home.
+const cacheDir = path.join(os.tmpdir(), `kmalloc-lint-test-cache-${process.pid}`);
 
 export default defineConfig({
   test: {
@@ -7,5 +12,6 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    env: { KMALLOC_LINT_CACHE_DIR: cacheDir },
   },
 });

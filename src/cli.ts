@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { RULES } from '../rules';
 import { lint, selectRules, type LintResult } from './engine';
@@ -14,6 +15,7 @@ import { GitError } from './workflow/gitdiff';
 import { BaselineError } from './workflow/baseline';
 import { formatGithub, sarifLimitWarnings } from './workflow/github';
 import { Progress } from './workflow/progress';
+import { defaultCacheDir } from './cache';
 
 const FORMATS = ['text', 'json', 'sarif', 'github'];
 const DIALECTS = ['auto', 'freebsd', 'dragonfly'];
@@ -50,6 +52,8 @@ export function buildProgram(): Command {
     .option('--no-whole-tree', 'skip the whole-tree pass (wrappers, allocation macros, helper summaries)')
     .option('--fix', 'rewrite allocation flags where the model proves the suggested flags valid (atomic writes)')
     .option('--diff', 'print the fixes --fix would make as a unified diff, and change nothing')
+    .option('--cache-dir <dir>', 'per-file result cache folder (default: $KMALLOC_LINT_CACHE_DIR, $XDG_CACHE_HOME/kmalloc-lint or ~/.cache/kmalloc-lint)')
+    .option('--no-cache', 'do not read or write the result cache')
     .option('-q, --quiet', 'print findings only: no notices on stderr')
     .option('--color', 'force colour in text output')
     .option('--no-color', 'never use colour')
@@ -92,7 +96,8 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     const maxFileSize = parseSize(o.maxFileSize);
     const plan = prepareWorkflow(o as WfOpts, program.args, program.getOptionValueSource('dialect') === 'cli');
     const progress = Progress.forStderr(o.quiet === true, io.stderr as NodeJS.WriteStream);
-    const res: LintResult = await lint({ dialect: o.dialect, jobs, maxFileSize, wholeTree: o.wholeTree, ...plan.lint, onProgress: progress.update });
+    const cache = o.cache === false ? undefined : { dir: o.cacheDir ? path.resolve(o.cacheDir) : defaultCacheDir() };
+    const res: LintResult = await lint({ dialect: o.dialect, jobs, maxFileSize, wholeTree: o.wholeTree, cache, ...plan.lint, onProgress: progress.update });
     progress.done();
     const wf = finishWorkflow(res, plan, o as WfOpts);
     const colorSource = program.getOptionValueSource('color');
@@ -120,8 +125,10 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       const per = new Map<string, number>();
       for (const f of res.findings) per.set(f.ruleId, (per.get(f.ruleId) ?? 0) + 1);
       const perText = [...per].map(([k, v]) => `${k} ${v}`).join(', ');
+      const c = res.stats.cache;
+      const cacheText = c ? `; ${c.indexHits + c.contentHits} of ${res.stats.files} files from cache` : '';
       io.stderr.write(
-        `kmalloc-lint: ${res.stats.files} files, ${res.findings.length} finding${res.findings.length === 1 ? '' : 's'}${perText ? ` (${perText})` : ''}; dialect ${res.dialect.name} (${res.dialect.why}); ${(res.stats.ms / 1000).toFixed(2)}s\n`,
+        `kmalloc-lint: ${res.stats.files} files, ${res.findings.length} finding${res.findings.length === 1 ? '' : 's'}${perText ? ` (${perText})` : ''}; dialect ${res.dialect.name} (${res.dialect.why}); ${(res.stats.ms / 1000).toFixed(2)}s${cacheText}\n`,
       );
       const extra = summaryLine(wf, plan);
       if (extra) io.stderr.write(extra);

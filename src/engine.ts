@@ -9,6 +9,8 @@ import { Model } from './model/model';
 import { DEFAULT_MAX_FILE_SIZE } from './filework';
 import { runJobs } from './pool';
 import { attachContexts } from './context/context';
+import { runJobsCached, summariesCached, type CacheRunStats } from './cachedjobs';
+import { resultSalt } from './cache';
 import * as fs from 'node:fs';
 import { resolveSummaries, type WholeTreeFacts } from './summaries/resolve';
 import type { FieldIndex } from './summaries/fields';
@@ -35,6 +37,8 @@ export interface LintOptions {
   contents?: Map<string, string>;
   /** Extend or change the dialect model before analysis (config file allocators, releases, resource pairs). */
   adjustModel?: (m: DialectModel) => DialectModel;
+  /** Per-file result cache folder (see src/cache.ts); no cache when absent. */
+  cache?: { dir: string };
 }
 
 export interface LintResult {
@@ -42,7 +46,7 @@ export interface LintResult {
   diagnostics: Diagnostic[];
   rules: Rule[];
   dialect: { name: string; why: string };
-  stats: { files: number; parsed: number; bytes: number; withErrors: number; sites: number; ms: number };
+  stats: { files: number; parsed: number; bytes: number; withErrors: number; sites: number; ms: number; cache?: CacheRunStats };
   badPaths: boolean;
   wholeTree?: WholeTreeFacts;
   /** Shown paths of the files linted. */
@@ -84,18 +88,29 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   const jobs = files.map((f) => ({ file: f, shown: toPosixRel(f), content: opts.contents?.get(f) }));
   const workers = Math.max(1, opts.jobs ?? (os.availableParallelism?.() ?? os.cpus().length));
   const jobOpts = { maxFileSize: opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, context: opts.context !== false };
+  const progress = (d: number) => opts.onProgress?.(d, jobs.length);
+  // staged contents are not what the stat index describes: no cache for them
+  const cache = opts.cache && !opts.contents?.size ? opts.cache : undefined;
+  const roots = opts.paths.map((p) => path.resolve(p));
   let dialect = choice.model;
   let wholeTree: WholeTreeFacts | undefined;
   let fields: FieldIndex | undefined;
   if (opts.wholeTree !== false) {
     // pass 1: per-file summaries (wrappers, macros, helpers), resolved into model data
-    const sums = await runJobs(jobs, dialect, jobOpts, workers, undefined, 'summary');
+    const sums = cache
+      ? await summariesCached(jobs, dialect, jobOpts, workers, { dir: cache.dir, salt: resultSalt(dialect, 'summary'), roots })
+      : await runJobs(jobs, dialect, jobOpts, workers, undefined, 'summary');
     const r = resolveSummaries(dialect, sums);
     dialect = r.model;
     wholeTree = r.facts;
     fields = r.fields;
   }
-  const results: FileResult[] = await runJobs(jobs, dialect, jobOpts, workers, (d) => opts.onProgress?.(d, jobs.length));
+  let results: FileResult[];
+  let cacheStats: CacheRunStats | undefined;
+  if (cache) {
+    const salt = resultSalt(dialect, `analyze:context=${jobOpts.context}`);
+    ({ results, stats: cacheStats } = await runJobsCached(jobs, dialect, jobOpts, workers, { dir: cache.dir, salt, roots }, progress));
+  } else results = await runJobs(jobs, dialect, jobOpts, workers, progress);
   const model = new Model(dialect);
   if (opts.context !== false) attachContexts(results, model);
   const findings: Finding[] = [];
@@ -152,7 +167,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     diagnostics,
     rules,
     dialect: { name: choice.model.name, why: choice.why },
-    stats: { files: files.length, parsed, bytes, withErrors, sites, ms: Date.now() - t0 },
+    stats: { files: files.length, parsed, bytes, withErrors, sites, ms: Date.now() - t0, ...(cacheStats ? { cache: cacheStats } : {}) },
     badPaths: disc.badPaths,
     wholeTree,
     files: jobs.map((j) => j.shown),

@@ -3,6 +3,9 @@ import { isUtf8 } from 'node:buffer';
 import { analyzeText, type AnalyzeOptions } from './analysis/file';
 import type { FileResult } from './analysis/types';
 import type { DialectModel } from './model/types';
+import { Cache, contentHash, type CacheConfig } from './cache';
+import { isEmptyResult, isFileResult, retarget } from './cacheresult';
+import type { Stamp } from './cacheindex';
 import type { Tree } from 'tree-sitter';
 import type { Model } from './model/model';
 import { extractContext, type FileContext } from './context/extract';
@@ -13,8 +16,21 @@ export const DEFAULT_MAX_FILE_SIZE = 8 * 1024 * 1024;
 export interface FileJobOptions {
   maxFileSize: number;
   analyze?: AnalyzeOptions;
+  /** Per-file result cache (content-keyed); see src/cache.ts. */
+  cache?: CacheConfig;
   /** Extract per-file context facts (call graph, handler registrations) for whole-tree context inference. */
   context?: boolean;
+}
+
+/** A file's result, with what the cache needs to know about it (stripped before reporting). */
+export type LintedFile = FileResult & { cacheInfo?: { stamp: Stamp; hit: boolean; empty?: boolean } };
+
+const caches = new Map<string, Cache>();
+function cacheFor(c: CacheConfig): Cache {
+  const k = `${c.dir}\0${c.salt}`;
+  let x = caches.get(k);
+  if (!x) caches.set(k, (x = new Cache(c)));
+  return x;
 }
 
 function empty(file: string): FileResult {
@@ -22,11 +38,13 @@ function empty(file: string): FileResult {
 }
 
 /** Read, check and analyse one file. Never throws: problems become diagnostics naming the file. */
-export function lintFile(file: string, shown: string, dialect: DialectModel, opts: FileJobOptions, content?: string): FileResult {
+export function lintFile(file: string, shown: string, dialect: DialectModel, opts: FileJobOptions, content?: string): LintedFile {
   let buf: Buffer;
+  let st: fs.Stats | undefined;
+  const at = Date.now();
   if (content !== undefined) buf = Buffer.from(content, 'latin1'); // e.g. the staged blob (--staged), not the work tree file
   else try {
-    const st = fs.statSync(file);
+    st = fs.statSync(file);
     if (st.isDirectory()) {
       const r = empty(shown);
       r.diagnostics.push({ file: shown, level: 'warning', message: 'is a directory, not a file; skipped' });
@@ -50,6 +68,14 @@ export function lintFile(file: string, shown: string, dialect: DialectModel, opt
     r.diagnostics.push({ file: shown, level: 'warning', message: 'file contains NUL bytes (binary?); skipped' });
     return r;
   }
+  let stamp: Stamp | undefined;
+  let cache: Cache | undefined;
+  if (opts.cache && st) {
+    cache = cacheFor(opts.cache);
+    stamp = { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, hash: contentHash(buf), at };
+    const hit = cache.get('result', stamp.hash, isFileResult);
+    if (hit) return Object.assign(retarget(hit, shown), { cacheInfo: { stamp, hit: true } });
+  }
   const text = buf.toString('latin1');
   let result: FileResult;
   try {
@@ -66,6 +92,12 @@ export function lintFile(file: string, shown: string, dialect: DialectModel, opt
   if (sup.length) result.suppressions = sup;
   if (!isUtf8(buf) && result.sites.length) {
     result.diagnostics.push({ file: shown, level: 'note', message: 'file is not valid UTF-8; read as Latin-1 (columns count bytes)' });
+  }
+  if (cache && stamp) {
+    // an empty result (no allocator call at all: most files) is not worth a file of its own; the stat index remembers it
+    const empty = isEmptyResult(result, buf.length);
+    if (!empty) cache.put('result', stamp.hash, result);
+    return Object.assign(result, { cacheInfo: { stamp, hit: false, empty } });
   }
   return result;
 }

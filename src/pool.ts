@@ -22,7 +22,7 @@ export interface Job {
  */
 export async function runJobs<K extends JobKind = 'lint'>(jobs: Job[], dialect: DialectModel, opts: FileJobOptions, workers: number, onProgress?: (done: number) => void, kind: K = 'lint' as K): Promise<ResultOf<K>[]> {
   const results: ResultOf<K>[] = new Array(jobs.length);
-  const one = (j: Job) => (kind === 'summary' ? summarizeFile(j.file, j.shown, dialect, opts.maxFileSize, j.content) : lintFile(j.file, j.shown, dialect, opts, j.content)) as ResultOf<K>;
+  const one = (j: Job) => (kind === 'summary' ? summarizeFile(j.file, j.shown, dialect, opts.maxFileSize, j.content, opts.cache) : lintFile(j.file, j.shown, dialect, opts, j.content)) as ResultOf<K>;
   if (workers <= 1 || jobs.length < 16) {
     for (let i = 0; i < jobs.length; i++) {
       results[i] = one(jobs[i]);

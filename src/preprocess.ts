@@ -10,15 +10,35 @@
  *  - K&R parameter declarations between `)` and `{` are blanked.
  */
 
-function blank(buf: string[], from: number, to: number, src: string) {
-  for (let i = from; i < to; i++) if (src.charCodeAt(i) !== 10) buf[i] = ' ';
+function blank(buf: Uint8Array | Uint16Array, from: number, to: number, src: string) {
+  for (let i = from; i < to; i++) if (src.charCodeAt(i) !== 10) buf[i] = 32;
 }
+
+/** Latin-1 text (the linter reads files so) becomes a byte copy; anything else a copy of its UTF-16 code units. */
+function toUnits(s: string): Uint8Array | Uint16Array {
+  // eslint-disable-next-line no-control-regex
+  if (!/[^\x00-\xff]/.test(s)) return Buffer.from(s, 'latin1');
+  const u = new Uint16Array(s.length);
+  for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
+  return u;
+}
+
+function fromUnits(u: Uint8Array | Uint16Array): string {
+  if (Buffer.isBuffer(u)) return u.toString('latin1');
+  let s = '';
+  for (let i = 0; i < u.length; i += 8192) s += String.fromCharCode.apply(null, u.subarray(i, i + 8192) as unknown as number[]);
+  return s;
+}
+
+/** Whitespace as the regex \s sees it, in the Latin-1 range. */
+const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13) || c === 160;
 
 const DIRECTIVE = /^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b/;
 
 export function preprocess(src: string): string {
-  let out: string[] | undefined;
-  const chars = () => (out ??= src.split(''));
+  // edit a copy of the UTF-16 code units, not an array of one-char strings
+  let out: Uint8Array | Uint16Array | undefined;
+  const chars = () => (out ??= toUnits(src));
 
   // Conditional compilation. Walk lines; a stack entry says whether the current branch is kept.
   if (src.includes('#')) {
@@ -71,13 +91,13 @@ export function preprocess(src: string): string {
   let m: RegExpExecArray | null;
   while ((m = fe.exec(src))) {
     const b = chars();
-    if (b[m.index] === ' ') continue; // already blanked by #if handling
+    if (b[m.index] === 32) continue; // already blanked by #if handling
     const w = 'while';
-    for (let i = 0; i < m[0].length; i++) b[m.index + i] = i < w.length ? w[i] : ' ';
+    for (let i = 0; i < m[0].length; i++) b[m.index + i] = i < w.length ? w.charCodeAt(i) : 32;
   }
 
   // K&R definitions: `name(a, b)\n\ttype a;\n\ttype b;\n{` -- a linear scan over lines
-  const text = out ? out.join('') : src;
+  const text = out ? fromUnits(out) : src;
   const lines: [number, number][] = [];
   for (let p = 0; p <= text.length; ) {
     let e = text.indexOf('\n', p);
@@ -87,6 +107,10 @@ export function preprocess(src: string): string {
   }
   for (let i = 0; i < lines.length - 2; i++) {
     const [hs, he] = lines[i];
+    // cheap test first: after comments and trailing blanks are cut, a head ends with ')', so the line ends with ')' or a comment's '/'
+    let last = he - 1;
+    while (last >= hs && isSpace(text.charCodeAt(last))) last--;
+    if (last < hs || (text.charCodeAt(last) !== 41 && text.charCodeAt(last) !== 47)) continue;
     const head = text.slice(hs, he).replace(/\/\*.*?\*\/|\s+$/g, '');
     if (!head.endsWith(')') || /;\s*$/.test(head)) continue;
     let j = i + 1;
@@ -99,5 +123,5 @@ export function preprocess(src: string): string {
     blank(chars(), lines[i + 1][0], lines[j - 1][1], text);
     i = j;
   }
-  return out ? out.join('') : src;
+  return out ? fromUnits(out) : src;
 }

@@ -3,10 +3,15 @@ import { lintFile, type FileJobOptions } from './filework';
 import { summarizeFile } from './summaries/extract';
 import type { DialectModel } from './model/types';
 
-/** A worker thread: lints the files it is sent, one batch at a time. */
+/** A worker thread: lints (or summarises) the files it is sent, one batch at a time. */
 const { dialect, opts } = workerData as { dialect: DialectModel; opts: FileJobOptions };
 
-parentPort!.on('message', (msg: { kind: 'lint' | 'summary'; batch: { file: string; shown: string; content?: string }[] }) => {
-  const results = msg.batch.map((f) => (msg.kind === 'summary' ? summarizeFile(f.file, f.shown, dialect, opts.maxFileSize, f.content) : lintFile(f.file, f.shown, dialect, opts, f.content)));
+parentPort!.on('message', async (msg: { kind: 'lint' | 'summary'; batch: { file: string; shown: string; content?: string }[] }) => {
+  const results = [];
+  for (const f of msg.batch) {
+    results.push(msg.kind === 'summary' ? summarizeFile(f.file, f.shown, dialect, opts.maxFileSize, f.content, opts.cache) : lintFile(f.file, f.shown, dialect, opts, f.content));
+    // native trees are freed only when the event loop turns
+    await new Promise((r) => setImmediate(r));
+  }
   parentPort!.postMessage({ results });
 });

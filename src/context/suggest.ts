@@ -57,8 +57,8 @@ export function failurePathOk(site: SiteFacts): boolean {
 }
 
 export function suggestFlags(site: SiteFacts, ctx: SuggestInput, model: Model): Suggestion | undefined {
-  if (ctx.level === 'unknown') return undefined;
   if (!['malloc', 'mbuf', 'objcache'].includes(site.family)) return undefined;
+  if (ctx.level === 'unknown') return suggestUnknown(site, model);
   const spec = model.allocators.get(site.allocator);
   if (!spec || spec.flagsArg === undefined || spec.alwaysMayFail || spec.noWait) return undefined;
   const fam = model.family(site.family as FlagFamily);
@@ -126,4 +126,30 @@ export function suggestFlags(site: SiteFacts, ctx: SuggestInput, model: Model): 
   if (needsFailurePath) message += '; and handle NULL correctly';
   if (klass === 'intwait' && okPath && defined(fam, sp.intnowait)) message += `, or ${[sp.intnowait, ...keep].join(' | ')} if failing here is harmless`;
   return { flags, text, klass, needsFailurePath, deadNullTest, message, safe: !unsafeWhy, unsafeWhy };
+}
+
+/**
+ * The context is unknown. Where the family has an interrupt-wait class
+ * (DragonFly's M_INTWAIT), that class is valid in any thread context --
+ * process or interrupt thread, since interrupts are threads there -- and cannot
+ * fail, so it is the suggestion that is right whichever the context turns out
+ * to be. It is never applied by --fix: the context was not proven.
+ */
+function suggestUnknown(site: SiteFacts, model: Model): Suggestion | undefined {
+  const spec = model.allocators.get(site.allocator);
+  if (!spec || spec.flagsArg === undefined || spec.alwaysMayFail || spec.noWait || spec.waitMayFail) return undefined;
+  const fam = model.family(site.family as FlagFamily);
+  const sp = fam.spell;
+  if (!defined(fam, sp.intwait)) return undefined;
+  if (site.verdict.klass !== 'nowait' && site.verdict.klass !== 'intnowait') return undefined;
+  if (site.heldAtCall.some((h) => h.forbidsSleep)) return undefined;
+  const waits = waitNames(fam);
+  const keep = (site.flagValue?.names ?? []).filter((n) => !waits.has(n));
+  const flags = [sp.intwait, ...keep];
+  const text = flags.join(' | ');
+  const dead = fam.waitMayFail !== 'unknown' && !!site.failure.nullTest;
+  let message = `use ${text} (context unknown: ${sp.intwait} is valid in process and interrupt threads and cannot fail)`;
+  if (dead) message += `; the NULL test at line ${site.failure.nullTest!.line} becomes dead`;
+  if (defined(fam, sp.intnowait) && failurePathOk(site)) message += `, or ${[sp.intnowait, ...keep].join(' | ')} if failing here is harmless`;
+  return { flags, text, klass: 'intwait', needsFailurePath: false, deadNullTest: dead, message, safe: false, unsafeWhy: 'the context is unknown' };
 }

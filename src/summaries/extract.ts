@@ -5,6 +5,8 @@ import { compiled, getParser, parseC } from '../analysis/file';
 import { evalFlags } from '../analysis/flags';
 import type { DialectModel } from '../model/types';
 import { scanFields, type FieldFacts } from './fields';
+import { Cache, contentHash, type CacheConfig } from '../cache';
+import type { Stamp } from '../cacheindex';
 
 /**
  * Per-file facts for whole-tree analysis. Serialisable, so it runs in worker
@@ -250,16 +252,47 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
   return out;
 }
 
-export function summarizeFile(file: string, shown: string, dialect: DialectModel, maxSize: number, content?: string): FileSummary {
+export type SummarizedFile = FileSummary & { cacheInfo?: { stamp: Stamp; hit: boolean } };
+
+/** Is this (parsed from a cache entry) a well-formed FileSummary? */
+export function isFileSummary(v: unknown): v is FileSummary {
+  const o = v as FileSummary;
+  return !!o && typeof o === 'object' && typeof o.file === 'string' && Array.isArray(o.functions) && Array.isArray(o.macros) &&
+    o.functions.every((f) => f && typeof f.name === 'string' && Array.isArray(f.derefParams) && Array.isArray(f.releasesParams) && typeof f.noReturn === 'boolean') &&
+    o.macros.every((m) => m && typeof m.name === 'string' && Array.isArray(m.params) && Array.isArray(m.derefParams)) &&
+    (o.fields === undefined || (Array.isArray(o.fields.uses) && Array.isArray(o.fields.tested)));
+}
+
+const summaryCaches = new Map<string, Cache>();
+
+export function summarizeFile(file: string, shown: string, dialect: DialectModel, maxSize: number, content?: string, cacheConfig?: CacheConfig): SummarizedFile {
+  const none = (): FileSummary => ({ file: shown, functions: [], macros: [] });
   try {
     let buf: Buffer;
+    let st: fs.Stats | undefined;
+    const at = Date.now();
     if (content !== undefined) buf = Buffer.from(content, 'latin1');
     else {
-      const st = fs.statSync(file);
-      if (!st.isFile() || st.size > maxSize) return { file: shown, functions: [], macros: [] };
+      st = fs.statSync(file);
+      if (!st.isFile() || st.size > maxSize) return none();
       buf = fs.readFileSync(file);
     }
-    if (buf.indexOf(0) !== -1) return { file: shown, functions: [], macros: [] };
+    if (buf.indexOf(0) !== -1) return none();
+    let cache: Cache | undefined;
+    let stamp: Stamp | undefined;
+    if (cacheConfig && st) {
+      const k = `${cacheConfig.dir}\0${cacheConfig.salt}`;
+      cache = summaryCaches.get(k);
+      if (!cache) summaryCaches.set(k, (cache = new Cache(cacheConfig)));
+      stamp = { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, hash: contentHash(buf), at };
+      const hit = cache.get('summary', stamp.hash, isFileSummary);
+      if (hit) {
+        hit.file = shown;
+        for (const f of hit.functions) f.file = shown;
+        for (const m of hit.macros) m.file = shown;
+        return Object.assign(hit, { cacheInfo: { stamp, hit: true } });
+      }
+    }
     const text = buf.toString('latin1');
     const { re } = compiled(dialect);
     re.lastIndex = 0;
@@ -267,8 +300,12 @@ export function summarizeFile(file: string, shown: string, dialect: DialectModel
     re.lastIndex = 0;
     const sum = summarizeText(shown, text, dialect, parseFns);
     if (text.includes('->')) sum.fields = scanFields(text);
+    if (cache && stamp) {
+      cache.put('summary', stamp.hash, sum);
+      return Object.assign(sum, { cacheInfo: { stamp, hit: false } });
+    }
     return sum;
   } catch {
-    return { file: shown, functions: [], macros: [] };
+    return none();
   }
 }

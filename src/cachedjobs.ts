@@ -1,0 +1,112 @@
+import * as fs from 'node:fs';
+import type { FileResult } from './analysis/types';
+import type { DialectModel } from './model/types';
+import { Cache } from './cache';
+import { FileIndex } from './cacheindex';
+import { emptyResult, isFileResult, retarget } from './cacheresult';
+import type { FileJobOptions, LintedFile } from './filework';
+import { runJobs, type Job } from './pool';
+import { isFileSummary, type FileSummary, type SummarizedFile } from './summaries/extract';
+
+export interface CacheRunOptions {
+  dir: string;
+  /** From resultSalt(): build + model + analysis options. */
+  salt: string;
+  /** The linted roots (names the stat index). */
+  roots: string[];
+}
+
+export interface CacheRunStats {
+  /** Results found through the stat index without reading the file. */
+  indexHits: number;
+  /** Results found by hashing the file's bytes. */
+  contentHits: number;
+  /** Files analysed. */
+  analysed: number;
+}
+
+/**
+ * runJobs() with the per-file result cache: files whose stat matches the
+ * index are answered from the cache here, without reading them or starting
+ * workers; the rest go to the pool, where each file is hashed and looked up
+ * by content before it is parsed. Results stay in job order.
+ */
+export async function runJobsCached(
+  jobs: Job[],
+  dialect: DialectModel,
+  opts: FileJobOptions,
+  workers: number,
+  cacheOpts: CacheRunOptions,
+  onProgress?: (done: number) => void,
+): Promise<{ results: FileResult[]; stats: CacheRunStats }> {
+  return runCached(jobs, dialect, opts, workers, cacheOpts, 'lint', onProgress) as Promise<{ results: FileResult[]; stats: CacheRunStats }>;
+}
+
+/** The whole-tree pass's per-file summaries, through the same cache (kind 'summary'). */
+export async function summariesCached(jobs: Job[], dialect: DialectModel, opts: FileJobOptions, workers: number, cacheOpts: CacheRunOptions): Promise<FileSummary[]> {
+  return (await runCached(jobs, dialect, opts, workers, cacheOpts, 'summary')).results as FileSummary[];
+}
+
+async function runCached(
+  jobs: Job[],
+  dialect: DialectModel,
+  opts: FileJobOptions,
+  workers: number,
+  cacheOpts: CacheRunOptions,
+  kind: 'lint' | 'summary',
+  onProgress?: (done: number) => void,
+): Promise<{ results: (FileResult | FileSummary)[]; stats: CacheRunStats }> {
+  const config = { dir: cacheOpts.dir, salt: cacheOpts.salt };
+  const cache = new Cache(config);
+  const index = FileIndex.load(cacheOpts.dir, cacheOpts.roots);
+  const results: (FileResult | FileSummary)[] = new Array(jobs.length);
+  const stats: CacheRunStats = { indexHits: 0, contentHits: 0, analysed: 0 };
+  const misses: number[] = [];
+  for (let i = 0; i < jobs.length; i++) {
+    const j = jobs[i];
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(j.file);
+    } catch {
+      st = undefined;
+    }
+    const known = st && st.isFile() && st.size <= opts.maxFileSize ? index.lookup(j.file, st, config.salt) : undefined;
+    const hit =
+      kind === 'summary'
+        ? known && cache.get('summary', known.hash, isFileSummary)
+        : !known ? undefined : known.empty ? emptyResult(j.shown, st!.size) : cache.get('result', known.hash, isFileResult);
+    if (hit) {
+      results[i] = kind === 'summary' ? retargetSummary(hit as FileSummary, j.shown) : retarget(hit as FileResult, j.shown);
+      stats.indexHits++;
+    } else misses.push(i);
+  }
+  const base = jobs.length - misses.length;
+  if (base) onProgress?.(base);
+  const got = (await runJobs(
+    misses.map((i) => jobs[i]),
+    dialect,
+    { ...opts, cache: config },
+    workers,
+    onProgress && ((d) => onProgress(base + d)),
+    kind,
+  )) as (LintedFile | SummarizedFile)[];
+  got.forEach((r, k) => {
+    const i = misses[k];
+    if (r.cacheInfo) {
+      index.record(jobs[i].file, r.cacheInfo.stamp, 'empty' in r.cacheInfo && r.cacheInfo.empty ? config.salt : undefined);
+      if (r.cacheInfo.hit) stats.contentHits++;
+      else stats.analysed++;
+      delete r.cacheInfo;
+    } else stats.analysed++;
+    results[i] = r;
+  });
+  index.save();
+  return { results, stats };
+}
+
+function retargetSummary(s: FileSummary, shown: string): FileSummary {
+  s.file = shown;
+  for (const f of s.functions) f.file = shown;
+  for (const m of s.macros) m.file = shown;
+  return s;
+}

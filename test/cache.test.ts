@@ -1,0 +1,219 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import fg from 'fast-glob';
+import { lint, type LintResult } from '../src/engine';
+import { Cache, resultSalt } from '../src/cache';
+import { FileIndex, RACY_MS } from '../src/cacheindex';
+import { isFileSummary } from '../src/summaries/extract';
+import { isFileResult } from '../src/cacheresult';
+import { formatJson } from '../src/report/json';
+import { main } from '../src/cli';
+
+const ROOT = path.join(__dirname, '..');
+const FIXTURES = path.join(ROOT, 'fixtures');
+const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
+const temps: string[] = [];
+
+function tmp(name: string): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `kmalloc-lint-test-${name}-`));
+  temps.push(d);
+  return d;
+}
+
+/** fixtures/<dialect>/*.c copied `copies` times under <tmp>/sys/<dialect>/cN/. */
+function fixtureTree(copies: number, dialect = 'freebsd'): string {
+  const sys = path.join(tmp('tree'), 'sys');
+  const files = fg.sync('*.c', { cwd: path.join(FIXTURES, dialect) }).sort();
+  for (let i = 0; i < copies; i++) {
+    const d = path.join(sys, dialect, `c${i}`);
+    fs.mkdirSync(d, { recursive: true });
+    for (const f of files) fs.copyFileSync(path.join(FIXTURES, dialect, f), path.join(d, f));
+  }
+  return sys;
+}
+
+const run = (tree: string, cacheDir?: string) => lint({ paths: [tree], dialect: 'freebsd', jobs: 1, ...(cacheDir ? { cache: { dir: cacheDir } } : {}) });
+const report = (r: LintResult) => formatJson(r);
+const entries = (dir: string) => fg.sync('v1/result/**/*.json', { cwd: dir, absolute: true, dot: false });
+
+/** The CLI tests below run the built tool (worker threads need compiled JS): build it when stale. */
+beforeAll(() => {
+  const newest = Math.max(...fg.sync(['src/**/*.ts', 'rules/**/*.ts'], { cwd: ROOT, absolute: true }).map((f) => fs.statSync(f).mtimeMs));
+  const built = fs.existsSync(CLI) ? fs.statSync(CLI).mtimeMs : 0;
+  if (built < newest) execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', ROOT], { stdio: 'inherit' });
+});
+
+afterAll(() => {
+  for (const t of temps) fs.rmSync(t, { recursive: true, force: true });
+});
+
+describe('result cache', () => {
+  it('answers a second run from the cache with the same report', async () => {
+    const tree = fixtureTree(1);
+    const cache = tmp('cache');
+    const first = await run(tree, cache);
+    expect(first.stats.cache).toEqual({ indexHits: 0, contentHits: 0, analysed: first.stats.files });
+    expect(entries(cache).length).toBeGreaterThan(0);
+    const second = await run(tree, cache);
+    // fresh files are "racy" (changed just now), so they are hashed, not trusted by their stat
+    expect(second.stats.cache!.analysed).toBe(0);
+    expect(second.stats.cache!.indexHits + second.stats.cache!.contentHits).toBe(first.stats.files);
+    expect(report(second)).toBe(report(first));
+    expect(report(second)).toBe(report(await run(tree)));
+    expect(first.findings.length).toBeGreaterThan(0);
+  });
+
+  it('misses after a content change and reports the new content', async () => {
+    const tree = fixtureTree(1);
+    const cache = tmp('cache');
+    const before = await run(tree, cache);
+    const victim = before.findings[0];
+    const file = path.resolve(victim.file);
+    const lines = fs.readFileSync(file, 'latin1').split('\n');
+    // make the flagged allocation call disappear (same length would not matter: the key is the content)
+    lines[victim.line - 1] = lines[victim.line - 1].replace(/\S/g, ' ');
+    fs.writeFileSync(file, lines.join('\n'), 'latin1');
+    const after = await run(tree, cache);
+    expect(after.stats.cache!.analysed).toBe(1);
+    expect(report(after)).toBe(report(await run(tree)));
+    expect(after.findings.some((f) => f.file === victim.file && f.line === victim.line)).toBe(false);
+  });
+
+  it('ignores a corrupt entry and rewrites it', async () => {
+    const tree = fixtureTree(1);
+    const cache = tmp('cache');
+    const good = report(await run(tree, cache));
+    const files = entries(cache);
+    expect(files.length).toBeGreaterThan(3);
+    // three kinds of damage: truncated, valid JSON of the wrong shape, another entry's content
+    const [a, b, c] = files;
+    fs.writeFileSync(a, fs.readFileSync(a, 'utf8').slice(0, 40));
+    const eb = JSON.parse(fs.readFileSync(b, 'utf8'));
+    eb.value.sites = [{ loc: 'nowhere' }];
+    fs.writeFileSync(b, JSON.stringify(eb));
+    fs.copyFileSync(files[files.length - 1], c);
+    const again = await run(tree, cache);
+    expect(report(again)).toBe(good);
+    expect(again.stats.cache!.analysed).toBe(3);
+    for (const f of [a, b, c]) {
+      const e = JSON.parse(fs.readFileSync(f, 'utf8'));
+      expect(isFileResult(e.value)).toBe(true);
+    }
+    expect(report(await run(tree, cache))).toBe(good);
+  });
+
+  it('keys entries by kind, key and salt, and validates them', () => {
+    const dir = tmp('cache');
+    const c = new Cache({ dir, salt: 's1' });
+    const isNum = (v: unknown): v is number => typeof v === 'number';
+    expect(c.get('summary', 'k', isNum)).toBeUndefined();
+    expect(c.put('summary', 'k', 42)).toBe(true);
+    expect(c.get('summary', 'k', isNum)).toBe(42);
+    expect(c.get('result', 'k', isNum)).toBeUndefined();
+    expect(new Cache({ dir, salt: 's2' }).get('summary', 'k', isNum)).toBeUndefined();
+    expect(c.get('summary', 'k', (v): v is number => v === 0)).toBeUndefined();
+    // a different model gives a different salt
+    expect(resultSalt({ a: 1 }, '')).not.toBe(resultSalt({ a: 2 }, ''));
+    expect(resultSalt({ a: 1, source: 'x/malloc.h' }, '')).toBe(resultSalt({ a: 1, source: 'y/malloc.h' }, ''));
+  });
+
+  it('trusts the stat index only for files that did not change recently and still look the same', () => {
+    const dir = tmp('cache');
+    const f = path.join(tmp('files'), 'a.c');
+    fs.writeFileSync(f, 'int a;\n');
+    const st = fs.statSync(f);
+    const stamp = { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, hash: 'a'.repeat(40) };
+    let idx = FileIndex.load(dir, ['/r']);
+    idx.record(f, { ...stamp, at: Date.now() }); // racy: just written
+    idx.record('/elsewhere.c', { ...stamp, at: Date.now() + 2 * RACY_MS });
+    idx.save();
+    idx = FileIndex.load(dir, ['/r']);
+    expect(idx.lookup(f, st, 'salt')).toBeUndefined();
+    idx.record(f, { ...stamp, at: st.mtimeMs + 2 * RACY_MS }, 'salt');
+    idx.save();
+    idx = FileIndex.load(dir, ['/r']);
+    expect(idx.lookup(f, st, 'salt')).toEqual({ hash: stamp.hash, empty: true });
+    expect(FileIndex.load(dir, ['/r']).lookup(f, st, 'other salt')).toEqual({ hash: stamp.hash, empty: false });
+    expect(FileIndex.load(dir, ['/other']).lookup(f, st, 'salt')).toBeUndefined();
+    fs.appendFileSync(f, 'int b;\n');
+    expect(FileIndex.load(dir, ['/r']).lookup(f, fs.statSync(f), 'salt')).toBeUndefined();
+    fs.writeFileSync(idx.file, '{"scope": "/r", "files": {"' + f + '": [1, 2]}}');
+    expect(FileIndex.load(dir, ['/r']).lookup(f, st, 'salt')).toBeUndefined();
+  });
+
+  it('--no-cache neither reads nor writes; --cache-dir and KMALLOC_LINT_CACHE_DIR choose the folder', async () => {
+    const tree = fixtureTree(1);
+    const envDir = path.join(tmp('env'), 'c');
+    const optDir = path.join(tmp('opt'), 'c');
+    const saved = process.env.KMALLOC_LINT_CACHE_DIR;
+    process.env.KMALLOC_LINT_CACHE_DIR = envDir;
+    const sink = () => {
+      let s = '';
+      return { w: { write: (x: string) => ((s += x), true) } as unknown as NodeJS.WriteStream & { fd: 1 }, text: () => s };
+    };
+    try {
+      const o1 = sink();
+      expect(await main([tree, '--no-cache', '-j', '1', '-f', 'json'], { stdout: o1.w, stderr: sink().w as never })).toBe(1);
+      expect(fs.existsSync(envDir)).toBe(false);
+      const o2 = sink();
+      expect(await main([tree, '-j', '1', '-f', 'json'], { stdout: o2.w, stderr: sink().w as never })).toBe(1);
+      expect(entries(envDir).length).toBeGreaterThan(0);
+      const o3 = sink();
+      expect(await main([tree, '--cache-dir', optDir, '-j', '1', '-f', 'json'], { stdout: o3.w, stderr: sink().w as never })).toBe(1);
+      expect(entries(optDir).length).toBe(entries(envDir).length);
+      expect(o2.text()).toBe(o1.text());
+      expect(o3.text()).toBe(o1.text());
+    } finally {
+      if (saved === undefined) delete process.env.KMALLOC_LINT_CACHE_DIR;
+      else process.env.KMALLOC_LINT_CACHE_DIR = saved;
+    }
+  });
+});
+
+function cli(args: string[], cwd: string): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code, out, err }));
+  });
+}
+
+describe('worker pool and shared cache (built CLI)', () => {
+  it('gives byte-identical JSON for --jobs 1, 2 and 3 on a tree big enough for the pool', async () => {
+    const tree = fixtureTree(12);
+    const cwd = path.dirname(tree);
+    const outs = await Promise.all(['1', '2', '3'].map((j) => cli(['sys', '--no-cache', '-f', 'json', '-j', j], cwd)));
+    for (const o of outs) expect(o.code).toBe(1);
+    expect(JSON.parse(outs[0].out).findings.length).toBeGreaterThan(12);
+    expect(outs[1].out).toBe(outs[0].out);
+    expect(outs[2].out).toBe(outs[0].out);
+  });
+
+  it('two concurrent runs sharing a cache folder both give the uncached report', async () => {
+    const tree = fixtureTree(12);
+    const cwd = path.dirname(tree);
+    const cache = tmp('shared');
+    const plain = await cli(['sys', '--no-cache', '-f', 'json', '-j', '2'], cwd);
+    const [a, b] = await Promise.all([cli(['sys', '--cache-dir', cache, '-f', 'json', '-j', '2'], cwd), cli(['sys', '--cache-dir', cache, '-f', 'json', '-j', '2'], cwd)]);
+    expect(a.out).toBe(plain.out);
+    expect(b.out).toBe(plain.out);
+    const c = await cli(['sys', '--cache-dir', cache, '-f', 'json', '-j', '2'], cwd);
+    expect(c.out).toBe(plain.out);
+    expect(c.err).toMatch(/; (\d+) of (\d+) files from cache/);
+    const [, cached, files] = /; (\d+) of (\d+) files from cache/.exec(c.err)!;
+    expect(cached).toBe(files);
+    // no temporary files left behind, every entry whole
+    expect(fg.sync('**/*.tmp', { cwd: cache, dot: true })).toEqual([]);
+    for (const e of entries(cache)) {
+      const v = JSON.parse(fs.readFileSync(e, 'utf8')).value;
+      expect(isFileResult(v) || isFileSummary(v)).toBe(true);
+    }
+  });
+});
