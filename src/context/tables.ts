@@ -82,7 +82,8 @@ const common: Registration[] = [
   /* CAM: periph start routines and CCB completions run from the CAM software interrupt */
   { call: 'cam_periph_alloc', arg: 3, role: 'interrupt-thread' },
   { call: 'cam_fill_csio', arg: 2, role: 'interrupt-thread' },
-  { call: 'cam_sim_alloc', arg: 0, role: 'interrupt-thread' },
+  /* CAM SIM action routines run from the XPT in thread context; the 2004 developers allocated there with M_WAITOK */
+  { call: 'cam_sim_alloc', arg: 0, role: 'device-method' },
   /* USB transfer completions run from the host controller interrupt */
   { call: 'usbd_setup_xfer', arg: 7, role: 'interrupt-thread' },
   { call: 'usbd_setup_default_xfer', arg: 8, role: 'interrupt-thread' },
