@@ -80,13 +80,49 @@ function flagsParamOf(fl: SyntaxNode, params: string[], model: import('../model/
   return params.indexOf(ps[0]);
 }
 
+/** KNF function definitions by text: the header lines, the body from a column-0 "{" to the next column-0 "}". */
+export function splitKnf(text: string): { start: number; bodyStart: number; end: number; header: string }[] {
+  const out: { start: number; bodyStart: number; end: number; header: string }[] = [];
+  const starts: number[] = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  for (let i = 1; i < starts.length; i++) {
+    if (text.charCodeAt(starts[i]) !== 123 /* { */) continue;
+    // header: the lines above, back to a blank line or one that ends a declaration, at most 12
+    let h = i;
+    let sawParen = false;
+    while (h > 0 && i - h < 16) {
+      const raw = text.slice(starts[h - 1], starts[h] - 1);
+      const line = raw.trim();
+      if (!line || line.endsWith('}') || line.startsWith('#') || (line.endsWith('*/') && line.startsWith('/*'))) break;
+      // K&R parameter declarations: indented lines ending in ';' between the ')' line and the '{'
+      if (line.endsWith(';') && (sawParen || !/^[ \t]/.test(raw))) break;
+      if (line.endsWith(')')) sawParen = true;
+      h--;
+    }
+    if (h === i) continue;
+    let j = i + 1;
+    while (j < starts.length && text.charCodeAt(starts[j]) !== 125 /* } */) j++;
+    if (j >= starts.length) break;
+    const end = j + 1 < starts.length ? starts[j + 1] : text.length;
+    out.push({ start: starts[h], bodyStart: starts[i], end, header: text.slice(starts[h], starts[i]) });
+    i = j;
+  }
+  return out;
+}
+
+const RETURN_CALL = /\breturn\s*\(?\s*(?:\([^()]*\)\s*)?[A-Za-z_]\w*\s*\(/;
+
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Parameters a body dereferences without ever testing them against NULL. */
 export function derefParamsOf(body: string, params: string[], derefFns: Record<string, number[]>): number[] {
   const out: number[] = [];
+  // one pass for the names the body dereferences at all; the precise per-parameter checks only for those
+  const derefd = new Set<string>();
+  for (const m of body.matchAll(/\b([A-Za-z_]\w*)\s*\)?\s*(?:->|\[)|\*\s*\(?\s*([A-Za-z_]\w*)/g)) derefd.add(m[1] ?? m[2]);
   params.forEach((p, i) => {
-    if (!p || !/^[A-Za-z_]\w*$/.test(p)) return;
+    if (!p || !/^[A-Za-z_]\w*$/.test(p) || !body.includes(p)) return;
+    if (!derefd.has(p) && !body.includes(p + ',') && !body.includes(p + ')')) return;
     const e = esc(p);
     const deref = new RegExp(`\\b${e}\\s*\\)?\\s*->|\\*\\s*\\(?\\s*${e}\\b(?!\\s*[,)]\\s*\\w)|\\b${e}\\s*\\)?\\s*\\[`).test(body);
     let viaFn = false;
@@ -161,12 +197,38 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
   }
   if (!parseFunctions) return out;
   re.lastIndex = 0;
-  const tree = parseC(text);
-  for (const fd of tree.rootNode.descendantsOfType('function_definition')) {
+  const freeRe = new RegExp(`\\b(?:${[...model.frees.keys()].join('|')})\\s*\\(`);
+  const noRet = new RegExp(`\\b(?:${[...model.noReturn].join('|')})\\s*\\([^;]*\\)\\s*;\\s*$`);
+  // Split the file into KNF function definitions by text ("{" and "}" in column 0); parse only
+  // the ones whose body can return an allocation or free a parameter.
+  for (const fn of splitKnf(text)) {
+    const bodyText = text.slice(fn.bodyStart, fn.end);
+    re.lastIndex = 0;
+    const needTree = re.test(bodyText) || RETURN_CALL.test(bodyText) || freeRe.test(bodyText);
+    re.lastIndex = 0;
+    if (!needTree) {
+      const h = fn.header.split('\n').filter((l) => !/^[ \t].*;\s*$/.test(l)).join('\n');
+      const name = /([A-Za-z_]\w*)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)\s*$/.exec(h.replace(/\/\*[\s\S]*?\*\//g, ' ').trim());
+      if (!name) continue;
+      const params = name[2].split(',').map((x) => /([A-Za-z_]\w*)\s*(?:\[[^\]]*\])?\s*$/.exec(x.trim())?.[1] ?? '').map((x) => (x === 'void' ? '' : x));
+      const sm: FnSummary = { name: name[1], file, isStatic: /\bstatic\b/.test(h), arity: params.filter(Boolean).length, noReturn: false, derefParams: [], releasesParams: [] };
+      const inner = bodyText.replace(/^\{|\}\s*$/g, '');
+      if (!/\breturn\b/.test(inner) && noRet.test(inner.replace(/\/\*[\s\S]*?\*\//g, ' ').trimEnd())) sm.noReturn = true;
+      sm.derefParams = derefParamsOf(bodyText, params, dialect.derefArgs);
+      if (sm.noReturn || sm.derefParams.length) out.functions.push(sm);
+      continue;
+    }
+    const tree = parseC(text.slice(fn.start, fn.end));
+    const fd = tree.rootNode.descendantsOfType('function_definition')[0];
+    if (fd) summarizeFn(fd);
+  }
+  return out;
+
+  function summarizeFn(fd: SyntaxNode) {
     const decl = fd.childForFieldName('declarator');
     const name = fnName(decl);
     const body = fd.childForFieldName('body');
-    if (!name || !body) continue;
+    if (!name || !body) return;
     const params = paramList(decl);
     const isStatic = fd.namedChildren.some((c) => c.type === 'storage_class_specifier' && c.text === 'static');
     const s: FnSummary = { name, file, isStatic, arity: params.length, noReturn: false, derefParams: [], releasesParams: [] };
@@ -206,7 +268,11 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
       }
       for (const c of n.namedChildren) visit(c);
     };
-    visit(body);
+    // walking a body node by node is the expensive part: only where the text says it can matter
+    hasReturn = /\breturn\b/.test(bodyText);
+    re.lastIndex = 0;
+    if (re.test(bodyText) || RETURN_CALL.test(bodyText) || freeRe.test(bodyText)) visit(body);
+    re.lastIndex = 0;
     for (const r of returns) {
       let v = unparen(r);
       if (v && v.type === 'identifier' && allocOf.has(v.text)) v = allocOf.get(v.text)!;
@@ -248,8 +314,7 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
     s.derefParams = derefParamsOf(bodyText, params, dialect.derefArgs);
     s.releasesParams = [...new Set(s.releasesParams)];
     if (s.returnsAlloc || s.noReturn || s.derefParams.length || s.releasesParams.length) out.functions.push(s);
-  }
-  return out;
+    }
 }
 
 export type SummarizedFile = FileSummary & { cacheInfo?: { stamp: Stamp; hit: boolean } };
