@@ -15,10 +15,8 @@ export const suggestFlagsRule: Rule = {
     doc: {
       what: 'For every allocation whose context the linter could infer (interrupt handler, callout, lock held, attach path, kernel thread, ...) and whose flags differ from what the allocator model suggests there, a note with the suggested flags and the evidence. Sites whose context is unknown get no note (the findings of the other rules say \"context unknown\"). This is an audit aid for reviewing a whole tree; the default rules attach the same suggestion to their findings.',
       why: 'Choosing the wait class is a question of context: M_WAITOK where the code may sleep (the allocation cannot fail), and on DragonFly M_INTWAIT in interrupt threads; no-wait flags with a correct failure path only where the code may not sleep.',
-      example: `static int
-foo_attach(device_t dev)
-{
-	sc->sc_ring = malloc(RINGSZ, M_DEVBUF, M_NOWAIT | M_ZERO);`,
+      example: `/* in foo_attach(), which may sleep */
+sc->sc_ring = malloc(RINGSZ, M_DEVBUF, M_NOWAIT | M_ZERO);`,
       fix: 'Apply the suggestion (`--fix` writes the ones the model proves safe).',
       fixedExample: `	sc->sc_ring = malloc(RINGSZ, M_DEVBUF, M_WAITOK | M_ZERO);`,
     },

@@ -6,9 +6,8 @@ import type { DialectModel } from './model/types';
 import { Cache, contentHash, type CacheConfig } from './cache';
 import { isEmptyResult, isFileResult, retarget } from './cacheresult';
 import type { Stamp } from './cacheindex';
-import type { Tree } from 'tree-sitter';
-import type { Model } from './model/model';
-import { extractContext, type FileContext } from './context/extract';
+import { extractContext } from './context/extract';
+import { compiled } from './analysis/file';
 import { scanSuppressions } from './workflow/suppress';
 
 export const DEFAULT_MAX_FILE_SIZE = 8 * 1024 * 1024;
@@ -79,10 +78,8 @@ export function lintFile(file: string, shown: string, dialect: DialectModel, opt
   const text = buf.toString('latin1');
   let result: FileResult;
   try {
-    let ctx: FileContext | undefined;
-    const onTree = opts.context && /\.c$/.test(file) ? (tree: Tree, t: string, model: Model) => (ctx = extractContext(shown, t, tree, model)) : undefined;
-    result = analyzeText(shown, text, dialect, onTree ? { ...opts.analyze, onTree } : opts.analyze);
-    if (ctx) result.context = ctx;
+    result = analyzeText(shown, text, dialect, opts.analyze);
+    if (opts.context && /\.c$/.test(file)) result.context = extractContext(shown, text, compiled(dialect).model);
   } catch (e) {
     const r = empty(shown);
     r.diagnostics.push({ file: shown, level: 'error', message: `internal error while analysing this file, skipped: ${(e as Error).message}` });

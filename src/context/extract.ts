@@ -6,11 +6,9 @@
  * be shipped to the main thread or cached; the whole-tree resolution is in
  * callgraph.ts.
  */
-import type { SyntaxNode, Tree } from 'tree-sitter';
 import type { Model } from '../model/model';
-import { callArgs, callName, unparen } from '../analysis/ast';
-import { evalFlags } from '../analysis/flags';
 import { CONTEXT_TABLES, type Level, type Role } from './tables';
+import { blankNoise, callsIn, flagValueFromText, splitKnf } from './textscan';
 
 export interface CallFact {
   name: string;
@@ -43,14 +41,6 @@ export interface FileContext {
   registrations: RegFact[];
 }
 
-function declName(d: SyntaxNode | null): string | undefined {
-  while (d) {
-    if (d.type === 'identifier') return d.text;
-    d = d.childForFieldName('declarator') ?? (d.type === 'parenthesized_declarator' ? d.namedChildren[0] ?? null : null);
-  }
-  return undefined;
-}
-
 function lineOf(text: string, offset: number, starts: number[]): number {
   let lo = 0, hi = starts.length - 1;
   while (lo < hi) {
@@ -61,13 +51,6 @@ function lineOf(text: string, offset: number, starts: number[]): number {
   return lo + 1;
 }
 
-/** The function an argument names: `foo`, `&foo`, `(cast)foo`. */
-function fnArg(n: SyntaxNode | undefined): string | undefined {
-  let u = unparen(n);
-  if (u && u.type === 'pointer_expression' && u.child(0)?.type === '&') u = unparen(u.childForFieldName('argument'));
-  return u && u.type === 'identifier' && !/^(NULL|0)$/.test(u.text) ? u.text : undefined;
-}
-
 interface HeldLock {
   what: string;
   level: Level;
@@ -76,7 +59,7 @@ interface HeldLock {
 }
 
 /** Extract the context facts of one parsed file. */
-export function extractContext(file: string, text: string, tree: Tree, model: Model): FileContext {
+export function extractContext(file: string, text: string, model: Model): FileContext {
   const tables = CONTEXT_TABLES[model.name];
   const regBy = new Map<string, typeof tables.registrations>();
   for (const r of tables.registrations) regBy.set(r.call, [...(regBy.get(r.call) ?? []), r]);
@@ -85,38 +68,46 @@ export function extractContext(file: string, text: string, tree: Tree, model: Mo
   const out: FileContext = { file, fns: [], registrations: [] };
   const byName = new Map<string, FnFact>();
 
-  for (const def of tree.rootNode.descendantsOfType('function_definition')) {
-    const body = def.childForFieldName('body');
-    const name = declName(def.childForFieldName('declarator'));
-    if (!body || !name) continue;
-    const isStatic = def.namedChildren.some((c) => c.type === 'storage_class_specifier' && c.text === 'static');
+  const clean = blankNoise(text);
+  let lineStartsCache: number[] | undefined;
+  const lineAtOff = (off: number) => lineOf(text, off, (lineStartsCache ??= lineStarts(text)));
+  const fnArgText = (a: string | undefined) => {
+    const t = (a ?? '').replace(/^\(\s*[^()]*\)\s*(?=[A-Za-z_&])/, '').replace(/^&\s*/, '').replace(/^\(|\)$/g, '').trim();
+    return /^[A-Za-z_]\w*$/.test(t) && !/^(NULL|0)$/.test(t) ? t : undefined;
+  };
+  for (const def of splitKnf(clean)) {
+    const header = clean.slice(def.start, def.bodyStart).split('\n').filter((l) => !/^[ \t].*;\s*$/.test(l)).join(' ');
+    const hm = /([A-Za-z_]\w*)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)\s*$/.exec(header.trim());
+    if (!hm) continue;
+    const name = hm[1];
+    const isStatic = /\bstatic\b/.test(header);
     let fn = byName.get(name);
     if (!fn) {
-      fn = { name, isStatic, line: def.startPosition.row + 1, calls: [], spl: [] };
+      fn = { name, isStatic, line: lineAtOff(def.start), calls: [], spl: [] };
       byName.set(name, fn);
       out.fns.push(fn);
     }
     const held: HeldLock[] = [];
     const seen = new Set<string>();
-    for (const call of body.descendantsOfType('call_expression')) {
-      const cn = callName(call);
-      if (!cn) continue;
-      const line = call.startPosition.row + 1;
-      const args = callArgs(call);
+    const bodyText = clean.slice(def.bodyStart, def.end);
+    for (const call of callsIn(bodyText, def.bodyStart)) {
+      const cn = call.name;
+      const args = call.args;
+      const line = lineAtOff(call.at);
+      const arg0 = (args[0] ?? '').replace(/\s+/g, '');
       // locks, in source order (an approximation of "held on the path")
       const acq = model.acquire.get(cn);
       if (acq) {
         if (acq.kind === 'spl') {
           if (!fn.spl.includes(cn)) fn.spl.push(cn);
         } else if (acq.forbidsSleep || acq.forbidsAlloc) {
-          held.push({ what: `${acq.description} ${args[0]?.text.replace(/\s+/g, '') ?? ''}`.trim(), level: acq.forbidsAlloc ? 'noalloc' : 'nosleep', release: new Set(acq.release), arg: args[0]?.text.replace(/\s+/g, '') ?? '' });
+          held.push({ what: `${acq.description} ${arg0}`.trim(), level: acq.forbidsAlloc ? 'noalloc' : 'nosleep', release: new Set(acq.release), arg: arg0 });
         }
       }
       const rel = model.release.get(cn);
       if (rel && rel.kind !== 'spl') {
-        const a = args[0]?.text.replace(/\s+/g, '') ?? '';
         for (let i = held.length - 1; i >= 0; i--) {
-          if (held[i].release.has(cn) && (held[i].arg === a || 'none' in rel.key)) {
+          if (held[i].release.has(cn) && (held[i].arg === arg0 || 'none' in rel.key)) {
             held.splice(i, 1);
             break;
           }
@@ -133,7 +124,7 @@ export function extractContext(file: string, text: string, tree: Tree, model: Mo
         else {
           const spec = model.allocators.get(cn);
           if (spec && spec.flagsArg !== undefined && args[spec.flagsArg] && (spec.arity === undefined || spec.arity === args.length)) {
-            const fv = evalFlags(args[spec.flagsArg], model, spec.family);
+            const fv = flagValueFromText(args[spec.flagsArg], model, spec.family);
             const v = model.verdict(spec, fv);
             if (v.klass === 'wait') fn.sleeps = { what: `${cn}(..., ${fv.text})`, line };
           }
@@ -141,22 +132,19 @@ export function extractContext(file: string, text: string, tree: Tree, model: Mo
       }
       // handler registrations
       for (const r of regBy.get(cn) ?? []) {
-        const target = fnArg(args[r.arg]);
+        const target = fnArgText(args[r.arg]);
         if (!target) continue;
         let role = r.role;
-        if (r.fastFlag && args[r.fastFlag.arg] && r.fastFlag.re.test(args[r.fastFlag.arg].text)) role = 'fast-interrupt';
+        if (r.fastFlag && args[r.fastFlag.arg] && r.fastFlag.re.test(args[r.fastFlag.arg])) role = 'fast-interrupt';
         out.registrations.push({ fn: target, role, via: `${cn}()`, line });
       }
     }
-    if (fieldRole.size) {
-      for (const asg of body.descendantsOfType('assignment_expression')) {
-        const left = asg.childForFieldName('left');
-        if (left?.type !== 'field_expression') continue;
-        const field = left.childForFieldName('field')?.text;
-        const role = field ? fieldRole.get(field) : undefined;
+    if (fieldRole.size && bodyText.includes('->')) {
+      for (const m of bodyText.matchAll(/->\s*([A-Za-z_]\w*)\s*=(?!=)\s*([^;]+);/g)) {
+        const role = fieldRole.get(m[1]);
         if (!role) continue;
-        const target = fnArg(asg.childForFieldName('right') ?? undefined);
-        if (target) out.registrations.push({ fn: target, role, via: `->${field} =`, line: asg.startPosition.row + 1 });
+        const target = fnArgText(m[2]);
+        if (target) out.registrations.push({ fn: target, role, via: `->${m[1]} =`, line: lineAtOff(def.bodyStart + (m.index ?? 0)) });
       }
     }
   }
