@@ -266,12 +266,15 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
           }
         }
       }
-      for (const c of n.namedChildren) visit(c);
+    };
+    const walk = (b: SyntaxNode) => {
+      // one native query for the two node types that matter, not a walk over every node
+      for (const n of b.descendantsOfType(['return_statement', 'call_expression'])) visit(n);
     };
     // walking a body node by node is the expensive part: only where the text says it can matter
     hasReturn = /\breturn\b/.test(bodyText);
     re.lastIndex = 0;
-    if (re.test(bodyText) || RETURN_CALL.test(bodyText) || freeRe.test(bodyText)) visit(body);
+    if (re.test(bodyText) || RETURN_CALL.test(bodyText) || freeRe.test(bodyText)) walk(body);
     re.lastIndex = 0;
     for (const r of returns) {
       let v = unparen(r);
