@@ -4,6 +4,7 @@ import type { SyntaxNode, Tree } from 'tree-sitter';
 import { Model } from '../model/model';
 import type { DialectModel } from '../model/types';
 import { preprocess } from '../preprocess';
+import { splitKnf } from '../knf';
 import { callAt, findCallNames, functionOf, FunctionAnalysis, siteFacts } from './nullpath';
 import type { Hooks } from './effects';
 import type { FileResult, SiteFacts } from './types';
@@ -18,9 +19,42 @@ export function getParser(): Parser {
 }
 
 /** Parse kernel C read as latin1 (one char per byte, so offsets are byte offsets). */
-export function parseC(text: string): Tree {
+export function parseC(text: string, only?: number[]): Tree {
   const clean = preprocess(text);
-  return getParser().parse(clean, undefined, { bufferSize: Math.max(32 * 1024, clean.length + 1) });
+  const opts: Parser.Options = { bufferSize: Math.max(32 * 1024, clean.length + 1) };
+  if (only?.length) {
+    // Parse only the functions that hold allocation calls: positions stay those of the whole file.
+    const ranges = functionRanges(clean, only);
+    if (ranges) opts.includedRanges = ranges;
+  }
+  return getParser().parse(clean, undefined, opts);
+}
+
+/**
+ * The KNF function definitions ("{" and "}" in column 0) that contain the given
+ * offsets, as tree-sitter ranges; undefined when some offset lies outside every
+ * such function (then the whole file is parsed).
+ */
+function functionRanges(text: string, offsets: number[]): Parser.Range[] | undefined {
+  const fns = splitKnf(text);
+  const picked: { start: number; end: number }[] = [];
+  for (const o of offsets) {
+    const f = fns.find((x) => x.start <= o && o < x.end);
+    if (!f) return undefined;
+    if (!picked.some((p) => p.start === f.start)) picked.push({ start: f.start, end: f.end });
+  }
+  picked.sort((a, b) => a.start - b.start);
+  const pos = (i: number) => {
+    const row = countNewlines(text, i);
+    return { row, column: i - (text.lastIndexOf('\n', i - 1) + 1) };
+  };
+  return picked.map((p) => ({ startIndex: p.start, endIndex: p.end, startPosition: pos(p.start), endPosition: pos(p.end) }));
+}
+
+function countNewlines(text: string, end: number): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) n++;
+  return n;
 }
 
 export interface AnalyzeOptions {
@@ -51,7 +85,7 @@ export function analyzeText(file: string, text: string, dialect: DialectModel, o
   let m: RegExpExecArray | null;
   while ((m = re.exec(text))) hits.push(m.index);
   if (!hits.length && !opts.extraSites && !opts.onTree) return result;
-  const tree = parseC(text);
+  const tree = parseC(text, opts.extraSites ? undefined : hits);
   result.parse.errorNodes = tree.rootNode.hasError;
   opts.onTree?.(tree, text, model);
   const fns = new Map<number, FunctionAnalysis>();

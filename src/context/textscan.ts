@@ -7,7 +7,7 @@
  */
 import type { Model, FlagValue } from '../model/model';
 import type { FlagFamily } from '../model/types';
-import { splitKnf } from '../summaries/extract';
+import { splitKnf } from '../knf';
 
 const KEYWORDS = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof', 'do', 'case', 'else', 'defined', '__attribute__', 'typeof', '__typeof', 'offsetof', '__builtin_offsetof', 'alignof']);
 

@@ -1,0 +1,35 @@
+/**
+ * Kernel Normal Form lets us find function definitions by text: the body's
+ * "{" and "}" stand in column 0. Used to parse only the functions that matter
+ * and to extract facts from the others without a parse.
+ */
+/** KNF function definitions by text: the header lines, the body from a column-0 "{" to the next column-0 "}". */
+export function splitKnf(text: string): { start: number; bodyStart: number; end: number; header: string }[] {
+  const out: { start: number; bodyStart: number; end: number; header: string }[] = [];
+  const starts: number[] = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  for (let i = 1; i < starts.length; i++) {
+    if (text.charCodeAt(starts[i]) !== 123 /* { */) continue;
+    // header: the lines above, back to a blank line or one that ends a declaration, at most 12
+    let h = i;
+    let sawParen = false;
+    while (h > 0 && i - h < 16) {
+      const raw = text.slice(starts[h - 1], starts[h] - 1);
+      const line = raw.trim();
+      if (!line || line.endsWith('}') || line.startsWith('#') || (line.endsWith('*/') && line.startsWith('/*'))) break;
+      // K&R parameter declarations: indented lines ending in ';' between the ')' line and the '{'
+      if (line.endsWith(';') && (sawParen || !/^[ \t]/.test(raw))) break;
+      if (line.endsWith(')')) sawParen = true;
+      h--;
+    }
+    if (h === i) continue;
+    let j = i + 1;
+    while (j < starts.length && text.charCodeAt(starts[j]) !== 125 /* } */) j++;
+    if (j >= starts.length) break;
+    const end = j + 1 < starts.length ? starts[j + 1] : text.length;
+    out.push({ start: starts[h], bodyStart: starts[i], end, header: text.slice(starts[h], starts[i]) });
+    i = j;
+  }
+  return out;
+}
+
