@@ -26,6 +26,8 @@ export interface PState {
   inError: boolean;
   /** Locals holding a known constant (`error = ENOMEM`): enough to follow `if (error)` cleanup idioms. */
   consts?: Record<string, number>;
+  /** Branches taken at side-effect-free if conditions on this path (condition text -> taken). */
+  corr?: Record<string, boolean>;
 }
 
 export interface Effects {
@@ -57,6 +59,8 @@ export interface Hooks {
 
 /** return_ACPI_STATUS(x), ATTACH_RETURN(e), return_VALUE(v): macros that leave the function. */
 const RETURN_MACRO = /^(return_[A-Za-z0-9_]+|[A-Z0-9_]*_RETURN)$/;
+
+const PURE_DEREF = new Set(['bzero', 'memset', 'explicit_bzero', 'bcopy', 'ovbcopy', 'memcpy', 'memmove', 'memcmp', 'bcmp', 'strcpy', 'strncpy', 'strlcpy', 'strcat', 'strlcat', 'strcmp', 'strncmp', 'strlen', 'sprintf', 'snprintf', 'ksprintf', 'ksnprintf', 'copyin', 'copyout', 'copyinstr', 'copystr', 'm_copydata', 'm_copyback', 'uiomove', 'mtod', 'printf', 'kprintf', 'device_printf', 'log']);
 
 const PREDICT = new Set(['__predict_false', '__predict_true', '__builtin_expect', 'likely', 'unlikely']);
 
@@ -430,7 +434,8 @@ export class Evaluator {
       const a = unparen(args[i]);
       const k = lvalKey(a?.type === 'pointer_expression' && a.child(0)?.type === '&' ? a.childForFieldName('argument') : a);
       if (!k) continue;
-      if (this.isHeldPtr(st, k) && !(m.dialect.derefArgs[name] && !relArgs)) this.removeHeld(st, 'alloc:' + k);
+      // a callee that only reads or writes the buffer (bzero, bcopy) leaves it ours; any other (list inserts, softc setters) takes it over
+      if (this.isHeldPtr(st, k) && !(PURE_DEREF.has(name) && !relArgs)) this.removeHeld(st, 'alloc:' + k);
       if (relArgs && relArgs.includes(i)) {
         // a cleanup helper releases what its argument owns
         st.held = st.held.filter((h) => !(h.kind === 'alloc' && h.key.startsWith('alloc:' + k)));

@@ -100,6 +100,7 @@ export function analyzeText(file: string, text: string, dialect: DialectModel, o
     if (!spec) continue;
     const fn = functionOf(call);
     if (!fn) continue; // in a macro body or at file scope: handled by whole-tree analysis
+    fn.file = file;
     let fa = fns.get(fn.key);
     if (!fa) {
       fa = new FunctionAnalysis(fn, model, opts.hooks ?? {});

@@ -19,6 +19,8 @@ function rel(n: SyntaxNode, message: string): RelatedLoc {
 
 export interface FunctionUnit {
   name: string;
+  /** The file as shown (file-scoped macros). */
+  file?: string;
   /** The body statements. */
   body: SyntaxNode | SyntaxNode[];
   key: number;
@@ -122,7 +124,7 @@ export class FunctionAnalysis {
   readonly ev: Evaluator;
 
   constructor(readonly fn: FunctionUnit, readonly model: Model, hooks: Hooks) {
-    this.cfg = buildCfg(fn.body, model.dialect.gotoMacros);
+    this.cfg = buildCfg(fn.body, model.dialect.gotoMacros, fn.file);
     this.ev = new Evaluator(model, hooks);
     this.ev.locals = fn.locals;
   }
@@ -193,7 +195,7 @@ export class FunctionAnalysis {
     while (stack.length && steps++ < MAX_STEPS) {
       const { id, st, first } = stack.pop()!;
       const node = nodes[id];
-      const key = `${id}|${st.nulls.join(',')}|${st.held.map((h) => h.key).join(',')}|${st.tested ? 1 : 0}|${st.consts ? JSON.stringify(st.consts) : ''}`;
+      const key = `${id}|${st.nulls.join(',')}|${st.held.map((h) => h.key).join(',')}|${st.tested ? 1 : 0}|${st.consts ? JSON.stringify(st.consts) : ''}|${st.corr ? JSON.stringify(st.corr) : ''}`;
       if (seen.has(key)) continue;
       seen.add(key);
       if (!first) ev.originEnd = -1;
@@ -239,8 +241,13 @@ export class FunctionAnalysis {
           facts.nullTest ??= rel(node.ast!, 'the result is tested for NULL here');
         }
         const [t, f] = node.succ;
-        if (v !== 'F') stack.push({ id: t, st: { ...s, tested }, first: false });
-        if (v !== 'T') stack.push({ id: f, st: { ...s, tested }, first: false });
+        // `if (flags & X) crit_enter(); ... if (flags & X) crit_exit();`: the same pure test of an
+        // if-statement takes the same branch again on one path
+        const ck = v === 'U' ? this.correlationKey(node.ast!) : undefined;
+        const known = ck !== undefined ? s.corr?.[ck] : undefined;
+        const withCorr = (b: boolean): PState => (ck === undefined ? { ...s, tested } : { ...s, tested, corr: { ...(s.corr ?? {}), [ck]: b } });
+        if (v !== 'F' && known !== false) stack.push({ id: t, st: withCorr(true), first: false });
+        if (v !== 'T' && known !== true) stack.push({ id: f, st: withCorr(false), first: false });
         continue;
       }
       for (const n of node.succ) stack.push({ id: n, st: s, first: false });
@@ -248,6 +255,19 @@ export class FunctionAnalysis {
     ev.origin = null;
     ev.originEnd = -1;
     return { facts, lowConfidence: low };
+  }
+
+  private corrKeys = new Map<number, string | null>();
+
+  /** The text of a side-effect-free if condition, or undefined. */
+  private correlationKey(cond: SyntaxNode): string | undefined {
+    let k = this.corrKeys.get(cond.startIndex);
+    if (k === undefined) {
+      const pure = cond.parent?.type === 'if_statement' && cond.descendantsOfType(['call_expression', 'assignment_expression', 'update_expression']).length === 0 && cond.text.length < 200;
+      k = pure ? cond.text.replace(/\s+/g, '') : null;
+      this.corrKeys.set(cond.startIndex, k);
+    }
+    return k ?? undefined;
   }
 
   private leakAt(at: SyntaxNode | null, s: PState, facts: SiteFacts['failure']) {
