@@ -40,7 +40,7 @@ const IGNORED = new Set(['comment', '{', '}', ';', 'preproc_call', 'preproc_def'
 /** Deepest statement nesting the CFG builder follows. */
 export const MAX_NESTING = 500;
 
-export function buildCfg(body: SyntaxNode | SyntaxNode[], gotoMacros: Record<string, string> = {}, file = ''): Cfg {
+export function buildCfg(body: SyntaxNode | SyntaxNode[], gotoMacros: Record<string, string> = {}, localGotos?: Record<string, string>): Cfg {
   const nodes: CNode[] = [];
   const byStart = new Map<number, number>();
   const labels = new Map<string, number>();
@@ -91,7 +91,7 @@ export function buildCfg(body: SyntaxNode | SyntaxNode[], gotoMacros: Record<str
         // ERROUT(e)-style macros expand to `goto label`
         const e = s.namedChildren[0];
         const fn = e?.type === 'call_expression' ? e.childForFieldName('function') : null;
-        const label = fn?.type === 'identifier' ? gotoMacros[`${file}\0${fn.text}`] ?? gotoMacros[fn.text] : undefined;
+        const label = fn?.type === 'identifier' ? localGotos?.[fn.text] ?? gotoMacros[fn.text] : undefined;
         if (label !== undefined) {
           const id = mk('expr', s, [exit], inError);
           gotos.push({ id, label });

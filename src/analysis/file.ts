@@ -57,6 +57,17 @@ function countNewlines(text: string, end: number): number {
   return n;
 }
 
+/** `#define senderr(e) do { error = (e); goto bad; } while (0)`: this file's macros that jump to a label. */
+export function fileGotoMacros(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!text.includes('goto')) return out;
+  for (const m of text.replace(/\\\r?\n/g, ' ').matchAll(/^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\([^)]*\)([^\n]*)$/gm)) {
+    const g = /\bgoto\s+([A-Za-z_]\w*)/.exec(m[2]);
+    if (g && !/\bif\b|\?/.test(m[2])) out[m[1]] = g[1];
+  }
+  return out;
+}
+
 export interface AnalyzeOptions {
   hooks?: Hooks;
   /** Extra callee names that are allocation sites (wrappers, macros), resolved by the hooks. */
@@ -89,6 +100,7 @@ export function analyzeText(file: string, text: string, dialect: DialectModel, o
   result.parse.errorNodes = tree.rootNode.hasError;
   opts.onTree?.(tree, text, model);
   const fns = new Map<number, FunctionAnalysis>();
+  let localGotos: Record<string, string> | undefined;
   const lines = text.split('\n');
   const seenCalls = new Set<number>();
   for (const idx of hits) {
@@ -100,7 +112,7 @@ export function analyzeText(file: string, text: string, dialect: DialectModel, o
     if (!spec) continue;
     const fn = functionOf(call);
     if (!fn) continue; // in a macro body or at file scope: handled by whole-tree analysis
-    fn.file = file;
+    fn.localGotos = localGotos ??= fileGotoMacros(text);
     let fa = fns.get(fn.key);
     if (!fa) {
       fa = new FunctionAnalysis(fn, model, opts.hooks ?? {});

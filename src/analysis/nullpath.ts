@@ -19,8 +19,8 @@ function rel(n: SyntaxNode, message: string): RelatedLoc {
 
 export interface FunctionUnit {
   name: string;
-  /** The file as shown (file-scoped macros). */
-  file?: string;
+  /** This file's own `goto` macros (senderr, gotoerr): they win over other files' definitions. */
+  localGotos?: Record<string, string>;
   /** The body statements. */
   body: SyntaxNode | SyntaxNode[];
   key: number;
@@ -124,7 +124,7 @@ export class FunctionAnalysis {
   readonly ev: Evaluator;
 
   constructor(readonly fn: FunctionUnit, readonly model: Model, hooks: Hooks) {
-    this.cfg = buildCfg(fn.body, model.dialect.gotoMacros, fn.file);
+    this.cfg = buildCfg(fn.body, model.dialect.gotoMacros, fn.localGotos);
     this.ev = new Evaluator(model, hooks);
     this.ev.locals = fn.locals;
   }
@@ -260,11 +260,24 @@ export class FunctionAnalysis {
   private corrKeys = new Map<number, string | null>();
 
   /** The text of a side-effect-free if condition, or undefined. */
+  private condCount?: Map<string, number>;
+
   private correlationKey(cond: SyntaxNode): string | undefined {
     let k = this.corrKeys.get(cond.startIndex);
     if (k === undefined) {
-      const pure = cond.parent?.type === 'if_statement' && cond.descendantsOfType(['call_expression', 'assignment_expression', 'update_expression']).length === 0 && cond.text.length < 200;
-      k = pure ? cond.text.replace(/\s+/g, '') : null;
+      // only tests that stand twice or more in the function: the others cannot correlate, and would only multiply states
+      if (!this.condCount) {
+        this.condCount = new Map();
+        for (const n of this.cfg.nodes) {
+          if (n.kind !== 'cond' || !n.ast || n.ast.parent?.type !== 'if_statement') continue;
+          const t = n.ast.text.replace(/\s+/g, '');
+          this.condCount.set(t, (this.condCount.get(t) ?? 0) + 1);
+        }
+      }
+      const text = cond.text.replace(/\s+/g, '');
+      const pure = cond.parent?.type === 'if_statement' && (this.condCount.get(text) ?? 0) > 1 && text.length < 200 &&
+        cond.descendantsOfType(['call_expression', 'assignment_expression', 'update_expression']).length === 0;
+      k = pure ? text : null;
       this.corrKeys.set(cond.startIndex, k);
     }
     return k ?? undefined;

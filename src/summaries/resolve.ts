@@ -121,11 +121,6 @@ export function resolveSummaries(base: DialectModel, files: FileSummary[]): { mo
   }
   const exitMacros: string[] = [...(base.exitMacros ?? [])];
   const gotoMacros: Record<string, string> = { ...(base.gotoMacros ?? {}) };
-  // a .c file's own definition wins in that file (senderr(), gotoerr() are defined again and again)
-  for (const f of sorted) {
-    if (!f.file.endsWith('.c')) continue;
-    for (const m of f.macros) if (m.gotoLabel) gotoMacros[`${f.file}\0${m.name}`] = m.gotoLabel;
-  }
   for (const [name, m] of macros) {
     if (!m || allocs.has(name)) continue;
     if (m.gotoLabel) gotoMacros[name] = m.gotoLabel;
