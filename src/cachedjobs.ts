@@ -70,7 +70,8 @@ async function runCached(
     } catch {
       st = undefined;
     }
-    const known = st && st.isFile() && st.size <= opts.maxFileSize ? index.lookup(j.file, st, config.salt) : undefined;
+    // a job with its own content (--staged: the index blob) is not what the stat index describes
+    const known = j.content === undefined && st && st.isFile() && st.size <= opts.maxFileSize ? index.lookup(j.file, st, config.salt) : undefined;
     const hit =
       kind === 'summary'
         ? known && cache.get('summary', known.hash, isFileSummary)

@@ -89,8 +89,8 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   const workers = Math.max(1, opts.jobs ?? (os.availableParallelism?.() ?? os.cpus().length));
   const jobOpts = { maxFileSize: opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, context: opts.context !== false };
   const progress = (d: number) => opts.onProgress?.(d, jobs.length);
-  // staged contents are not what the stat index describes: no cache for them
-  const cache = opts.cache && !opts.contents?.size ? opts.cache : undefined;
+  // files with staged contents bypass the cache (cachedjobs.ts); the rest of the tree still uses it
+  const cache = opts.cache;
   const roots = opts.paths.map((p) => path.resolve(p));
   let dialect = choice.model;
   let wholeTree: WholeTreeFacts | undefined;

@@ -28,7 +28,7 @@ export async function runJobs<K extends JobKind = 'lint'>(jobs: Job[], dialect: 
       results[i] = one(jobs[i]);
       onProgress?.(i + 1);
       // let native trees be collected between files
-      if (i % 32 === 31) await new Promise((r) => setImmediate(r));
+      if (i % 4 === 3) await new Promise((r) => setImmediate(r));
     }
     return results;
   }
