@@ -1,3 +1,5 @@
+import { lineStarts } from './lines';
+
 /**
  * Kernel Normal Form lets us find function definitions by text: the body's
  * "{" and "}" stand in column 0. Used to parse only the functions that matter
@@ -6,8 +8,7 @@
 /** KNF function definitions by text: the header lines, the body from a column-0 "{" to the next column-0 "}". */
 export function splitKnf(text: string): { start: number; bodyStart: number; end: number; header: string }[] {
   const out: { start: number; bodyStart: number; end: number; header: string }[] = [];
-  const starts: number[] = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  const starts = lineStarts(text);
   for (let i = 1; i < starts.length; i++) {
     if (text.charCodeAt(starts[i]) !== 123 /* { */) continue;
     // header: the lines above, back to a blank line or one that ends a declaration, at most 12

@@ -8,6 +8,7 @@
  */
 import type { Model } from '../model/model';
 import { CONTEXT_TABLES, type Level, type Role } from './tables';
+import { lineOf, lineStarts } from '../lines';
 import { blankNoise, callsIn, flagValueFromText, splitKnf } from './textscan';
 
 export interface CallFact {
@@ -41,15 +42,6 @@ export interface FileContext {
   registrations: RegFact[];
 }
 
-function lineOf(text: string, offset: number, starts: number[]): number {
-  let lo = 0, hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo + 1;
-}
 
 interface HeldLock {
   what: string;
@@ -70,7 +62,7 @@ export function extractContext(file: string, text: string, model: Model): FileCo
 
   const clean = blankNoise(text);
   let lineStartsCache: number[] | undefined;
-  const lineAtOff = (off: number) => lineOf(text, off, (lineStartsCache ??= lineStarts(text)));
+  const lineAtOff = (off: number) => lineOf((lineStartsCache ??= lineStarts(text)), off);
   const fnArgText = (a: string | undefined) => {
     const t = (a ?? '').replace(/^\(\s*[^()]*\)\s*(?=[A-Za-z_&])/, '').replace(/^&\s*/, '').replace(/^\(|\)$/g, '').trim();
     return /^[A-Za-z_]\w*$/.test(t) && !/^(NULL|0)$/.test(t) ? t : undefined;
@@ -151,7 +143,7 @@ export function extractContext(file: string, text: string, model: Model): FileCo
 
   // File-scope registrations: method tables and boot-time hooks (macros, matched in the text).
   let starts: number[] | undefined;
-  const lineAt = (off: number) => lineOf(text, off, (starts ??= lineStarts(text)));
+  const lineAt = (off: number) => lineOf((starts ??= lineStarts(text)), off);
   const scan = (re: RegExp, f: (m: RegExpExecArray) => { fn: string; role: Role; via: string } | undefined) => {
     re.lastIndex = 0;
     let m: RegExpExecArray | null;
@@ -171,8 +163,3 @@ export function extractContext(file: string, text: string, model: Model): FileCo
   return out;
 }
 
-function lineStarts(text: string): number[] {
-  const s = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) s.push(i + 1);
-  return s;
-}

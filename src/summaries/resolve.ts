@@ -2,6 +2,7 @@ import type { AllocatorSpec, DialectModel, ReleaseSpec } from '../model/types';
 import { Model } from '../model/model';
 import type { FileSummary, FnSummary, MacroSummary } from './extract';
 import { FieldIndex } from './fields';
+import { flagValueFromText } from '../context/textscan';
 
 export interface WholeTreeFacts {
   wrappers: number;
@@ -13,14 +14,7 @@ export interface WholeTreeFacts {
 
 /** Evaluate a flags argument's text (`M_NOWAIT | M_ZERO`) with the model's tables. */
 function flagsTextCanFail(model: Model, spec: AllocatorSpec, text: string): 'yes' | 'no' | 'unknown' {
-  const names = text.replace(/[()\s]/g, '').split('|');
-  let v = 0;
-  for (const n of names) {
-    const x = model.flagValue(spec.family, n) ?? (/^(0x[0-9a-f]+|\d+)$/i.test(n) ? Number(n) : undefined);
-    if (x === undefined) return 'unknown';
-    v |= x;
-  }
-  return model.verdict(spec, { value: v, names, unknown: [], text }).canFail;
+  return model.verdict(spec, flagValueFromText(text, model, spec.family)).canFail;
 }
 
 /**

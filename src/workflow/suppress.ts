@@ -1,3 +1,4 @@
+import { lineOf, lineStarts } from '../lines';
 import { createHash } from 'node:crypto';
 import type { Rule, Severity } from '../../rules';
 import type { Finding } from '../findings';
@@ -67,23 +68,13 @@ function inComment(text: string, lineStart: number, idx: number): 'line' | 'bloc
   return undefined;
 }
 
-function lineOf(starts: number[], idx: number): number {
-  let lo = 0, hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= idx) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo + 1;
-}
 
 /** Find the suppression comments in a file's text (cheap when there are none). */
 export function scanSuppressions(text: string): Suppression[] {
   const hasOwn = text.includes('kmalloc-lint:');
   const hasNolint = text.includes('NOLINT');
   if (!hasOwn && !hasNolint) return [];
-  const starts = [0];
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  const starts = lineStarts(text);
   const out: Suppression[] = [];
   const lineText = (line: number) => text.slice(starts[line - 1], line < starts.length ? starts[line] - 1 : text.length).replace(/\r$/, '');
   const add = (idx: number, len: number, kind: Suppression['kind'], rules: string[], reason: string | undefined) => {
