@@ -44,18 +44,6 @@ export interface Effects {
   nullConsulted?: boolean;
 }
 
-export interface Hooks {
-  /** Macros whose expansion returns from the calling function. */
-  exitsFunction?(name: string): boolean;
-  /** Calls that never return beyond the model (whole-tree summaries). */
-  isNoReturn?(name: string): boolean;
-  /** Argument indexes a function dereferences (whole-tree summaries). */
-  derefArgs?(name: string): number[] | undefined;
-  /** Argument indexes a function releases (cleanup helpers). */
-  releasesArgs?(name: string): number[] | undefined;
-  /** A call that returns a fresh allocation (wrapper), to track as held. */
-  returnsAlloc?(call: SyntaxNode, name: string): boolean;
-}
 
 /** return_ACPI_STATUS(x), ATTACH_RETURN(e), return_VALUE(v): macros that leave the function. */
 const RETURN_MACRO = /^(return_[A-Za-z0-9_]+|[A-Z0-9_]*_RETURN)$/;
@@ -77,7 +65,7 @@ export class Evaluator {
 
   readonly exitMacros: Set<string>;
 
-  constructor(readonly model: Model, readonly hooks: Hooks = {}) {
+  constructor(readonly model: Model) {
     this.exitMacros = new Set(model.dialect.exitMacros ?? []);
   }
 
@@ -371,11 +359,11 @@ export class Evaluator {
       }
       return;
     }
-    if (RETURN_MACRO.test(name) || this.exitMacros.has(name) || this.hooks.exitsFunction?.(name)) {
+    if (RETURN_MACRO.test(name) || this.exitMacros.has(name)) {
       fx.exits ??= n;
       return;
     }
-    if (m.noReturn.has(name) || this.hooks.isNoReturn?.(name)) {
+    if (m.noReturn.has(name)) {
       fx.noReturn ??= n;
       return;
     }
@@ -386,7 +374,7 @@ export class Evaluator {
     }
     // dereferencing callees
     if (n.startIndex > this.originEnd) {
-      const idx = m.dialect.derefArgs[name] ?? this.hooks.derefArgs?.(name);
+      const idx = m.dialect.derefArgs[name];
       if (idx) {
         for (const i of idx) {
           const a = unparen(args[i]);
@@ -428,18 +416,14 @@ export class Evaluator {
       }
       return;
     }
-    const relArgs = this.hooks.releasesArgs?.(name);
-    // any other callee that receives a held local takes it over (lists, softc, cleanup helpers)
-    for (let i = 0; i < args.length; i++) {
-      const a = unparen(args[i]);
+    // any other callee that receives a held local takes it over (lists, softc, cleanup helpers: the
+    // whole-tree pass turns those into model.frees); one that only reads or writes the buffer
+    // (bzero, bcopy) leaves it ours
+    if (PURE_DEREF.has(name)) return;
+    for (const arg of args) {
+      const a = unparen(arg);
       const k = lvalKey(a?.type === 'pointer_expression' && a.child(0)?.type === '&' ? a.childForFieldName('argument') : a);
-      if (!k) continue;
-      // a callee that only reads or writes the buffer (bzero, bcopy) leaves it ours; any other (list inserts, softc setters) takes it over
-      if (this.isHeldPtr(st, k) && !(PURE_DEREF.has(name) && !relArgs)) this.removeHeld(st, 'alloc:' + k);
-      if (relArgs && relArgs.includes(i)) {
-        // a cleanup helper releases what its argument owns
-        st.held = st.held.filter((h) => !(h.kind === 'alloc' && h.key.startsWith('alloc:' + k)));
-      }
+      if (k && this.isHeldPtr(st, k)) this.removeHeld(st, 'alloc:' + k);
     }
   }
 }

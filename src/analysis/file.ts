@@ -6,8 +6,7 @@ import type { DialectModel } from '../model/types';
 import { preprocess } from '../preprocess';
 import { splitKnf } from '../knf';
 import { callAt, findCallNames, functionOf, FunctionAnalysis, siteFacts } from './nullpath';
-import type { Hooks } from './effects';
-import type { FileResult, SiteFacts } from './types';
+import type { FileResult } from './types';
 
 let parser: Parser | undefined;
 export function getParser(): Parser {
@@ -68,13 +67,8 @@ export function fileGotoMacros(text: string): Record<string, string> {
   return out;
 }
 
-export interface AnalyzeOptions {
-  hooks?: Hooks;
-  /** Extra callee names that are allocation sites (wrappers, macros), resolved by the hooks. */
-  extraSites?: (name: string, call: SyntaxNode) => SiteFacts | undefined | null;
-  /** Called with every parsed file (even one without allocation calls), e.g. for context extraction. */
-  onTree?: (tree: Tree, text: string, model: Model) => void;
-}
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface AnalyzeOptions {}
 
 const modelCache = new WeakMap<DialectModel, { model: Model; re: RegExp }>();
 export function compiled(d: DialectModel) {
@@ -95,10 +89,9 @@ export function analyzeText(file: string, text: string, dialect: DialectModel, o
   const hits: number[] = [];
   let m: RegExpExecArray | null;
   while ((m = re.exec(text))) hits.push(m.index);
-  if (!hits.length && !opts.extraSites && !opts.onTree) return result;
-  const tree = parseC(text, opts.extraSites ? undefined : hits);
+  if (!hits.length) return result;
+  const tree = parseC(text, hits);
   result.parse.errorNodes = tree.rootNode.hasError;
-  opts.onTree?.(tree, text, model);
   const fns = new Map<number, FunctionAnalysis>();
   let localGotos: Record<string, string> | undefined;
   const lines = text.split('\n');
@@ -115,7 +108,7 @@ export function analyzeText(file: string, text: string, dialect: DialectModel, o
     fn.localGotos = localGotos ??= fileGotoMacros(text);
     let fa = fns.get(fn.key);
     if (!fa) {
-      fa = new FunctionAnalysis(fn, model, opts.hooks ?? {});
+      fa = new FunctionAnalysis(fn, model);
       fns.set(fn.key, fa);
     }
     const ev = fa.ev;

@@ -3,7 +3,7 @@ import type { Model } from '../model/model';
 import type { AllocatorSpec } from '../model/types';
 import { callArgs, callName, lvalKey, unparen } from './ast';
 import { buildCfg, type Cfg } from './cfg';
-import { Evaluator, type Effects, type Held, type Hooks, type PState } from './effects';
+import { Evaluator, type Effects, type Held, type PState } from './effects';
 import { evalFlags } from './flags';
 import type { Loc, RelatedLoc, SiteFacts } from './types';
 
@@ -123,9 +123,9 @@ export class FunctionAnalysis {
   private heldIn?: Map<number, Held[]>;
   readonly ev: Evaluator;
 
-  constructor(readonly fn: FunctionUnit, readonly model: Model, hooks: Hooks) {
+  constructor(readonly fn: FunctionUnit, readonly model: Model) {
     this.cfg = buildCfg(fn.body, model.dialect.gotoMacros, fn.localGotos);
-    this.ev = new Evaluator(model, hooks);
+    this.ev = new Evaluator(model);
     this.ev.locals = fn.locals;
   }
 
