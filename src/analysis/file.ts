@@ -6,7 +6,9 @@ import type { DialectModel } from '../model/types';
 import { preprocess } from '../preprocess';
 import { splitKnf } from '../knf';
 import { callAt, findCallNames, functionOf, FunctionAnalysis, siteFacts } from './nullpath';
-import type { FileResult } from './types';
+import type { FileResult, SiteFacts } from './types';
+import type { FlagValue } from '../model/model';
+import { flagValueFromText, splitArgs } from '../context/textscan';
 
 let parser: Parser | undefined;
 export function getParser(): Parser {
@@ -82,6 +84,61 @@ export function compiled(d: DialectModel) {
 }
 
 /** Analyse one file's text: every allocation call the model knows, with its failure paths. */
+function locAt(text: string, start: number, end: number) {
+  const pos = (o: number) => {
+    let line = 1;
+    for (let i = text.indexOf('\n'); i >= 0 && i < o; i = text.indexOf('\n', i + 1)) line++;
+    return { line, col: o - (text.lastIndexOf('\n', o - 1) + 1) + 1 };
+  };
+  const a = pos(start);
+  const b = pos(end);
+  return { line: a.line, col: a.col, endLine: b.line, endCol: b.col };
+}
+
+/**
+ * An allocator call inside a macro definition. Its flags and the model's
+ * verdict are known; its failure path is the code that invokes the macro, so
+ * only rules that need no path (wait-flag-missing, suggestions) apply here.
+ */
+function macroSite(tree: Tree, text: string, idx: number, model: Model): SiteFacts | undefined {
+  let n: SyntaxNode | null = tree.rootNode.descendantForIndex(idx, idx);
+  while (n && n.type !== 'preproc_function_def' && n.type !== 'preproc_def') n = n.parent;
+  if (!n) return undefined;
+  const macro = n.childForFieldName('name')?.text ?? '?';
+  const m = /^([A-Za-z_]\w*)\s*\(/.exec(text.slice(idx, idx + 80));
+  if (!m) return undefined;
+  const spec = model.allocators.get(m[1]);
+  if (!spec) return undefined;
+  const open = idx + m[0].length - 1;
+  const { args, end } = splitArgs(text, open);
+  if (spec.arity !== undefined && args.length !== spec.arity) return undefined;
+  let flagsRange: [number, number] | undefined;
+  let flagValue: FlagValue | undefined;
+  if (spec.flagsArg !== undefined) {
+    // the flags argument's offsets: walk the top-level arguments again
+    let from = open + 1;
+    for (let i = 0; i < spec.flagsArg; i++) from = text.indexOf(',', from + args[i].length) + 1;
+    const at = text.indexOf(args[spec.flagsArg], from);
+    if (at >= 0) flagsRange = [at, at + args[spec.flagsArg].length];
+    flagValue = flagValueFromText(args[spec.flagsArg], model, spec.family);
+  }
+  return {
+    loc: locAt(text, idx, end),
+    function: `macro ${macro}`,
+    allocator: spec.name,
+    flags: flagValue?.text ?? '',
+    flagNames: flagValue?.names ?? [],
+    flagsRange,
+    flagValue,
+    family: spec.family,
+    verdict: model.verdict(spec, flagValue),
+    heldAtCall: [],
+    lowConfidence: false,
+    failure: { leaks: [], tested: false },
+    extra: { inMacro: macro },
+  };
+}
+
 export function analyzeText(file: string, text: string, dialect: DialectModel, opts: AnalyzeOptions = {}): FileResult {
   const { model, re } = compiled(dialect);
   const result: FileResult = { file, sites: [], diagnostics: [], parse: { bytes: text.length, errorNodes: false, functions: 0 }, lines: {} };
@@ -98,7 +155,16 @@ export function analyzeText(file: string, text: string, dialect: DialectModel, o
   const seenCalls = new Set<number>();
   for (const idx of hits) {
     const call = callAt(tree, idx);
-    if (!call || seenCalls.has(call.startIndex)) continue;
+    if (!call) {
+      // an allocation in a #define body: tree-sitter keeps the body as text; read the call from it
+      const site = macroSite(tree, text, idx, model);
+      if (site) {
+        result.sites.push(site);
+        result.lines[site.loc.line] = lines[site.loc.line - 1] ?? '';
+      }
+      continue;
+    }
+    if (seenCalls.has(call.startIndex)) continue;
     seenCalls.add(call.startIndex);
     const name = text.slice(idx, call.childForFieldName('arguments')!.startIndex).trim();
     const spec = model.allocators.get(name.replace(/\s+/g, ''));
