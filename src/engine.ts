@@ -31,6 +31,8 @@ export interface LintOptions {
   onProgress?: (done: number, total: number) => void;
   /** Whole-tree facts (wrappers, macros, helpers); on unless false. */
   wholeTree?: boolean;
+  /** Where whole-tree facts come from when only some files are linted (--staged: the repository); default: paths. */
+  factsPaths?: string[];
   /** Whole-tree context inference (handler roles, call graph) and flag suggestions; on unless false. */
   context?: boolean;
   /** Absolute path -> text to analyse instead of the file on disk (--staged: the index content). */
@@ -97,9 +99,18 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   let fields: FieldIndex | undefined;
   if (opts.wholeTree !== false) {
     // pass 1: per-file summaries (wrappers, macros, helpers), resolved into model data
+    let factJobs = jobs;
+    let factRoots = roots;
+    if (opts.factsPaths?.length) {
+      // the linted files (their staged contents) plus the rest of the tree they belong to
+      const more = await discover(opts.factsPaths, { include: opts.include, exclude: opts.exclude });
+      const have = new Set(jobs.map((j) => j.file));
+      factJobs = [...jobs, ...more.files.filter((f) => !have.has(f)).map((f) => ({ file: f, shown: toPosixRel(f), content: opts.contents?.get(f) }))];
+      factRoots = opts.factsPaths.map((p) => path.resolve(p));
+    }
     const sums = cache
-      ? await summariesCached(jobs, dialect, jobOpts, workers, { dir: cache.dir, salt: resultSalt(dialect, 'summary'), roots })
-      : await runJobs(jobs, dialect, jobOpts, workers, undefined, 'summary');
+      ? await summariesCached(factJobs, dialect, jobOpts, workers, { dir: cache.dir, salt: resultSalt(dialect, 'summary'), roots: factRoots })
+      : await runJobs(factJobs, dialect, jobOpts, workers, undefined, 'summary');
     const r = resolveSummaries(dialect, sums);
     dialect = r.model;
     wholeTree = r.facts;

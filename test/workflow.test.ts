@@ -79,6 +79,19 @@ describe('--staged', () => {
     expect(lines(all.out)).toEqual(['sys/dev/x.c:8 nowait-null-deref']);
   });
 
+  it('takes whole-tree facts from the repository, not only the staged file', async () => {
+    const dir = repo();
+    // a wrapper in a file that is not staged; the staged file dereferences its no-wait result
+    write(dir, 'sys/alloc.c', 'struct req *\nreq_alloc(int how)\n{\n\tstruct req *r;\n\n\tr = malloc(sizeof(*r), M_DEVBUF, how);\n\treturn (r);\n}\n');
+    write(dir, 'sys/use.c', 'void\nuse(void)\n{\n}\n');
+    commit(dir);
+    write(dir, 'sys/use.c', 'void\nuse(void)\n{\n\tstruct req *r;\n\n\tr = req_alloc(M_NOWAIT);\n\tr->x = 1;\n}\n');
+    git(dir, 'add', 'sys/use.c');
+    const r = await run(dir, '--staged', '-d', 'freebsd', '--no-color', '--no-cache');
+    expect(r.code, r.err).toBe(1);
+    expect(lines(r.out)).toEqual(['sys/use.c:6 nowait-null-deref']);
+  });
+
   it('reports nothing when nothing is staged, and works from a subfolder', async () => {
     const dir = repo();
     write(dir, 'sys/kern/a.c', HDR + bad('a'));

@@ -95,8 +95,10 @@ export function prepareWorkflow(o: WfOpts, args: string[], dialectFromCli: boole
     changes = collectChanges(o.staged ? { kind: 'staged' } : { kind: 'base', ref: o.diffBase! }, process.cwd());
     if (o.staged) lint.contents = changes.contents;
     for (const m of changes.missing) notes.push(`${m}: staged but deleted from the work tree; skipped`);
+    // whole-tree facts (wrappers, macros, helpers) still come from the whole repository
+    lint.factsPaths = [changes.root];
     if (!args.length) {
-      // no paths given: lint just the changed C files (whole-tree facts then come from them alone)
+      // no paths given: lint just the changed C files
       const include = c.include;
       lint.paths = [...changes.lines.keys()]
         .filter((abs) => {
