@@ -25,7 +25,7 @@ export function formatText(res: LintResult, color: boolean): string {
       out.push(`  ${pre}${c.green('^' + '~'.repeat(Math.max(0, len - 1)))}`);
     }
     const sug = f.properties?.suggestion as string | undefined;
-    if (sug) out.push(`  ${c.cyan('suggestion:')} ${sug}`);
+    if (sug && !f.message.includes(sug)) out.push(`  ${c.cyan('suggestion:')} ${sug}`);
   }
   return out.length ? out.join('\n') + '\n' : '';
 }
