@@ -175,3 +175,21 @@ unrelated(int a, int b)
     expect(d.fp).not.toBe(a.fp);
   });
 });
+
+describe('SARIF columns', () => {
+  it('count code points where a UTF-8 line has non-ASCII text before the call', () => {
+    const d = tmpDir('col');
+    try {
+      // "é" is two bytes in UTF-8 and one code point
+      fs.writeFileSync(path.join(d, 'drv.c'), 'void\nf(void)\n{\n\tchar *p;\n\n\t/* é */ p = malloc(8, M_DEVBUF, M_NOWAIT);\n\tp[0] = 0;\n}\n', 'utf8');
+      const sarif = JSON.parse(runCli(['drv.c', '-q', '-f', 'sarif', '-d', 'freebsd'], { cwd: d }).stdout);
+      const json = JSON.parse(runCli(['drv.c', '-q', '-f', 'json', '-d', 'freebsd'], { cwd: d }).stdout);
+      const region = sarif.runs[0].results[0].locations[0].physicalLocation.region;
+      expect(json.findings[0].column).toBe(15); // bytes: tab, "/* ", 2 bytes, " */ ", "p = "
+      expect(region.startColumn).toBe(14);
+      expect(region.endColumn).toBe(json.findings[0].endColumn - 1);
+    } finally {
+      fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
+});

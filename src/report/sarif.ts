@@ -34,6 +34,24 @@ export function ruleHelpText(r: Rule): string {
   return `${d.what}\n\nWhy: ${d.why}\n\nFix: ${d.fix}\n\nDocs: ${ruleDocUri(r.meta.id)}`;
 }
 
+/**
+ * Columns are counted in bytes (files are read as Latin-1); SARIF says code
+ * points. Where the source line is known, convert: a UTF-8 line with non-ASCII
+ * text before the call would otherwise be off.
+ */
+function codePointCol(line: string | undefined, col: number): number {
+  if (!line || !/[\x80-\xff]/.test(line.slice(0, col - 1))) return col;
+  const before = Buffer.from(line.slice(0, col - 1), 'latin1');
+  return before.toString('utf8').length + 1;
+}
+
+function primaryRegion(f: { line: number; col: number; endLine: number; endCol: number; sourceLine?: string }) {
+  const r = region(f);
+  r.startColumn = codePointCol(f.sourceLine, f.col);
+  if (f.endLine === f.line) r.endColumn = codePointCol(f.sourceLine, f.endCol);
+  return r;
+}
+
 function region(f: { line: number; col: number; endLine: number; endCol: number }) {
   return { startLine: f.line, startColumn: f.col, endLine: f.endLine, endColumn: f.endCol };
 }
@@ -58,7 +76,7 @@ export function buildSarif(res: LintResult, extraRules: Rule[] = []) {
       ruleIndex: index.get(f.ruleId) ?? 0,
       level: LEVEL[f.severity],
       message: { text: f.message },
-      locations: [{ physicalLocation: { artifactLocation: artifact(f.file), region: region(f) }, logicalLocations: [{ name: f.function, kind: 'function' }] }],
+      locations: [{ physicalLocation: { artifactLocation: artifact(f.file), region: primaryRegion(f) }, logicalLocations: [{ name: f.function, kind: 'function' }] }],
       partialFingerprints: { 'kmallocLint/v1': f.fingerprint },
       properties: props,
     };
