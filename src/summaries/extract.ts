@@ -1,11 +1,12 @@
 import * as fs from 'node:fs';
 import type { SyntaxNode } from 'tree-sitter';
-import { callArgs, callName, lvalKey, unparen } from '../analysis/ast';
-import { compiled, getParser, parseC } from '../analysis/file';
+import { callArgs, callName, unparen } from '../analysis/ast';
+import { compiled, getParser } from '../analysis/file';
 import { evalFlags } from '../analysis/flags';
 import type { DialectModel } from '../model/types';
 import { scanFields, type FieldFacts } from './fields';
 import { splitKnf } from '../knf';
+import { blankNoise, callsIn, flagValueFromText, splitArgs } from '../context/textscan';
 import { Cache, contentHash, type CacheConfig } from '../cache';
 import type { Stamp } from '../cacheindex';
 
@@ -54,23 +55,7 @@ export interface FileSummary {
   fields?: FieldFacts;
 }
 
-function paramList(fd: SyntaxNode | null): string[] {
-  while (fd && fd.type !== 'function_declarator') fd = fd.childForFieldName('declarator');
-  const pl = fd?.childForFieldName('parameters');
-  if (!pl) return [];
-  return pl.namedChildren.map((p) => {
-    let d: SyntaxNode | null = p.childForFieldName('declarator');
-    while (d && d.type !== 'identifier') d = d.childForFieldName('declarator') ?? (d.type === 'parenthesized_declarator' ? d.namedChildren[0] : null);
-    if (d) return d.text;
-    const t = p.childForFieldName('type');
-    return t && !p.childForFieldName('declarator') ? t.text : '';
-  });
-}
 
-function fnName(fd: SyntaxNode | null): string | undefined {
-  while (fd && fd.type !== 'identifier') fd = fd.childForFieldName('declarator');
-  return fd?.text;
-}
 
 /** The parameter that supplies the wait class of a flags expression (`how`, `how | M_ZERO`), if exactly one does. */
 function flagsParamOf(fl: SyntaxNode, params: string[], model: import('../model/model').Model, family: import('../model/types').FlagFamily): number | undefined {
@@ -81,7 +66,6 @@ function flagsParamOf(fl: SyntaxNode, params: string[], model: import('../model/
   return params.indexOf(ps[0]);
 }
 
-const RETURN_CALL = /\breturn\s*\(?\s*(?:\([^()]*\)\s*)?[A-Za-z_]\w*\s*\(/;
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -167,128 +151,80 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
     }
   }
   if (!parseFunctions) return out;
-  re.lastIndex = 0;
-  const freeRe = new RegExp(`\\b(?:${[...model.frees.keys()].join('|')})\\s*\\(`);
   const noRet = new RegExp(`\\b(?:${[...model.noReturn].join('|')})\\s*\\([^;]*\\)\\s*;\\s*$`);
-  // Split the file into KNF function definitions by text ("{" and "}" in column 0); parse only
-  // the ones whose body can return an allocation or free a parameter.
-  for (const fn of splitKnf(text)) {
-    const bodyText = text.slice(fn.bodyStart, fn.end);
+  const clean = blankNoise(text);
+  // KNF function definitions by text ("{" and "}" in column 0); no parse needed for summaries
+  for (const fn of splitKnf(clean)) {
+    const h = clean.slice(fn.start, fn.bodyStart).split('\n').filter((l) => !/^[ \t].*;\s*$/.test(l)).join('\n');
+    const hm = /([A-Za-z_]\w*)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)\s*$/.exec(h.trim());
+    if (!hm) continue;
+    const params = hm[2].split(',').map((x) => /([A-Za-z_]\w*)\s*(?:\[[^\]]*\])?\s*$/.exec(x.trim())?.[1] ?? '').map((x) => (x === 'void' ? '' : x));
+    // `f(void)` and `f()` take none; an unnamed or function-pointer parameter still counts
+    const arity = hm[2].trim() === '' || hm[2].trim() === 'void' ? 0 : params.length;
+    const s: FnSummary = { name: hm[1], file, isStatic: /\bstatic\b/.test(h), arity, noReturn: false, derefParams: [], releasesParams: [] };
+    const bodyText = clean.slice(fn.bodyStart, fn.end);
+    const inner = bodyText.replace(/^\{|\}\s*$/g, '');
+    const hasReturn = /\breturn\b/.test(inner);
+    if (!hasReturn && noRet.test(inner.trimEnd())) s.noReturn = true;
+    s.derefParams = derefParamsOf(bodyText, params, dialect.derefArgs);
+    const paramOf = (t: string | undefined) => {
+      const u = stripParens(t ?? '');
+      return /^[A-Za-z_]\w*$/.test(u) && params.includes(u) ? params.indexOf(u) : undefined;
+    };
     re.lastIndex = 0;
-    const needTree = re.test(bodyText) || RETURN_CALL.test(bodyText) || freeRe.test(bodyText);
+    const hasAlloc = re.test(bodyText);
     re.lastIndex = 0;
-    if (!needTree) {
-      const h = fn.header.split('\n').filter((l) => !/^[ \t].*;\s*$/.test(l)).join('\n');
-      const name = /([A-Za-z_]\w*)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)\s*$/.exec(h.replace(/\/\*[\s\S]*?\*\//g, ' ').trim());
-      if (!name) continue;
-      const params = name[2].split(',').map((x) => /([A-Za-z_]\w*)\s*(?:\[[^\]]*\])?\s*$/.exec(x.trim())?.[1] ?? '').map((x) => (x === 'void' ? '' : x));
-      const sm: FnSummary = { name: name[1], file, isStatic: /\bstatic\b/.test(h), arity: params.filter(Boolean).length, noReturn: false, derefParams: [], releasesParams: [] };
-      const inner = bodyText.replace(/^\{|\}\s*$/g, '');
-      if (!/\breturn\b/.test(inner) && noRet.test(inner.replace(/\/\*[\s\S]*?\*\//g, ' ').trimEnd())) sm.noReturn = true;
-      sm.derefParams = derefParamsOf(bodyText, params, dialect.derefArgs);
-      if (sm.noReturn || sm.derefParams.length) out.functions.push(sm);
-      continue;
+    if (hasAlloc || hasReturn) {
+      const allocOf = new Map<string, { name: string; args: string[] }>();
+      for (const c of callsIn(bodyText, 0)) {
+        const fi = model.frees.get(c.name);
+        if (fi !== undefined) {
+          const pi = paramOf(c.args[fi]);
+          if (pi !== undefined && !s.releasesParams.includes(pi)) s.releasesParams.push(pi);
+        }
+        if (model.allocators.has(c.name)) {
+          // `x = (cast) alloc(...)` or `type *x = alloc(...)`: the text just before the call
+          const before = bodyText.slice(Math.max(0, c.at - 160), c.at);
+          const lm = /([A-Za-z_][\w]*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*|\s*\[[^\]]*\])*)\s*=\s*(?:\(\s*[^()]*\)\s*)*\(?\s*$/.exec(before);
+          if (lm) allocOf.set(lm[1].replace(/\s+/g, ''), { name: c.name, args: c.args });
+        }
+      }
+      for (const rm of inner.matchAll(/\breturn\b\s*([^;]*);/g)) {
+        let v = stripParens(rm[1]);
+        let call: { name: string; args: string[] } | undefined;
+        if (/^[A-Za-z_][\w]*(?:(?:->|\.)[A-Za-z_]\w*)*$/.test(v)) call = allocOf.get(v);
+        else {
+          v = v.replace(/^\(\s*[A-Za-z_][\w\s]*\**\s*\)\s*/, ''); // a cast
+          const cm = /^([A-Za-z_]\w*)\s*\(/.exec(v);
+          if (cm) call = { name: cm[1], args: splitArgs(v, cm[0].length - 1).args };
+        }
+        if (!call) continue;
+        const spec = model.allocators.get(call.name);
+        if (spec && (spec.arity === undefined || call.args.length === spec.arity)) {
+          const fl = spec.flagsArg !== undefined ? call.args[spec.flagsArg] : undefined;
+          const fv = fl !== undefined ? flagValueFromText(fl, model, spec.family) : undefined;
+          const fp = fv && fv.unknown.length === 1 && params.includes(fv.unknown[0]) ? params.indexOf(fv.unknown[0]) : undefined;
+          if (fp !== undefined) s.returnsAlloc = { allocator: call.name, flagsParam: fp, family: spec.family };
+          else if (model.verdict(spec, fv).canFail === 'yes') s.returnsAlloc = { allocator: call.name, canFail: 'yes', family: spec.family };
+          if (s.returnsAlloc) break;
+        } else if (!spec && !KEYWORD_CALLS.has(call.name)) {
+          s.returnsAlloc ??= { allocator: call.name, via: call.name, family: 'malloc', argMap: call.args.map((a) => paramOf(a) ?? null) };
+          (s.returnsAlloc as { argText?: string[] }).argText = call.args;
+        }
+      }
     }
-    const tree = parseC(text.slice(fn.start, fn.end));
-    const fd = tree.rootNode.descendantsOfType('function_definition')[0];
-    if (fd) summarizeFn(fd);
+    if (s.returnsAlloc || s.noReturn || s.derefParams.length || s.releasesParams.length) out.functions.push(s);
   }
   return out;
+}
 
-  function summarizeFn(fd: SyntaxNode) {
-    const decl = fd.childForFieldName('declarator');
-    const name = fnName(decl);
-    const body = fd.childForFieldName('body');
-    if (!name || !body) return;
-    const params = paramList(decl);
-    const isStatic = fd.namedChildren.some((c) => c.type === 'storage_class_specifier' && c.text === 'static');
-    const s: FnSummary = { name, file, isStatic, arity: params.length, noReturn: false, derefParams: [], releasesParams: [] };
-    const bodyText = body.text;
-    // what locals were assigned from allocations
-    const allocOf = new Map<string, SyntaxNode>();
-    const returns: SyntaxNode[] = [];
-    let hasReturn = false;
-    const visit = (n: SyntaxNode) => {
-      if (n.type === 'return_statement') {
-        hasReturn = true;
-        const v = n.namedChildren[0];
-        if (v) returns.push(v);
-      }
-      if (n.type === 'call_expression') {
-        const cn = callName(n);
-        const args = callArgs(n);
-        if (cn) {
-          const fi = model.frees.get(cn);
-          if (fi !== undefined) {
-            const a = unparen(args[fi] ?? null);
-            if (a && a.type === 'identifier' && params.includes(a.text)) s.releasesParams.push(params.indexOf(a.text));
-          }
-          if (model.allocators.has(cn)) {
-            let up: SyntaxNode | null = n.parent;
-            while (up && (up.type === 'parenthesized_expression' || up.type === 'cast_expression')) up = up.parent;
-            if (up?.type === 'assignment_expression') {
-              const k = lvalKey(up.childForFieldName('left'));
-              if (k) allocOf.set(k, n);
-            } else if (up?.type === 'init_declarator') {
-              let d: SyntaxNode | null = up.childForFieldName('declarator');
-              while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
-              if (d) allocOf.set(d.text, n);
-            }
-          }
-        }
-      }
-    };
-    const walk = (b: SyntaxNode) => {
-      // one native query for the two node types that matter, not a walk over every node
-      for (const n of b.descendantsOfType(['return_statement', 'call_expression'])) visit(n);
-    };
-    // walking a body node by node is the expensive part: only where the text says it can matter
-    hasReturn = /\breturn\b/.test(bodyText);
-    re.lastIndex = 0;
-    if (re.test(bodyText) || RETURN_CALL.test(bodyText) || freeRe.test(bodyText)) walk(body);
-    re.lastIndex = 0;
-    for (const r of returns) {
-      let v = unparen(r);
-      if (v && v.type === 'identifier' && allocOf.has(v.text)) v = allocOf.get(v.text)!;
-      if (!v || v.type !== 'call_expression') continue;
-      const cn = callName(v);
-      if (!cn) continue;
-      const args = callArgs(v);
-      const spec = model.allocators.get(cn);
-      if (spec && (spec.arity === undefined || args.length === spec.arity)) {
-        const fl = spec.flagsArg !== undefined ? args[spec.flagsArg] : undefined;
-        const fp = fl ? flagsParamOf(fl, params, model, spec.family) : undefined;
-        if (fp !== undefined) {
-          s.returnsAlloc = { allocator: cn, flagsParam: fp, family: spec.family };
-        } else {
-          const canFail = model.verdict(spec, fl ? evalFlags(fl, model, spec.family) : undefined).canFail;
-          if (canFail === 'yes') s.returnsAlloc = { allocator: cn, canFail, family: spec.family };
-        }
-      } else if (!spec) {
-        s.returnsAlloc ??= {
-          allocator: cn,
-          via: cn,
-          family: 'malloc',
-          argMap: args.map((a) => {
-            const u = unparen(a);
-            return u && u.type === 'identifier' && params.includes(u.text) ? params.indexOf(u.text) : null;
-          }),
-        };
-        // keep fixed flag arguments visible to the resolver
-        (s.returnsAlloc as { argText?: string[] }).argText = args.map((a) => a.text);
-      }
-      if (s.returnsAlloc && !s.returnsAlloc.via) break;
-    }
-    // never returns: no return statement and the last statement calls a no-return function
-    if (!hasReturn) {
-      const last = body.namedChildren.filter((c) => c.type !== 'comment').pop();
-      const call = last?.type === 'expression_statement' ? unparen(last.namedChildren[0]) : null;
-      if (call && call.type === 'call_expression' && model.noReturn.has(callName(call) ?? '')) s.noReturn = true;
-    }
-    s.derefParams = derefParamsOf(bodyText, params, dialect.derefArgs);
-    s.releasesParams = [...new Set(s.releasesParams)];
-    if (s.returnsAlloc || s.noReturn || s.derefParams.length || s.releasesParams.length) out.functions.push(s);
-    }
+const KEYWORD_CALLS = new Set(['sizeof', 'if', 'while', 'for', 'switch', 'return']);
+
+/** `((x))` -> `x`; keeps a cast in front of a value. */
+function stripParens(t: string): string {
+  let u = t.trim();
+  while (u.startsWith('(') && u.endsWith(')') && splitArgs(u, 0).end === u.length) u = u.slice(1, -1).trim();
+  return u;
 }
 
 export type SummarizedFile = FileSummary & { cacheInfo?: { stamp: Stamp; hit: boolean } };
