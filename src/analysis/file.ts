@@ -139,13 +139,31 @@ function macroSite(tree: Tree, text: string, idx: number, model: Model): SiteFac
   };
 }
 
+const CALL = /\b([A-Za-z_]\w*)\s*\(/g;
+
+/**
+ * Offsets of calls to allocators the model knows. One alternation regex is
+ * fastest for the built-in tables; with the hundreds of names the whole-tree
+ * pass adds, V8 tries every alternative at every position, so scan for any
+ * call and look the name up instead.
+ */
+export function callHits(text: string, re: RegExp, model: Model): number[] {
+  const hits: number[] = [];
+  let m: RegExpExecArray | null;
+  if (model.allocators.size <= 64) {
+    re.lastIndex = 0;
+    while ((m = re.exec(text))) hits.push(m.index);
+    return hits;
+  }
+  CALL.lastIndex = 0;
+  while ((m = CALL.exec(text))) if (model.allocators.has(m[1])) hits.push(m.index);
+  return hits;
+}
+
 export function analyzeText(file: string, text: string, dialect: DialectModel, opts: AnalyzeOptions = {}): FileResult {
   const { model, re } = compiled(dialect);
   const result: FileResult = { file, sites: [], diagnostics: [], parse: { bytes: text.length, errorNodes: false, functions: 0 }, lines: {} };
-  re.lastIndex = 0;
-  const hits: number[] = [];
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text))) hits.push(m.index);
+  const hits = callHits(text, re, model);
   if (!hits.length) return result;
   const tree = parseC(text, hits);
   result.parse.errorNodes = tree.rootNode.hasError;
