@@ -1,4 +1,4 @@
-import * as fs from 'node:fs';
+import { readJsonFile } from './jsonfile';
 import { writeFileAtomic } from '../atomic';
 import type { Diagnostic } from '../analysis/types';
 import type { Finding } from '../findings';
@@ -42,18 +42,7 @@ export function writeBaseline(file: string, findings: Finding[]): number {
 }
 
 export function readBaseline(file: string): BaselineFile {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new BaselineError(`${file}: cannot read baseline: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file (create it with --write-baseline)' : (e as Error).message}`);
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new BaselineError(`${file}: not valid JSON: ${(e as Error).message}`);
-  }
+  const data = readJsonFile(file, file, 'baseline', 'no such file (create it with --write-baseline)', (m) => new BaselineError(m));
   const d = data as Partial<BaselineFile>;
   if (!d || typeof d !== 'object' || d.tool !== 'kmalloc-lint' || !Array.isArray(d.findings)) {
     throw new BaselineError(`${file}: not a kmalloc-lint baseline (expected {"tool": "kmalloc-lint", "findings": [...]})`);

@@ -1,3 +1,4 @@
+import { readJsonFile } from './jsonfile';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Severity } from '../../rules';
@@ -157,18 +158,7 @@ export function validateConfig(data: unknown, shown: string, knownRules: string[
 
 export function loadConfig(file: string, knownRules: string[]): LoadedConfig {
   const shown = path.relative(process.cwd(), file) || file;
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ConfigError(`${shown}: cannot read config: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new ConfigError(`${shown}: not valid JSON: ${(e as Error).message}`);
-  }
+  const data = readJsonFile(file, shown, 'config', 'no such file', (m) => new ConfigError(m));
   return { file, shown, config: validateConfig(data, shown, knownRules) };
 }
 
