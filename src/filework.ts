@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { isUtf8 } from 'node:buffer';
-import { analyzeText, type AnalyzeOptions } from './analysis/file';
+import { analyzeText } from './analysis/file';
 import type { FileResult } from './analysis/types';
 import type { DialectModel } from './model/types';
 import { Cache, contentHash, type CacheConfig } from './cache';
@@ -14,7 +14,6 @@ export const DEFAULT_MAX_FILE_SIZE = 8 * 1024 * 1024;
 
 export interface FileJobOptions {
   maxFileSize: number;
-  analyze?: AnalyzeOptions;
   /** Per-file result cache (content-keyed); see src/cache.ts. */
   cache?: CacheConfig;
   /** Extract per-file context facts (call graph, handler registrations) for whole-tree context inference. */
@@ -78,7 +77,7 @@ export function lintFile(file: string, shown: string, dialect: DialectModel, opt
   const text = buf.toString('latin1');
   let result: FileResult;
   try {
-    result = analyzeText(shown, text, dialect, opts.analyze);
+    result = analyzeText(shown, text, dialect);
     if (opts.context && /\.c$/.test(file)) result.context = extractContext(shown, text, compiled(dialect).model);
   } catch (e) {
     const r = empty(shown);

@@ -191,7 +191,7 @@ export function buildCfg(body: SyntaxNode | SyntaxNode[], gotoMacros: Record<str
       case 'preproc_else':
       case 'preproc_elif': {
         // left by the pre-processor only when unbalanced; run the statements in order
-        const inner = s.namedChildren.filter((x) => !['identifier', 'preproc_defined', 'binary_expression', 'number_literal', 'unary_expression', 'call_expression', 'parenthesized_expression'].includes(x.type) || x.type === 'call_expression' && false);
+        const inner = s.namedChildren.filter((x) => !['identifier', 'preproc_defined', 'binary_expression', 'number_literal', 'unary_expression', 'call_expression', 'parenthesized_expression'].includes(x.type));
         return seq(inner, next, c);
       }
       default:

@@ -69,8 +69,7 @@ export function fileGotoMacros(text: string): Record<string, string> {
   return out;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface AnalyzeOptions {}
+
 
 const modelCache = new WeakMap<DialectModel, { model: Model; re: RegExp }>();
 export function compiled(d: DialectModel) {
@@ -160,7 +159,7 @@ export function callHits(text: string, re: RegExp, model: Model): number[] {
   return hits;
 }
 
-export function analyzeText(file: string, text: string, dialect: DialectModel, opts: AnalyzeOptions = {}): FileResult {
+export function analyzeText(file: string, text: string, dialect: DialectModel): FileResult {
   const { model, re } = compiled(dialect);
   const result: FileResult = { file, sites: [], diagnostics: [], parse: { bytes: text.length, errorNodes: false, functions: 0 }, lines: {} };
   const hits = callHits(text, re, model);

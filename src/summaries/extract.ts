@@ -94,7 +94,7 @@ export function derefParamsOf(body: string, params: string[], derefFns: Record<s
 }
 
 /** Summaries of the functions and allocation macros in one file. */
-export function summarizeText(file: string, text: string, dialect: DialectModel, parseFunctions: boolean): FileSummary {
+export function summarizeText(file: string, text: string, dialect: DialectModel, withFunctions: boolean): FileSummary {
   const { model, re } = compiled(dialect);
   const out: FileSummary = { file, functions: [], macros: [] };
   // Macros: #define NAME(params) body -- read by text, parsed as a snippet when they allocate or dereference.
@@ -150,7 +150,7 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
       out.macros.push(ms);
     }
   }
-  if (!parseFunctions) return out;
+  if (!withFunctions) return out;
   const noRet = new RegExp(`\\b(?:${[...model.noReturn].join('|')})\\s*\\([^;]*\\)\\s*;\\s*$`);
   const clean = blankNoise(text);
   // KNF function definitions by text ("{" and "}" in column 0); no parse needed for summaries
@@ -271,9 +271,9 @@ export function summarizeFile(file: string, shown: string, dialect: DialectModel
     const text = buf.toString('latin1');
     const { re } = compiled(dialect);
     re.lastIndex = 0;
-    const parseFns = re.test(text);
+    const allocates = re.test(text);
     re.lastIndex = 0;
-    const sum = summarizeText(shown, text, dialect, parseFns);
+    const sum = summarizeText(shown, text, dialect, allocates);
     if (text.includes('->')) sum.fields = scanFields(text);
     if (cache && stamp) {
       cache.put('summary', stamp.hash, sum);
