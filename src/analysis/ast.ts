@@ -1,4 +1,4 @@
-import type { SyntaxNode } from 'tree-sitter';
+import type { JNode as SyntaxNode } from './jsast';
 
 /** Small helpers over tree-sitter nodes. */
 

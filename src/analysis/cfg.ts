@@ -1,4 +1,4 @@
-import type { SyntaxNode } from 'tree-sitter';
+import type { JNode as SyntaxNode } from './jsast';
 
 /**
  * A control-flow graph over one function body. Nodes are the statements and

@@ -1,4 +1,4 @@
-import type { SyntaxNode } from 'tree-sitter';
+import type { JNode as SyntaxNode } from './jsast';
 import type { Model } from '../model/model';
 import type { ResourcePair } from '../model/types';
 import { callArgs, callName, isNullLiteral, lvalKey, normArg, unparen } from './ast';

@@ -1,5 +1,6 @@
 import Parser from 'tree-sitter';
 import C from 'tree-sitter-c';
+import { mirrorNode, source, type JNode } from './jsast';
 import type { SyntaxNode, Tree } from 'tree-sitter';
 import { Model } from '../model/model';
 import type { DialectModel } from '../model/types';
@@ -20,7 +21,7 @@ export function getParser(): Parser {
 }
 
 /** Parse kernel C read as latin1 (one char per byte, so offsets are byte offsets). */
-export function parseC(text: string, only?: number[]): Tree {
+export function parseC(text: string, only?: number[]): { tree: Tree; clean: string } {
   const clean = preprocess(text);
   const opts: Parser.Options = { bufferSize: Math.max(32 * 1024, clean.length + 1) };
   if (only?.length) {
@@ -28,7 +29,7 @@ export function parseC(text: string, only?: number[]): Tree {
     const ranges = functionRanges(clean, only);
     if (ranges) opts.includedRanges = ranges;
   }
-  return getParser().parse(clean, undefined, opts);
+  return { tree: getParser().parse(clean, undefined, opts), clean };
 }
 
 /**
@@ -164,14 +165,26 @@ export function analyzeText(file: string, text: string, dialect: DialectModel): 
   const result: FileResult = { file, sites: [], diagnostics: [], parse: { bytes: text.length, errorNodes: false, functions: 0 }, lines: {} };
   const hits = callHits(text, re, model);
   if (!hits.length) return result;
-  const tree = parseC(text, hits);
+  const { tree, clean } = parseC(text, hits);
   result.parse.errorNodes = tree.rootNode.hasError;
+  // the analysis reads JavaScript copies (src/analysis/jsast.ts) of the top-level definitions that hold calls
+  const src = source(clean);
+  const tops = new Map<number, JNode>();
+  const identAt = (idx: number): JNode | undefined => {
+    const n = tree.rootNode.descendantForIndex(idx, idx);
+    if (!n || n.type !== 'identifier') return undefined;
+    let top: SyntaxNode = n;
+    for (let p = n.parent; p && p.parent; p = p.parent) top = p;
+    let j = tops.get(top.startIndex);
+    if (!j) tops.set(top.startIndex, (j = mirrorNode(top, src)));
+    return j.descendantForIndex(idx, idx);
+  };
   const fns = new Map<number, FunctionAnalysis>();
   let localGotos: Record<string, string> | undefined;
   const lines = text.split('\n');
   const seenCalls = new Set<number>();
   for (const idx of hits) {
-    const call = callAt(tree, idx);
+    const call = callAt(identAt(idx));
     if (!call) {
       // an allocation in a #define body: tree-sitter keeps the body as text; read the call from it
       const site = macroSite(tree, text, idx, model);

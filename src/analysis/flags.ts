@@ -1,4 +1,4 @@
-import type { SyntaxNode } from 'tree-sitter';
+import type { JNode as SyntaxNode } from './jsast';
 import type { Model, FlagValue } from '../model/model';
 import type { FlagFamily } from '../model/types';
 import { unparen } from './ast';

@@ -1,4 +1,4 @@
-import type { SyntaxNode, Tree } from 'tree-sitter';
+import type { JNode as SyntaxNode } from './jsast';
 import type { Model } from '../model/model';
 import type { AllocatorSpec } from '../model/types';
 import { callArgs, callName, lvalKey, unparen } from './ast';
@@ -349,8 +349,8 @@ export function findCallNames(names: Iterable<string>): RegExp {
   return new RegExp(`\\b(?:${alt})\\s*\\(`, 'g');
 }
 
-export function callAt(tree: Tree, index: number): SyntaxNode | undefined {
-  const id = tree.rootNode.descendantForIndex(index, index);
+/** The call whose function name is the identifier `id` (the node found at a call hit's offset). */
+export function callAt(id: SyntaxNode | undefined): SyntaxNode | undefined {
   if (!id || id.type !== 'identifier') return undefined;
   let c = id.parent;
   if (c && c.type === 'parenthesized_expression') c = c.parent;

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import type { SyntaxNode } from 'tree-sitter';
+import { mirror, type JNode as SyntaxNode } from '../analysis/jsast';
 import { callArgs, callName, unparen } from '../analysis/ast';
 import { compiled, getParser } from '../analysis/file';
 import { evalFlags } from '../analysis/flags';
@@ -69,6 +69,28 @@ function flagsParamOf(fl: SyntaxNode, params: string[], model: import('../model/
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** The three tests derefParamsOf makes for one parameter name, compiled once per name (fresh RegExps are never optimised). */
+interface ParamRes {
+  deref: RegExp;
+  firstArg: RegExp;
+  tested: RegExp;
+}
+const paramRes = new Map<string, ParamRes>();
+function resFor(p: string): ParamRes {
+  let r = paramRes.get(p);
+  if (!r) {
+    const e = esc(p);
+    r = {
+      deref: new RegExp(`\\b${e}\\s*\\)?\\s*->|\\*\\s*\\(?\\s*${e}\\b(?!\\s*[,)]\\s*\\w)|\\b${e}\\s*\\)?\\s*\\[`),
+      firstArg: new RegExp(`\\b(\\w+)\\s*\\(\\s*(?:\\(\\w[\\w\\s*]*\\)\\s*)?${e}\\s*[,)]`, 'g'),
+      tested: new RegExp(`\\b${e}\\s*[!=]=\\s*(NULL|0)\\b|\\b(NULL|0)\\s*[!=]=\\s*${e}\\b|!\\s*\\(?\\s*${e}\\b|\\(\\s*${e}\\s*\\)\\s*(\\?|&&|\\|\\|)|if\\s*\\(\\s*${e}\\s*(\\)|&&|\\|\\|)|&&\\s*${e}\\s*[)&|]|\\|\\|\\s*${e}\\b|\\?\\s*${e}\\b|${e}\\s*\\?`),
+    };
+    if (paramRes.size > 4096) paramRes.clear();
+    paramRes.set(p, r);
+  }
+  return r;
+}
+
 /** Parameters a body dereferences without ever testing them against NULL. */
 export function derefParamsOf(body: string, params: string[], derefFns: Record<string, number[]>): number[] {
   const out: number[] = [];
@@ -78,17 +100,16 @@ export function derefParamsOf(body: string, params: string[], derefFns: Record<s
   params.forEach((p, i) => {
     if (!p || !/^[A-Za-z_]\w*$/.test(p) || !body.includes(p)) return;
     if (!derefd.has(p) && !body.includes(p + ',') && !body.includes(p + ')')) return;
-    const e = esc(p);
-    const deref = new RegExp(`\\b${e}\\s*\\)?\\s*->|\\*\\s*\\(?\\s*${e}\\b(?!\\s*[,)]\\s*\\w)|\\b${e}\\s*\\)?\\s*\\[`).test(body);
+    const re = resFor(p);
+    const deref = re.deref.test(body);
     let viaFn = false;
     if (!deref) {
-      for (const m of body.matchAll(new RegExp(`\\b(\\w+)\\s*\\(\\s*(?:\\(\\w[\\w\\s*]*\\)\\s*)?${e}\\s*[,)]`, 'g'))) {
+      for (const m of body.matchAll(re.firstArg)) {
         if (derefFns[m[1]]?.includes(0)) viaFn = true;
       }
     }
     if (!deref && !viaFn) return;
-    const tested = new RegExp(`\\b${e}\\s*[!=]=\\s*(NULL|0)\\b|\\b(NULL|0)\\s*[!=]=\\s*${e}\\b|!\\s*\\(?\\s*${e}\\b|\\(\\s*${e}\\s*\\)\\s*(\\?|&&|\\|\\|)|if\\s*\\(\\s*${e}\\s*(\\)|&&|\\|\\|)|&&\\s*${e}\\s*[)&|]|\\|\\|\\s*${e}\\b|\\?\\s*${e}\\b|${e}\\s*\\?`).test(body);
-    if (!tested) out.push(i);
+    if (!re.tested.test(body)) out.push(i);
   });
   return out;
 }
@@ -117,7 +138,7 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
       if (exits) ms.exits = true;
       if (allocs) {
         const src = `void __kml_macro(void) { ${body.replace(/\/\*.*?\*\//g, ' ')}; }`;
-        const tree = getParser().parse(src);
+        const tree = mirror(getParser().parse(src), src);
         re.lastIndex = 0;
         const hit = re.exec(src);
         if (hit) {
