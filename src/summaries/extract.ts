@@ -69,47 +69,63 @@ function flagsParamOf(fl: SyntaxNode, params: string[], model: import('../model/
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** The three tests derefParamsOf makes for one parameter name, compiled once per name (fresh RegExps are never optimised). */
-interface ParamRes {
-  deref: RegExp;
-  firstArg: RegExp;
-  tested: RegExp;
-}
-const paramRes = new Map<string, ParamRes>();
-function resFor(p: string): ParamRes {
-  let r = paramRes.get(p);
-  if (!r) {
-    const e = esc(p);
-    r = {
-      deref: new RegExp(`\\b${e}\\s*\\)?\\s*->|\\*\\s*\\(?\\s*${e}\\b(?!\\s*[,)]\\s*\\w)|\\b${e}\\s*\\)?\\s*\\[`),
-      firstArg: new RegExp(`\\b(\\w+)\\s*\\(\\s*(?:\\(\\w[\\w\\s*]*\\)\\s*)?${e}\\s*[,)]`, 'g'),
-      tested: new RegExp(`\\b${e}\\s*[!=]=\\s*(NULL|0)\\b|\\b(NULL|0)\\s*[!=]=\\s*${e}\\b|!\\s*\\(?\\s*${e}\\b|\\(\\s*${e}\\s*\\)\\s*(\\?|&&|\\|\\|)|if\\s*\\(\\s*${e}\\s*(\\)|&&|\\|\\|)|&&\\s*${e}\\s*[)&|]|\\|\\|\\s*${e}\\b|\\?\\s*${e}\\b|${e}\\s*\\?`),
-    };
-    if (paramRes.size > 4096) paramRes.clear();
-    paramRes.set(p, r);
+const isWord = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+const AFTER_DEREF = /\s*\)?\s*(?:->|\[)/y;
+const AFTER_ARG_AND_WORD = /\s*[,)]\s*\w/y;
+const AFTER_ARG = /\s*[,)]/y;
+const AFTER_CMP_NULL = /\s*[!=]=\s*(?:NULL|0)\b/y;
+const AFTER_QUESTION = /\s*\?/y;
+const AFTER_PAREN_TEST = /\s*\)\s*(?:\?|&&|\|\|)/y;
+const AFTER_IF_TEST = /\s*(?:\)|&&|\|\|)/y;
+const AFTER_AND_TEST = /\s*[)&|]/y;
+const BEFORE_STAR = /\*\s*\(?\s*$/;
+const BEFORE_TEST_WORD = /(?:\b(?:NULL|0)\s*[!=]=|!\s*\(?|\|\||\?)\s*$/;
+const BEFORE_AND = /&&\s*$/;
+const BEFORE_PAREN = /\(\s*$/;
+const BEFORE_IF = /if\s*\(\s*$/;
+const BEFORE_CALL = /\b(\w+)\s*\(\s*(?:\(\w[\w\s*]*\)\s*)?$/;
+const at = (re: RegExp, s: string, i: number) => ((re.lastIndex = i), re.test(s));
+
+/**
+ * Does `body` dereference `p` (`p->`, `p[`, `*p`, or passes it first to a
+ * function that dereferences its first argument), and does it test `p`
+ * against NULL anywhere? Each occurrence of `p` is checked by its
+ * surroundings: one indexOf scan per name instead of whole-body regexes.
+ */
+function paramUse(body: string, p: string, derefFns: Record<string, number[]>): { deref: boolean; viaFn: boolean; tested: boolean } {
+  let deref = false;
+  let viaFn = false;
+  let tested = false;
+  for (let i = body.indexOf(p); i >= 0 && !tested; i = body.indexOf(p, i + 1)) {
+    const j = i + p.length;
+    const wordStart = i === 0 || !isWord(body.charCodeAt(i - 1));
+    const wordEnd = j === body.length || !isWord(body.charCodeAt(j));
+    if (at(AFTER_QUESTION, body, j)) tested = true; // `p ?` (any text ending in the name, as before)
+    if (!wordEnd) continue;
+    const before = body.slice(Math.max(0, i - 48), i);
+    if (wordStart && at(AFTER_DEREF, body, j)) deref = true;
+    if (wordStart && at(AFTER_CMP_NULL, body, j)) tested = true;
+    if (BEFORE_STAR.test(before) && !at(AFTER_ARG_AND_WORD, body, j)) deref = true;
+    if (BEFORE_TEST_WORD.test(before)) tested = true;
+    else if (BEFORE_AND.test(before) && at(AFTER_AND_TEST, body, j)) tested = true;
+    else if (BEFORE_PAREN.test(before)) {
+      if (at(AFTER_PAREN_TEST, body, j) || (BEFORE_IF.test(before) && at(AFTER_IF_TEST, body, j))) tested = true;
+    }
+    if (!deref && !viaFn && at(AFTER_ARG, body, j)) {
+      const m = BEFORE_CALL.exec(before);
+      if (m && derefFns[m[1]]?.includes(0)) viaFn = true;
+    }
   }
-  return r;
+  return { deref, viaFn, tested };
 }
 
 /** Parameters a body dereferences without ever testing them against NULL. */
 export function derefParamsOf(body: string, params: string[], derefFns: Record<string, number[]>): number[] {
   const out: number[] = [];
-  // one pass for the names the body dereferences at all; the precise per-parameter checks only for those
-  const derefd = new Set<string>();
-  for (const m of body.matchAll(/\b([A-Za-z_]\w*)\s*\)?\s*(?:->|\[)|\*\s*\(?\s*([A-Za-z_]\w*)/g)) derefd.add(m[1] ?? m[2]);
   params.forEach((p, i) => {
     if (!p || !/^[A-Za-z_]\w*$/.test(p) || !body.includes(p)) return;
-    if (!derefd.has(p) && !body.includes(p + ',') && !body.includes(p + ')')) return;
-    const re = resFor(p);
-    const deref = re.deref.test(body);
-    let viaFn = false;
-    if (!deref) {
-      for (const m of body.matchAll(re.firstArg)) {
-        if (derefFns[m[1]]?.includes(0)) viaFn = true;
-      }
-    }
-    if (!deref && !viaFn) return;
-    if (!re.tested.test(body)) out.push(i);
+    const u = paramUse(body, p, derefFns);
+    if ((u.deref || u.viaFn) && !u.tested) out.push(i);
   });
   return out;
 }
