@@ -9,7 +9,7 @@ import { splitKnf } from '../knf';
 import { callAt, findCallNames, functionOf, FunctionAnalysis, siteFacts } from './nullpath';
 import type { FileResult, SiteFacts } from './types';
 import type { FlagValue } from '../model/model';
-import { flagValueFromText, splitArgs } from '../context/textscan';
+import { blankNoise, flagValueFromText, splitArgs } from '../context/textscan';
 
 let parser: Parser | undefined;
 export function getParser(): Parser {
@@ -21,8 +21,8 @@ export function getParser(): Parser {
 }
 
 /** Parse kernel C read as latin1 (one char per byte, so offsets are byte offsets). */
-export function parseC(text: string, only?: number[]): { tree: Tree; clean: string } {
-  const clean = preprocess(text);
+export function parseC(text: string, only?: number[], cleaned?: string): { tree: Tree; clean: string } {
+  const clean = cleaned ?? preprocess(text);
   const opts: Parser.Options = { bufferSize: Math.max(32 * 1024, clean.length + 1) };
   if (only?.length) {
     // Parse only the functions that hold allocation calls: positions stay those of the whole file.
@@ -95,16 +95,27 @@ function locAt(text: string, start: number, end: number) {
   return { line: a.line, col: a.col, endLine: b.line, endCol: b.col };
 }
 
+const DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)/;
+
+/** The macro whose `#define` (with its backslash-continued lines) holds offset `idx`, if any. */
+export function defineAt(text: string, idx: number): string | undefined {
+  let ls = text.lastIndexOf('\n', idx - 1) + 1;
+  // climb while the previous line ends with a backslash
+  while (ls > 0) {
+    let e = ls - 1; // the previous line's newline
+    if (e > 0 && text.charCodeAt(e - 1) === 13) e--;
+    if (e > 0 && text.charCodeAt(e - 1) === 92 /* \ */) ls = text.lastIndexOf('\n', e - 2) + 1;
+    else break;
+  }
+  return DEFINE.exec(text.slice(ls, ls + 256))?.[1];
+}
+
 /**
  * An allocator call inside a macro definition. Its flags and the model's
  * verdict are known; its failure path is the code that invokes the macro, so
  * only rules that need no path (wait-flag-missing, suggestions) apply here.
  */
-function macroSite(tree: Tree, text: string, idx: number, model: Model): SiteFacts | undefined {
-  let n: SyntaxNode | null = tree.rootNode.descendantForIndex(idx, idx);
-  while (n && n.type !== 'preproc_function_def' && n.type !== 'preproc_def') n = n.parent;
-  if (!n) return undefined;
-  const macro = n.childForFieldName('name')?.text ?? '?';
+function macroSite(macro: string, text: string, idx: number, model: Model): SiteFacts | undefined {
   const m = /^([A-Za-z_]\w*)\s*\(/.exec(text.slice(idx, idx + 80));
   if (!m) return undefined;
   const spec = model.allocators.get(m[1]);
@@ -165,13 +176,25 @@ export function analyzeText(file: string, text: string, dialect: DialectModel): 
   const result: FileResult = { file, sites: [], diagnostics: [], parse: { bytes: text.length, errorNodes: false, functions: 0 }, lines: {} };
   const hits = callHits(text, re, model);
   if (!hits.length) return result;
-  const { tree, clean } = parseC(text, hits);
-  result.parse.errorNodes = tree.rootNode.hasError;
+  // hits that need no tree: in a branch preprocess() dropped, in a comment or string, or in a #define body
+  const pre = preprocess(text);
+  const code = blankNoise(pre);
+  const live: number[] = [];
+  const macros = new Map<number, string>();
+  for (const idx of hits) {
+    if (code.charCodeAt(idx) === 32) continue;
+    const macro = defineAt(pre, idx);
+    if (macro !== undefined) macros.set(idx, macro);
+    else live.push(idx);
+  }
+  if (!live.length && !macros.size) return result;
+  const { tree, clean } = live.length ? parseC(text, live, pre) : { tree: undefined, clean: pre };
+  result.parse.errorNodes = tree?.rootNode.hasError ?? false;
   // the analysis reads JavaScript copies (src/analysis/jsast.ts) of the top-level definitions that hold calls
   const src = source(clean);
   const tops = new Map<number, JNode>();
   const identAt = (idx: number): JNode | undefined => {
-    const n = tree.rootNode.descendantForIndex(idx, idx);
+    const n = tree!.rootNode.descendantForIndex(idx, idx);
     if (!n || n.type !== 'identifier') return undefined;
     let top: SyntaxNode = n;
     for (let p = n.parent; p && p.parent; p = p.parent) top = p;
@@ -184,16 +207,19 @@ export function analyzeText(file: string, text: string, dialect: DialectModel): 
   const lines = text.split('\n');
   const seenCalls = new Set<number>();
   for (const idx of hits) {
-    const call = callAt(identAt(idx));
-    if (!call) {
+    if (code.charCodeAt(idx) === 32) continue;
+    const macro = macros.get(idx);
+    if (macro !== undefined) {
       // an allocation in a #define body: tree-sitter keeps the body as text; read the call from it
-      const site = macroSite(tree, text, idx, model);
+      const site = macroSite(macro, text, idx, model);
       if (site) {
         result.sites.push(site);
         result.lines[site.loc.line] = lines[site.loc.line - 1] ?? '';
       }
       continue;
     }
+    const call = tree && callAt(identAt(idx));
+    if (!call) continue;
     if (seenCalls.has(call.startIndex)) continue;
     seenCalls.add(call.startIndex);
     const name = text.slice(idx, call.childForFieldName('arguments')!.startIndex).trim();

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeText, defineAt } from '../src/analysis/file';
+import { FREEBSD } from '../src/model/dialects';
+
+describe('defineAt', () => {
+  const text = [
+    '#define\tFOO_ALLOC(p) do {\t\t\\',
+    '\t(p) = malloc(8, M_FOO, M_NOWAIT);\t\\',
+    '} while (0)',
+    'int x = malloc_count(1);',
+    '#  define BAR(n) \\\r',
+    '\tmalloc((n), M_FOO, M_WAITOK)\r',
+    'static int y;',
+  ].join('\n');
+  const at = (needle: string, nth = 0) => {
+    let i = -1;
+    for (let k = 0; k <= nth; k++) i = text.indexOf(needle, i + 1);
+    return i;
+  };
+
+  it('names the macro whose continued lines hold the offset', () => {
+    expect(defineAt(text, at('malloc(8'))).toBe('FOO_ALLOC');
+    expect(defineAt(text, at('while'))).toBe('FOO_ALLOC');
+    expect(defineAt(text, at('malloc((n)'))).toBe('BAR'); // CRLF line ends
+  });
+
+  it('says nothing for code after the macro ends', () => {
+    expect(defineAt(text, at('malloc_count'))).toBeUndefined();
+    expect(defineAt(text, at('static'))).toBeUndefined();
+  });
+});
+
+describe('allocation calls outside parsed code', () => {
+  const file = [
+    '/*',
+    ' * Callers must not use malloc(9) with M_NOWAIT here.',
+    ' */',
+    '#define\tFOO_GET(p)\t((p) = malloc(sizeof(*(p)), M_FOO, M_NOWAIT))',
+    '#if 0',
+    'static void *old = malloc(1, M_FOO, M_NOWAIT);',
+    '#endif',
+    '',
+    'static int',
+    'foo_attach(struct foo_softc *sc)',
+    '{',
+    '\tsc->buf = malloc(64, M_FOO, M_NOWAIT);',
+    '\tsc->buf->len = 64;',
+    '\treturn (0);',
+    '}',
+    '',
+  ].join('\n');
+
+  it('reads macro bodies by text, skips comments and dropped branches, and parses only the function', () => {
+    const r = analyzeText('foo.c', file, FREEBSD);
+    const where = r.sites.map((s) => `${s.loc.line}:${s.function}`);
+    expect(where).toEqual(['4:macro FOO_GET', '12:foo_attach']);
+    expect(r.sites[1].failure.deref?.line).toBe(13);
+    expect(r.parse.functions).toBe(1);
+    expect(r.parse.errorNodes).toBe(false);
+  });
+
+  it('needs no parse when the only calls are in a macro body', () => {
+    const r = analyzeText('foo.h', file.split('\n').slice(0, 4).join('\n') + '\n', FREEBSD);
+    expect(r.sites.map((s) => s.function)).toEqual(['macro FOO_GET']);
+    expect(r.parse.functions).toBe(0);
+  });
+});
