@@ -40,6 +40,8 @@ interface Node {
 
 export class CallGraph {
   readonly nodes = new Map<string, Node>();
+  /** "file#name" -> key, for functions known by another name in their file (function-defining macros). */
+  private readonly aliases = new Map<string, { key: string; line: number }[]>();
 
   constructor(readonly dialect: DialectName, files: FileContext[]) {
     const tables = CONTEXT_TABLES[dialect];
@@ -55,6 +57,10 @@ export class CallGraph {
         let n = this.nodes.get(key);
         if (!n) this.nodes.set(key, (n = { key, name: fn.name, file: fc.file, fns: [], callers: new Set(), callees: new Map(), roles: [] }));
         n.fns.push(fn);
+        if (fn.alias) {
+          const a = `${fc.file}#${fn.alias}`;
+          this.aliases.set(a, [...(this.aliases.get(a) ?? []), { key, line: fn.line }].sort((x, y) => x.line - y.line));
+        }
       }
     }
     const resolve = (file: string, name: string) => (statics.get(file)?.has(name) ? `${file}#${name}` : this.nodes.has(name) ? name : undefined);
@@ -83,9 +89,16 @@ export class CallGraph {
     }
   }
 
-  key(file: string, name: string): string | undefined {
+  /** The node of function `name` in `file`; `line` (of a site in it) picks among macro-defined functions known by one name. */
+  key(file: string, name: string, line?: number): string | undefined {
     if (this.nodes.has(`${file}#${name}`)) return `${file}#${name}`;
-    return this.nodes.has(name) ? name : undefined;
+    if (this.nodes.has(name)) return name;
+    const al = this.aliases.get(`${file}#${name}`);
+    if (!al) return undefined;
+    if (line === undefined) return al.length === 1 ? al[0].key : undefined;
+    let best: string | undefined;
+    for (const a of al) if (a.line <= line) best = a.key;
+    return best;
   }
 
   private cache = new Map<string, FnContext>();

@@ -9,7 +9,7 @@
 import type { Model } from '../model/model';
 import { CONTEXT_TABLES, type Level, type Role } from './tables';
 import { lineOf, lineStarts } from '../lines';
-import { blankNoise, callsIn, flagValueFromText, splitKnf } from './textscan';
+import { blankNoise, callsIn, flagValueFromText, looseDefs, splitKnf, type TextDef } from './textscan';
 
 export interface CallFact {
   name: string;
@@ -34,6 +34,8 @@ export interface FnFact {
   sleeps?: { what: string; line: number };
   /** spl levels raised in the function. */
   spl: string[];
+  /** Another name the function is known by in this file (the argument of a function-defining macro). */
+  alias?: string;
 }
 
 export interface FileContext {
@@ -67,15 +69,25 @@ export function extractContext(file: string, text: string, model: Model): FileCo
     const t = (a ?? '').replace(/^\(\s*[^()]*\)\s*(?=[A-Za-z_&])/, '').replace(/^&\s*/, '').replace(/^\(|\)$/g, '').trim();
     return /^[A-Za-z_]\w*$/.test(t) && !/^(NULL|0)$/.test(t) ? t : undefined;
   };
-  for (const def of splitKnf(clean)) {
-    const header = clean.slice(def.start, def.bodyStart).split('\n').filter((l) => !/^[ \t].*;\s*$/.test(l)).join(' ');
+  const knf: TextDef[] = splitKnf(clean);
+  const fnMacros = new Map(tables.fnMacros.map((f) => [f.macro, f]));
+  for (const def of [...knf, ...looseDefs(clean, knf)]) {
+    const header = clean.slice(def.start, def.headerEnd ?? def.bodyStart).split('\n').filter((l) => !/^[ \t].*;\s*$/.test(l)).join(' ');
     const hm = /([A-Za-z_]\w*)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)\s*$/.exec(header.trim());
     if (!hm) continue;
-    const name = hm[1];
-    const isStatic = /\bstatic\b/.test(header);
+    let name = hm[1];
+    let isStatic = /\bstatic\b/.test(header);
+    let alias: string | undefined;
+    const fm = fnMacros.get(name);
+    if (fm && /^\s*[A-Za-z_]\w*\s*$/.test(hm[2])) {
+      alias = hm[2].trim();
+      name = alias + fm.suffix;
+      isStatic = true;
+      out.registrations.push({ fn: name, role: fm.role, via: `${fm.macro}()`, line: lineAtOff(def.start) });
+    }
     let fn = byName.get(name);
     if (!fn) {
-      fn = { name, isStatic, line: lineAtOff(def.start), calls: [], spl: [] };
+      fn = { name, isStatic, line: lineAtOff(def.start), calls: [], spl: [], ...(alias ? { alias } : {}) };
       byName.set(name, fn);
       out.fns.push(fn);
     }
