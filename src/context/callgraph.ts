@@ -64,16 +64,30 @@ export class CallGraph {
       }
     }
     const resolve = (file: string, name: string) => (statics.get(file)?.has(name) ? `${file}#${name}` : this.nodes.has(name) ? name : undefined);
+    // hook variables: `ptr = fn;` somewhere, `ptr(...)` or `(*ptr)(...)` elsewhere (ptr is not a function itself)
+    const hooks = new Map<string, Set<string>>();
+    for (const fc of files) {
+      for (const h of fc.hooks ?? []) {
+        if (this.nodes.has(h.ptr) || statics.get(fc.file)?.has(h.ptr)) continue;
+        const to = resolve(fc.file, h.fn);
+        if (!to) continue;
+        let s = hooks.get(h.ptr);
+        if (!s) hooks.set(h.ptr, (s = new Set()));
+        s.add(to);
+      }
+    }
     for (const fc of files) {
       for (const fn of fc.fns) {
         const from = resolve(fc.file, fn.name)!;
         const n = this.nodes.get(from)!;
         for (const c of fn.calls) {
-          const to = resolve(fc.file, c.name);
-          if (!to || to === from) continue;
-          const prev = n.callees.get(to);
-          if (!n.callees.has(to) || (prev && (!c.under || LEVEL_ORDER[c.under.level] > LEVEL_ORDER[prev.level]))) n.callees.set(to, c.under);
-          this.nodes.get(to)!.callers.add(from);
+          const direct = resolve(fc.file, c.name);
+          for (const to of direct ? [direct] : (hooks.get(c.name) ?? [])) {
+            if (to === from) continue;
+            const prev = n.callees.get(to);
+            if (!n.callees.has(to) || (prev && (!c.under || LEVEL_ORDER[c.under.level] > LEVEL_ORDER[prev.level]))) n.callees.set(to, c.under);
+            this.nodes.get(to)!.callers.add(from);
+          }
         }
       }
       for (const r of fc.registrations) {

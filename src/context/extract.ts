@@ -38,10 +38,17 @@ export interface FnFact {
   alias?: string;
 }
 
+/** `ptr = fn;` with a bare identifier on the left: calls through `ptr` may reach `fn` (a hook variable). */
+export interface HookFact {
+  ptr: string;
+  fn: string;
+}
+
 export interface FileContext {
   file: string;
   fns: FnFact[];
   registrations: RegFact[];
+  hooks?: HookFact[];
 }
 
 
@@ -50,6 +57,21 @@ interface HeldLock {
   level: Level;
   release: Set<string>;
   arg: string;
+}
+
+/** The bare variable assigned by the "=" at `eq` (`hook = ...`), or undefined (`==`, `+=`, `p->f =`, `a[i] =`). */
+function assignedName(text: string, eq: number): string | undefined {
+  const before = text.charCodeAt(eq - 1);
+  if (before === 61 || before === 33 || before === 60 || before === 62 || '+-*/%&|^'.includes(text[eq - 1])) return undefined;
+  let i = eq - 1;
+  while (i >= 0 && (text[i] === ' ' || text[i] === '\t')) i--;
+  const end = i + 1;
+  while (i >= 0 && /\w/.test(text[i])) i--;
+  const name = text.slice(i + 1, end);
+  if (!/^[A-Za-z_]\w*$/.test(name)) return undefined;
+  while (i >= 0 && (text[i] === ' ' || text[i] === '\t')) i--;
+  const c = text[i];
+  return c === '.' || c === '>' || c === ']' || c === ')' ? undefined : name;
 }
 
 /** Extract the context facts of one parsed file. */
@@ -142,6 +164,18 @@ export function extractContext(file: string, text: string, model: Model): FileCo
         if (r.fastFlag && args[r.fastFlag.arg] && r.fastFlag.re.test(args[r.fastFlag.arg])) role = 'fast-interrupt';
         out.registrations.push({ fn: target, role, via: `${cn}()`, line });
       }
+    }
+    // calls through a pointer variable, `(*hook)(...)`, and assignments of a function to a bare variable, `hook = fn;`
+    if (bodyText.includes('(*')) {
+      for (const m of bodyText.matchAll(/\(\s*\*\s*([A-Za-z_]\w*)\s*\)\s*\(/g)) {
+        if (seen.has(`${m[1]}|`)) continue;
+        seen.add(`${m[1]}|`);
+        fn.calls.push({ name: m[1], line: lineAtOff(def.bodyStart + (m.index ?? 0)) });
+      }
+    }
+    for (const m of bodyText.matchAll(/=\s*&?\s*([A-Za-z_]\w*)\s*;/g)) {
+      const ptr = assignedName(bodyText, m.index);
+      if (ptr && m[1] !== 'NULL' && ptr !== m[1]) (out.hooks ??= []).push({ ptr, fn: m[1] });
     }
     if (fieldRole.size && bodyText.includes('->')) {
       for (const m of bodyText.matchAll(/->\s*([A-Za-z_]\w*)\s*=(?!=)\s*([^;]+);/g)) {

@@ -93,18 +93,12 @@ const NOT_FN = /^(if|while|for|switch|do|else|struct|union|enum|typedef|return|s
  * Function definitions that the KNF splitter does not see: K&R parameter
  * declarations that are not indented or set off by a blank line, and headers
  * with the "{" at the end of the line (`foo(int x) {`). `knf` are the
- * definitions already found (sorted by offset); a candidate inside one of them
- * is not a definition. The body runs to the matching "}" (comments and strings
+ * definitions already found (sorted by offset); only the text between them is
+ * searched. The body runs to the matching "}" (comments and strings
  * must already be blanked), or to the next "}" in column 0.
  */
 export function looseDefs(clean: string, knf: { start: number; end: number }[]): TextDef[] {
   const out: TextDef[] = [];
-  let k = 0;
-  let lastEnd = -1;
-  const inside = (off: number) => {
-    while (k < knf.length && knf[k].end <= off) k++;
-    return (k < knf.length && knf[k].start <= off) || off < lastEnd;
-  };
   const lineStartOf = (off: number) => clean.lastIndexOf('\n', off - 1) + 1;
   const bodyEnd = (open: number) => {
     let depth = 0;
@@ -122,11 +116,17 @@ export function looseDefs(clean: string, knf: { start: number; end: number }[]):
     return clean.length;
   };
   // (a) "{" in column 0 after K&R declarations or blank lines; (b) "name(...) {" at the end of a column-0 line
+  // only the text between the KNF bodies is searched
   const re = /^\{|^[A-Za-z_][^\n;={}]*\)[ \t]*\{[ \t]*$/gm;
+  let k = 0;
   let m: RegExpExecArray | null;
   while ((m = re.exec(clean))) {
     const at = m.index;
-    if (inside(at)) continue;
+    while (k < knf.length && knf[k].end <= at) k++;
+    if (k < knf.length && knf[k].start <= at) {
+      re.lastIndex = knf[k].end;
+      continue;
+    }
     let start: number;
     let headerEnd: number;
     let open: number;
@@ -167,7 +167,7 @@ export function looseDefs(clean: string, knf: { start: number; end: number }[]):
     if (NOT_FN.test(header) || !/[A-Za-z_]\w*\s*\([^;]*\)$/.test(header)) continue;
     const end = bodyEnd(open);
     out.push({ start, bodyStart: open, end, headerEnd });
-    lastEnd = end;
+    re.lastIndex = Math.max(re.lastIndex, end);
   }
   return out;
 }
