@@ -9,6 +9,8 @@
  *  - "may sleep" holds for thread-context entry points (attach, ioctl,
  *    kthreads, taskqueues, SYSINIT), for functions that sleep themselves, and
  *    for functions whose callers in the tree all may sleep.
+ *  - Calls through hook variables (`hook = fn;` in one file, `(*hook)(...)` in
+ *    another) are edges to every function assigned to the hook.
  *  - Name heuristics (foo_attach, foo_intr) are weak evidence, used only where
  *    nothing stronger decides.
  */
