@@ -9,6 +9,8 @@
  *  - "may sleep" holds for thread-context entry points (attach, ioctl,
  *    kthreads, taskqueues, SYSINIT), for functions that sleep themselves, and
  *    for functions whose callers in the tree all may sleep.
+ *  - Calls through hook variables (`hook = fn;` in one file, `(*hook)(...)` in
+ *    another) are edges to every function assigned to the hook.
  *  - Name heuristics (foo_attach, foo_intr) are weak evidence, used only where
  *    nothing stronger decides.
  */
@@ -40,6 +42,8 @@ interface Node {
 
 export class CallGraph {
   readonly nodes = new Map<string, Node>();
+  /** "file#name" -> key, for functions known by another name in their file (function-defining macros). */
+  private readonly aliases = new Map<string, { key: string; line: number }[]>();
 
   constructor(readonly dialect: DialectName, files: FileContext[]) {
     const tables = CONTEXT_TABLES[dialect];
@@ -55,19 +59,37 @@ export class CallGraph {
         let n = this.nodes.get(key);
         if (!n) this.nodes.set(key, (n = { key, name: fn.name, file: fc.file, fns: [], callers: new Set(), callees: new Map(), roles: [] }));
         n.fns.push(fn);
+        if (fn.alias) {
+          const a = `${fc.file}#${fn.alias}`;
+          this.aliases.set(a, [...(this.aliases.get(a) ?? []), { key, line: fn.line }].sort((x, y) => x.line - y.line));
+        }
       }
     }
     const resolve = (file: string, name: string) => (statics.get(file)?.has(name) ? `${file}#${name}` : this.nodes.has(name) ? name : undefined);
+    // hook variables: `ptr = fn;` somewhere, `ptr(...)` or `(*ptr)(...)` elsewhere (ptr is not a function itself)
+    const hooks = new Map<string, Set<string>>();
+    for (const fc of files) {
+      for (const h of fc.hooks ?? []) {
+        if (this.nodes.has(h.ptr) || statics.get(fc.file)?.has(h.ptr)) continue;
+        const to = resolve(fc.file, h.fn);
+        if (!to) continue;
+        let s = hooks.get(h.ptr);
+        if (!s) hooks.set(h.ptr, (s = new Set()));
+        s.add(to);
+      }
+    }
     for (const fc of files) {
       for (const fn of fc.fns) {
         const from = resolve(fc.file, fn.name)!;
         const n = this.nodes.get(from)!;
         for (const c of fn.calls) {
-          const to = resolve(fc.file, c.name);
-          if (!to || to === from) continue;
-          const prev = n.callees.get(to);
-          if (!n.callees.has(to) || (prev && (!c.under || LEVEL_ORDER[c.under.level] > LEVEL_ORDER[prev.level]))) n.callees.set(to, c.under);
-          this.nodes.get(to)!.callers.add(from);
+          const direct = resolve(fc.file, c.name);
+          for (const to of direct ? [direct] : (hooks.get(c.name) ?? [])) {
+            if (to === from) continue;
+            const prev = n.callees.get(to);
+            if (!n.callees.has(to) || (prev && (!c.under || LEVEL_ORDER[c.under.level] > LEVEL_ORDER[prev.level]))) n.callees.set(to, c.under);
+            this.nodes.get(to)!.callers.add(from);
+          }
         }
       }
       for (const r of fc.registrations) {
@@ -83,9 +105,16 @@ export class CallGraph {
     }
   }
 
-  key(file: string, name: string): string | undefined {
+  /** The node of function `name` in `file`; `line` (of a site in it) picks among macro-defined functions known by one name. */
+  key(file: string, name: string, line?: number): string | undefined {
     if (this.nodes.has(`${file}#${name}`)) return `${file}#${name}`;
-    return this.nodes.has(name) ? name : undefined;
+    if (this.nodes.has(name)) return name;
+    const al = this.aliases.get(`${file}#${name}`);
+    if (!al) return undefined;
+    if (line === undefined) return al.length === 1 ? al[0].key : undefined;
+    let best: string | undefined;
+    for (const a of al) if (a.line <= line) best = a.key;
+    return best;
   }
 
   private cache = new Map<string, FnContext>();

@@ -70,7 +70,7 @@ export function attachContexts(results: FileResult[], model: Model): CallGraph {
   const graph = new CallGraph(model.name, files);
   for (const r of results) {
     for (const site of r.sites) {
-      const fn = graph.context(graph.key(r.file, site.function));
+      const fn = graph.context(graph.key(r.file, site.function, site.loc.line));
       const ctx = siteContext(site, fn, model);
       const extra = (site.extra ??= {});
       extra.context = ctx;

@@ -9,7 +9,7 @@
 import type { Model } from '../model/model';
 import { CONTEXT_TABLES, type Level, type Role } from './tables';
 import { lineOf, lineStarts } from '../lines';
-import { blankNoise, callsIn, flagValueFromText, splitKnf } from './textscan';
+import { blankNoise, callsIn, flagValueFromText, looseDefs, splitKnf, type TextDef } from './textscan';
 
 export interface CallFact {
   name: string;
@@ -34,12 +34,21 @@ export interface FnFact {
   sleeps?: { what: string; line: number };
   /** spl levels raised in the function. */
   spl: string[];
+  /** Another name the function is known by in this file (the argument of a function-defining macro). */
+  alias?: string;
+}
+
+/** `ptr = fn;` with a bare identifier on the left: calls through `ptr` may reach `fn` (a hook variable). */
+export interface HookFact {
+  ptr: string;
+  fn: string;
 }
 
 export interface FileContext {
   file: string;
   fns: FnFact[];
   registrations: RegFact[];
+  hooks?: HookFact[];
 }
 
 
@@ -48,6 +57,21 @@ interface HeldLock {
   level: Level;
   release: Set<string>;
   arg: string;
+}
+
+/** The bare variable assigned by the "=" at `eq` (`hook = ...`), or undefined (`==`, `+=`, `p->f =`, `a[i] =`). */
+function assignedName(text: string, eq: number): string | undefined {
+  const before = text.charCodeAt(eq - 1);
+  if (before === 61 || before === 33 || before === 60 || before === 62 || '+-*/%&|^'.includes(text[eq - 1])) return undefined;
+  let i = eq - 1;
+  while (i >= 0 && (text[i] === ' ' || text[i] === '\t')) i--;
+  const end = i + 1;
+  while (i >= 0 && /\w/.test(text[i])) i--;
+  const name = text.slice(i + 1, end);
+  if (!/^[A-Za-z_]\w*$/.test(name)) return undefined;
+  while (i >= 0 && (text[i] === ' ' || text[i] === '\t')) i--;
+  const c = text[i];
+  return c === '.' || c === '>' || c === ']' || c === ')' ? undefined : name;
 }
 
 /** Extract the context facts of one parsed file. */
@@ -67,15 +91,25 @@ export function extractContext(file: string, text: string, model: Model): FileCo
     const t = (a ?? '').replace(/^\(\s*[^()]*\)\s*(?=[A-Za-z_&])/, '').replace(/^&\s*/, '').replace(/^\(|\)$/g, '').trim();
     return /^[A-Za-z_]\w*$/.test(t) && !/^(NULL|0)$/.test(t) ? t : undefined;
   };
-  for (const def of splitKnf(clean)) {
-    const header = clean.slice(def.start, def.bodyStart).split('\n').filter((l) => !/^[ \t].*;\s*$/.test(l)).join(' ');
+  const knf: TextDef[] = splitKnf(clean);
+  const fnMacros = new Map(tables.fnMacros.map((f) => [f.macro, f]));
+  for (const def of [...knf, ...looseDefs(clean, knf)]) {
+    const header = clean.slice(def.start, def.headerEnd ?? def.bodyStart).split('\n').filter((l) => !/^[ \t].*;\s*$/.test(l)).join(' ');
     const hm = /([A-Za-z_]\w*)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)\s*$/.exec(header.trim());
     if (!hm) continue;
-    const name = hm[1];
-    const isStatic = /\bstatic\b/.test(header);
+    let name = hm[1];
+    let isStatic = /\bstatic\b/.test(header);
+    let alias: string | undefined;
+    const fm = fnMacros.get(name);
+    if (fm && /^\s*[A-Za-z_]\w*\s*$/.test(hm[2])) {
+      alias = hm[2].trim();
+      name = alias + fm.suffix;
+      isStatic = true;
+      out.registrations.push({ fn: name, role: fm.role, via: `${fm.macro}()`, line: lineAtOff(def.start) });
+    }
     let fn = byName.get(name);
     if (!fn) {
-      fn = { name, isStatic, line: lineAtOff(def.start), calls: [], spl: [] };
+      fn = { name, isStatic, line: lineAtOff(def.start), calls: [], spl: [], ...(alias ? { alias } : {}) };
       byName.set(name, fn);
       out.fns.push(fn);
     }
@@ -130,6 +164,18 @@ export function extractContext(file: string, text: string, model: Model): FileCo
         if (r.fastFlag && args[r.fastFlag.arg] && r.fastFlag.re.test(args[r.fastFlag.arg])) role = 'fast-interrupt';
         out.registrations.push({ fn: target, role, via: `${cn}()`, line });
       }
+    }
+    // calls through a pointer variable, `(*hook)(...)`, and assignments of a function to a bare variable, `hook = fn;`
+    if (bodyText.includes('(*')) {
+      for (const m of bodyText.matchAll(/\(\s*\*\s*([A-Za-z_]\w*)\s*\)\s*\(/g)) {
+        if (seen.has(`${m[1]}|`)) continue;
+        seen.add(`${m[1]}|`);
+        fn.calls.push({ name: m[1], line: lineAtOff(def.bodyStart + (m.index ?? 0)) });
+      }
+    }
+    for (const m of bodyText.matchAll(/=\s*&?\s*([A-Za-z_]\w*)\s*;/g)) {
+      const ptr = assignedName(bodyText, m.index);
+      if (ptr && m[1] !== 'NULL' && ptr !== m[1]) (out.hooks ??= []).push({ ptr, fn: m[1] });
     }
     if (fieldRole.size && bodyText.includes('->')) {
       for (const m of bodyText.matchAll(/->\s*([A-Za-z_]\w*)\s*=(?!=)\s*([^;]+);/g)) {

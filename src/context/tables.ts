@@ -48,8 +48,21 @@ export interface FieldRole {
   role: Role;
 }
 
+/**
+ * Macros that define a function: `USB_ATTACH(foo)` expands to the header of
+ * foo_attach(), the driver's device_attach method (usb_port.h of 2004-era
+ * BSD trees). The function is known by the expanded name, and by the
+ * macro argument, which is what a parser sees as the declarator.
+ */
+export interface FnMacro {
+  macro: string;
+  suffix: string;
+  role: Role;
+}
+
 export interface ContextTables {
   registrations: Registration[];
+  fnMacros: FnMacro[];
   fields: FieldRole[];
   /** What each role means here. */
   roleLevel: Record<Role, Level>;
@@ -90,6 +103,12 @@ const common: Registration[] = [
   { call: 'usbd_setup_isoc_xfer', arg: 6, role: 'interrupt-thread' },
 ];
 
+const fnMacros: FnMacro[] = [
+  { macro: 'USB_MATCH', suffix: '_match', role: 'device-method' },
+  { macro: 'USB_ATTACH', suffix: '_attach', role: 'device-method' },
+  { macro: 'USB_DETACH', suffix: '_detach', role: 'device-method' },
+];
+
 const fields: FieldRole[] = [
   { field: 'if_start', role: 'network-output' },
   { field: 'if_output', role: 'network-output' },
@@ -101,7 +120,7 @@ const fields: FieldRole[] = [
 const sleepers = [
   'tsleep', 'msleep', 'ssleep', 'lksleep', 'mtxsleep', 'zsleep', 'pause', 'pause_sbt', 'cv_wait', 'cv_wait_sig', 'cv_timedwait',
   'cv_timedwait_sig', 'sx_sleep', 'rw_sleep', 'msleep_spin', 'kthread_suspend', 'vm_wait', 'uiomove', 'copyin', 'copyout',
-  'copyinstr', 'vn_lock', 'sx_xlock', 'sx_slock', 'kmem_alloc_wait',
+  'copyinstr', 'copyoutstr', 'sooptcopyin', 'sooptcopyout', 'vn_lock', 'sx_xlock', 'sx_slock', 'kmem_alloc_wait',
   'lwkt_serialize_enter', 'bwait', 'biowait', 'sema_wait',
 ];
 
@@ -126,7 +145,7 @@ const roleLevelDragonFly: Record<Role, Level> = {
   'interrupt-thread': 'interrupt',
   'fast-interrupt': 'nosleep',
   'network-output': 'interrupt',
-  'network-ioctl': 'interrupt',
+  'network-ioctl': 'sleepable',
   /* callouts run from the clock interrupt thread: they may block briefly like any interrupt thread */
   callout: 'interrupt',
   watchdog: 'interrupt',
@@ -134,7 +153,7 @@ const roleLevelDragonFly: Record<Role, Level> = {
 
 const sleepableMethods = /^(device_(attach|probe|detach|shutdown|suspend|resume|identify)|bus_(add_child|driver_added|probe_nomatch))$/;
 /* foo_attach, fooattach (2004 ISA drivers), USB_ATTACH(foo) (the name is the macro's), foo_init */
-const sleepableSuffix = /(attach|probe|detach|ioctl|open|close|modevent|_load|_unload|shutdown|suspend|resume|_init|^USB_MATCH)$/i;
+const sleepableSuffix = /(attach|probe|detach|ioctl|open|close|modevent|_load|_unload|shutdown|suspend|resume|_init)$/i;
 
 const interruptSuffix = /(intr|_isr|_input|_output|_start|_done|_timeout|_tick|_watchdog|_poll)$/;
 
@@ -150,6 +169,7 @@ export const CONTEXT_TABLES: Record<DialectName, ContextTables> = {
       { call: 'swi_add', arg: 2, role: 'interrupt-thread' },
       ...common,
     ],
+    fnMacros,
     fields: fields.filter((f) => f.field !== 'if_ioctl'),
     roleLevel: roleLevelFreeBSD,
     sleepers,
@@ -171,6 +191,7 @@ export const CONTEXT_TABLES: Record<DialectName, ContextTables> = {
       { call: 'netisr_register', arg: 2, role: 'interrupt-thread' },
       ...common,
     ],
+    fnMacros,
     fields,
     roleLevel: roleLevelDragonFly,
     sleepers,

@@ -78,3 +78,96 @@ export function flagValueFromText(text: string, model: Model, family: FlagFamily
 }
 
 export { splitKnf };
+
+/** A function definition found by text. `headerEnd`: where its header ends (before K&R declarations), when not at bodyStart. */
+export interface TextDef {
+  start: number;
+  bodyStart: number;
+  end: number;
+  headerEnd?: number;
+}
+
+const NOT_FN = /^(if|while|for|switch|do|else|struct|union|enum|typedef|return|sizeof)\b/;
+
+/**
+ * Function definitions that the KNF splitter does not see: K&R parameter
+ * declarations that are not indented or set off by a blank line, and headers
+ * with the "{" at the end of the line (`foo(int x) {`). `knf` are the
+ * definitions already found (sorted by offset); only the text between them is
+ * searched. The body runs to the matching "}" (comments and strings
+ * must already be blanked), or to the next "}" in column 0.
+ */
+export function looseDefs(clean: string, knf: { start: number; end: number }[]): TextDef[] {
+  const out: TextDef[] = [];
+  const lineStartOf = (off: number) => clean.lastIndexOf('\n', off - 1) + 1;
+  const bodyEnd = (open: number) => {
+    let depth = 0;
+    for (let i = open; i < clean.length; i++) {
+      const c = clean.charCodeAt(i);
+      if (c === 123) depth++;
+      else if (c === 125) {
+        depth--;
+        if (depth === 0 || (i > 0 && clean.charCodeAt(i - 1) === 10)) {
+          const nl = clean.indexOf('\n', i);
+          return nl < 0 ? clean.length : nl + 1;
+        }
+      }
+    }
+    return clean.length;
+  };
+  // (a) "{" in column 0 after K&R declarations or blank lines; (b) "name(...) {" at the end of a column-0 line
+  // only the text between the KNF bodies is searched
+  const re = /^\{|^[A-Za-z_][^\n;={}]*\)[ \t]*\{[ \t]*$/gm;
+  let k = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(clean))) {
+    const at = m.index;
+    while (k < knf.length && knf[k].end <= at) k++;
+    if (k < knf.length && knf[k].start <= at) {
+      re.lastIndex = knf[k].end;
+      continue;
+    }
+    let start: number;
+    let headerEnd: number;
+    let open: number;
+    if (m[0] === '{') {
+      // walk back over blank lines and declarations ending in ';' to the line ending in ')'
+      let ls = at;
+      let steps = 0;
+      let found = -1;
+      while (ls > 0 && steps++ < 16) {
+        const prev = lineStartOf(ls - 1);
+        const line = clean.slice(prev, ls - 1).trim();
+        if (!line || line.endsWith(';')) {
+          ls = prev;
+          continue;
+        }
+        if (line.endsWith(')') && !line.startsWith('#')) found = prev;
+        break;
+      }
+      if (found < 0) continue;
+      headerEnd = clean.indexOf('\n', found);
+      start = found;
+      // the return type on the line(s) above, KNF style
+      for (let n = 0; n < 3 && start > 0; n++) {
+        const prev = lineStartOf(start - 1);
+        const line = clean.slice(prev, start - 1).trim();
+        if (!line || /[;}{]$/.test(line) || line.startsWith('#') || line.endsWith('*/') || /\)\s*$/.test(line)) break;
+        start = prev;
+      }
+      open = at;
+    } else {
+      start = at;
+      open = at + m[0].lastIndexOf('{');
+      headerEnd = open;
+      const line = m[0].trim();
+      if (NOT_FN.test(line) || /^\w+\s*:/.test(line)) continue;
+    }
+    const header = clean.slice(start, headerEnd).trim();
+    if (NOT_FN.test(header) || !/[A-Za-z_]\w*\s*\([^;]*\)$/.test(header)) continue;
+    const end = bodyEnd(open);
+    out.push({ start, bodyStart: open, end, headerEnd });
+    re.lastIndex = Math.max(re.lastIndex, end);
+  }
+  return out;
+}

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import fg from 'fast-glob';
+import { lint } from '../src/engine';
+
+/**
+ * The wait class of the flag suggestions: a `want: CLASS` note on a fixture
+ * line names the suggestedClass the site there must get (wait, intwait,
+ * nowait, intnowait, none); the fixtures test checks the findings themselves.
+ */
+const root = path.join(__dirname, '..', 'fixtures');
+const files = fg.sync('*/context*.c', { cwd: root }).sort().filter((f) => /want:/.test(fs.readFileSync(path.join(root, f), 'latin1')));
+
+describe('context: suggested wait class', () => {
+  it('has fixtures with want: notes', () => expect(files.length).toBeGreaterThan(0));
+  for (const f of files) {
+    it(f, async () => {
+      const text = fs.readFileSync(path.join(root, f), 'latin1');
+      const want: string[] = [];
+      text.split('\n').forEach((l, i) => {
+        const m = /want:\s*([a-z]+)/.exec(l);
+        if (m) want.push(`${i + 1}:${m[1]}`);
+      });
+      const res = await lint({ paths: [path.join(root, f)], dialect: f.split('/')[0] as 'dragonfly' | 'freebsd', jobs: 1, rules: ['suggest-flags'] });
+      const got = res.findings.map((x) => `${x.line}:${String(x.properties?.suggestedClass)}`);
+      expect(got.sort()).toEqual(want.sort());
+    });
+  }
+});
