@@ -181,8 +181,17 @@ export function analyzeText(file: string, text: string, dialect: DialectModel): 
   const code = blankNoise(pre);
   const live: number[] = [];
   const macros = new Map<number, string>();
+  let rawCode: string | undefined;
   for (const idx of hits) {
-    if (code.charCodeAt(idx) === 32) continue;
+    if (code.charCodeAt(idx) === 32) {
+      // a #define in an #if branch preprocess() dropped (the kernel side of `#ifndef _KERNEL`, a
+      // debugging variant) is still a definition someone compiles: read it by text too
+      if (pre.charCodeAt(idx) !== 32) continue; // a comment or a string
+      rawCode ??= blankNoise(text);
+      const macro = rawCode.charCodeAt(idx) === 32 ? undefined : defineAt(text, idx);
+      if (macro !== undefined) macros.set(idx, macro);
+      continue;
+    }
     const macro = defineAt(pre, idx);
     if (macro !== undefined) macros.set(idx, macro);
     else live.push(idx);
@@ -206,9 +215,10 @@ export function analyzeText(file: string, text: string, dialect: DialectModel): 
   let localGotos: Record<string, string> | undefined;
   const lines = text.split('\n');
   const seenCalls = new Set<number>();
+  const liveSet = new Set(live);
   for (const idx of hits) {
-    if (code.charCodeAt(idx) === 32) continue;
     const macro = macros.get(idx);
+    if (macro === undefined && !liveSet.has(idx)) continue;
     if (macro !== undefined) {
       // an allocation in a #define body: tree-sitter keeps the body as text; read the call from it
       const site = macroSite(macro, text, idx, model);
