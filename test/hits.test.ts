@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeText, defineAt } from '../src/analysis/file';
 import { FREEBSD } from '../src/model/dialects';
+import { splitKnf } from '../src/knf';
+import { blankNoise } from '../src/context/textscan';
 
 describe('defineAt', () => {
   const text = [
@@ -63,5 +65,46 @@ describe('allocation calls outside parsed code', () => {
     const r = analyzeText('foo.h', file.split('\n').slice(0, 4).join('\n') + '\n', FREEBSD);
     expect(r.sites.map((s) => s.function)).toEqual(['macro FOO_GET']);
     expect(r.parse.functions).toBe(0);
+  });
+});
+
+describe('function bounds by text', () => {
+  const file = [
+    'static int',
+    'foo_a(struct foo_softc *sc)',
+    '{',
+    '\tsc->a = malloc(8, M_FOO, M_NOWAIT);',
+    '\tsc->a->n = 1;',
+    '\treturn (0);',
+    '\t}', // closing brace indented: not KNF
+    '',
+    'static int foo_b(struct foo_softc *sc) {', // brace on the header line
+    '\tsc->b = malloc(8, M_FOO, M_NOWAIT);',
+    '\tsc->b->n = 1;',
+    '\treturn (0);',
+    '}',
+    '',
+    'static int',
+    'foo_c(struct foo_softc *sc)',
+    '{',
+    '\tif (sc->flags & 1) { /* } in a comment */',
+    '\t\tprintf("}");',
+    '\t}',
+    '\treturn (0);',
+    '}',
+    '',
+  ].join('\n');
+
+  it('ends a function at the brace that balances its "{" when its "}" is indented', () => {
+    const fns = splitKnf(blankNoise(file)); // comments and strings blanked, as every caller does
+    expect(fns.map((f) => file.slice(f.start, f.end).split('\n')[1])).toEqual(['foo_a(struct foo_softc *sc)', 'foo_c(struct foo_softc *sc)']);
+    expect(file.slice(fns[0].start, fns[0].end).trimEnd().endsWith('\t}')).toBe(true);
+    expect(fns[1].end).toBe(file.length); // the brace in the comment and the string do not count
+  });
+
+  it('parses definitions outside KNF in the gap between KNF functions, and finds every site', () => {
+    const r = analyzeText('foo.c', file, FREEBSD);
+    expect(r.sites.map((s) => `${s.function}:${s.failure.deref?.line ?? '-'}`)).toEqual(['foo_a:5', 'foo_b:11']);
+    expect(r.parse.errorNodes).toBe(false);
   });
 });

@@ -21,12 +21,12 @@ export function getParser(): Parser {
 }
 
 /** Parse kernel C read as latin1 (one char per byte, so offsets are byte offsets). */
-export function parseC(text: string, only?: number[], cleaned?: string): { tree: Tree; clean: string } {
+export function parseC(text: string, only?: number[], cleaned?: string, code?: string): { tree: Tree; clean: string } {
   const clean = cleaned ?? preprocess(text);
   const opts: Parser.Options = { bufferSize: Math.max(32 * 1024, clean.length + 1) };
   if (only?.length) {
     // Parse only the functions that hold allocation calls: positions stay those of the whole file.
-    const ranges = functionRanges(clean, only);
+    const ranges = functionRanges(code ?? blankNoise(clean), only);
     if (ranges) opts.includedRanges = ranges;
   }
   return { tree: getParser().parse(clean, undefined, opts), clean };
@@ -34,15 +34,18 @@ export function parseC(text: string, only?: number[], cleaned?: string): { tree:
 
 /**
  * The KNF function definitions ("{" and "}" in column 0) that contain the given
- * offsets, as tree-sitter ranges; undefined when some offset lies outside every
- * such function (then the whole file is parsed).
+ * offsets, as tree-sitter ranges. An offset outside every such function (an
+ * Allman-style or one-line-header definition, code at file scope) takes the
+ * whole gap between the KNF functions around it: those hold complete top-level
+ * items, so the parse there is the same as in the whole file.
  */
 function functionRanges(text: string, offsets: number[]): Parser.Range[] | undefined {
   const fns = splitKnf(text);
   const picked: { start: number; end: number }[] = [];
   for (const o of offsets) {
-    const f = fns.find((x) => x.start <= o && o < x.end);
-    if (!f) return undefined;
+    let k = 0;
+    while (k < fns.length && fns[k].end <= o) k++;
+    const f = k < fns.length && fns[k].start <= o ? fns[k] : { start: k > 0 ? fns[k - 1].end : 0, end: k < fns.length ? fns[k].start : text.length };
     if (!picked.some((p) => p.start === f.start)) picked.push({ start: f.start, end: f.end });
   }
   picked.sort((a, b) => a.start - b.start);
@@ -197,7 +200,7 @@ export function analyzeText(file: string, text: string, dialect: DialectModel): 
     else live.push(idx);
   }
   if (!live.length && !macros.size) return result;
-  const { tree, clean } = live.length ? parseC(text, live, pre) : { tree: undefined, clean: pre };
+  const { tree, clean } = live.length ? parseC(text, live, pre, code) : { tree: undefined, clean: pre };
   result.parse.errorNodes = tree?.rootNode.hasError ?? false;
   // the analysis reads JavaScript copies (src/analysis/jsast.ts) of the top-level definitions that hold calls
   const src = source(clean);
