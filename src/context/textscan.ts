@@ -11,9 +11,30 @@ import { splitKnf } from '../knf';
 
 const KEYWORDS = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof', 'do', 'case', 'else', 'defined', '__attribute__', 'typeof', '__typeof', 'offsetof', '__builtin_offsetof', 'alignof']);
 
+const NOISE = /\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'/g;
+let memo: { text: string; out: string } | undefined;
+
 /** Blank comments, string and character literals (offsets kept). */
 export function blankNoise(text: string): string {
-  return text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'/g, (m) => m.replace(/[^\n]/g, ' '));
+  // the same text is often blanked twice in a row (analysis, then context): keep the last answer
+  if (memo?.text === text) return memo.out;
+  let out: string;
+  // eslint-disable-next-line no-control-regex
+  if (/[^\x00-\xff]/.test(text)) out = text.replace(NOISE, (m) => m.replace(/[^\n]/g, ' '));
+  else {
+    // Latin-1 text (how files are read): blank a byte copy in place
+    const buf = Buffer.from(text, 'latin1');
+    NOISE.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = NOISE.exec(text))) {
+      const at = m.index;
+      buf.fill(32, at, at + m[0].length);
+      for (let i = m[0].indexOf('\n'); i >= 0; i = m[0].indexOf('\n', i + 1)) buf[at + i] = 10;
+    }
+    out = buf.toString('latin1');
+  }
+  memo = { text, out };
+  return out;
 }
 
 export interface TextCall {
