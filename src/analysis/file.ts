@@ -153,31 +153,35 @@ function macroSite(macro: string, text: string, idx: number, model: Model): Site
   };
 }
 
-const CALL = /\b([A-Za-z_]\w*)\s*\(/g;
+/** Whitespace as the regex \s sees it, in the Latin-1 range. */
+const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13) || c === 160;
+const isWordChar = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 
 /**
- * Offsets of calls to allocators the model knows. One alternation regex is
- * fastest for the built-in tables; with the hundreds of names the whole-tree
- * pass adds, V8 tries every alternative at every position, so scan for any
- * call and look the name up instead.
+ * Offsets of calls to allocators the model knows: every identifier followed
+ * by "(" (what /\b([A-Za-z_]\w*)\s*\(/ finds), looked up by name. Found from
+ * each "(" backwards, which visits far fewer places than a regex trying every
+ * identifier in the file.
  */
-export function callHits(text: string, re: RegExp, model: Model): number[] {
+export function callHits(text: string, names: { has(name: string): boolean }): number[] {
   const hits: number[] = [];
-  let m: RegExpExecArray | null;
-  if (model.allocators.size <= 64) {
-    re.lastIndex = 0;
-    while ((m = re.exec(text))) hits.push(m.index);
-    return hits;
+  for (let p = text.indexOf('('); p >= 0; p = text.indexOf('(', p + 1)) {
+    let e = p;
+    while (e > 0 && isSpace(text.charCodeAt(e - 1))) e--;
+    let b = e;
+    while (b > 0 && isWordChar(text.charCodeAt(b - 1))) b--;
+    if (b === e) continue;
+    const c0 = text.charCodeAt(b);
+    if (c0 >= 48 && c0 <= 57) continue; // starts with a digit: not an identifier
+    if (names.has(text.slice(b, e))) hits.push(b);
   }
-  CALL.lastIndex = 0;
-  while ((m = CALL.exec(text))) if (model.allocators.has(m[1])) hits.push(m.index);
   return hits;
 }
 
 export function analyzeText(file: string, text: string, dialect: DialectModel): FileResult {
   const { model, re } = compiled(dialect);
   const result: FileResult = { file, sites: [], diagnostics: [], parse: { bytes: text.length, errorNodes: false, functions: 0 }, lines: {} };
-  const hits = callHits(text, re, model);
+  const hits = callHits(text, model.allocators);
   if (!hits.length) return result;
   // hits that need no tree: in a branch preprocess() dropped, in a comment or string, or in a #define body
   const pre = preprocess(text);

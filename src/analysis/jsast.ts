@@ -11,10 +11,13 @@ import type { SyntaxNode, Tree, TreeCursor } from 'tree-sitter';
  * offer the subset of the SyntaxNode interface the analysis uses, with the
  * same semantics.
  */
+/** Shared by every leaf (frozen: nothing may add to it). */
+const NONE: JNode[] = Object.freeze([]) as unknown as JNode[];
+
 export class JNode {
   parent: JNode | null = null;
-  children: JNode[] = [];
-  namedChildren: JNode[] = [];
+  children: JNode[] = NONE;
+  namedChildren: JNode[] = NONE;
   /** field name -> first child with that field */
   fields: Record<string, JNode> | null = null;
   hasError = false;
@@ -156,8 +159,12 @@ export function mirrorNode(node: SyntaxNode, src: Source): JNode {
       const parent = stack[stack.length - 1];
       const n = mk();
       n.parent = parent;
-      parent.children.push(n);
-      if (n.isNamed) parent.namedChildren.push(n);
+      if (parent.children === NONE) parent.children = [n];
+      else parent.children.push(n);
+      if (n.isNamed) {
+        if (parent.namedChildren === NONE) parent.namedChildren = [n];
+        else parent.namedChildren.push(n);
+      }
       const fid = cur.currentFieldId;
       if (fid) {
         const f = (fieldNames[fid] ??= cur.currentFieldName);
