@@ -6,7 +6,7 @@ import { Model } from '../model/model';
 import type { DialectModel } from '../model/types';
 import { preprocess } from '../preprocess';
 import { splitKnf } from '../knf';
-import { callAt, findCallNames, functionOf, FunctionAnalysis, siteFacts } from './nullpath';
+import { callAt, functionOf, FunctionAnalysis, siteFacts } from './nullpath';
 import type { FileResult, SiteFacts } from './types';
 import type { FlagValue } from '../model/model';
 import { blankNoise, flagValueFromText, splitArgs } from '../context/textscan';
@@ -75,12 +75,12 @@ export function fileGotoMacros(text: string): Record<string, string> {
 
 
 
-const modelCache = new WeakMap<DialectModel, { model: Model; re: RegExp }>();
+const modelCache = new WeakMap<DialectModel, { model: Model }>();
+/** The Model of a dialect table, built once per table. */
 export function compiled(d: DialectModel) {
   let c = modelCache.get(d);
   if (!c) {
-    const model = new Model(d);
-    c = { model, re: findCallNames(model.allocators.keys()) };
+    c = { model: new Model(d) };
     modelCache.set(d, c);
   }
   return c;
@@ -163,7 +163,7 @@ const isWordChar = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) |
  * each "(" backwards, which visits far fewer places than a regex trying every
  * identifier in the file.
  */
-export function callHits(text: string, names: { has(name: string): boolean }): number[] {
+export function callHits(text: string, names: { has(name: string): boolean }, first = false): number[] {
   const hits: number[] = [];
   for (let p = text.indexOf('('); p >= 0; p = text.indexOf('(', p + 1)) {
     let e = p;
@@ -173,13 +173,21 @@ export function callHits(text: string, names: { has(name: string): boolean }): n
     if (b === e) continue;
     const c0 = text.charCodeAt(b);
     if (c0 >= 48 && c0 <= 57) continue; // starts with a digit: not an identifier
-    if (names.has(text.slice(b, e))) hits.push(b);
+    if (names.has(text.slice(b, e))) {
+      hits.push(b);
+      if (first) break;
+    }
   }
   return hits;
 }
 
+/** The offset of the first allocator call in `text`, or -1. */
+export function firstCall(text: string, names: { has(name: string): boolean }): number {
+  return callHits(text, names, true)[0] ?? -1;
+}
+
 export function analyzeText(file: string, text: string, dialect: DialectModel): FileResult {
-  const { model, re } = compiled(dialect);
+  const { model } = compiled(dialect);
   const result: FileResult = { file, sites: [], diagnostics: [], parse: { bytes: text.length, errorNodes: false, functions: 0 }, lines: {} };
   const hits = callHits(text, model.allocators);
   if (!hits.length) return result;

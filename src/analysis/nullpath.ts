@@ -343,12 +343,6 @@ export function siteFacts(
   };
 }
 
-/** Positions of every allocator name followed by "(" in the text. */
-export function findCallNames(names: Iterable<string>): RegExp {
-  const alt = [...names].sort((a, b) => b.length - a.length).map((n) => n.replace(/[^\w]/g, '')).join('|');
-  return new RegExp(`\\b(?:${alt})\\s*\\(`, 'g');
-}
-
 /** The call whose function name is the identifier `id` (the node found at a call hit's offset). */
 export function callAt(id: SyntaxNode | undefined): SyntaxNode | undefined {
   if (!id || id.type !== 'identifier') return undefined;

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { mirror, type JNode as SyntaxNode } from '../analysis/jsast';
 import { callArgs, callName, unparen } from '../analysis/ast';
-import { compiled, getParser } from '../analysis/file';
+import { compiled, firstCall, getParser } from '../analysis/file';
 import { evalFlags } from '../analysis/flags';
 import type { DialectModel } from '../model/types';
 import { scanFields, type FieldFacts } from './fields';
@@ -132,7 +132,7 @@ export function derefParamsOf(body: string, params: string[], derefFns: Record<s
 
 /** Summaries of the functions and allocation macros in one file. */
 export function summarizeText(file: string, text: string, dialect: DialectModel, withFunctions: boolean): FileSummary {
-  const { model, re } = compiled(dialect);
+  const { model } = compiled(dialect);
   const out: FileSummary = { file, functions: [], macros: [] };
   // Macros: #define NAME(params) body -- read by text, parsed as a snippet when they allocate or dereference.
   if (text.includes('#define') || text.includes('# define')) {
@@ -141,9 +141,8 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
       const [, name, plist, body] = m;
       if (model.allocators.has(name)) continue;
       const params = plist.split(',').map((s) => s.trim());
-      re.lastIndex = 0;
       // a macro that returns handles the failure itself (IP6_EXTHDR_CHECK-style): not an allocation site
-      const allocs = re.test(body) && !/\breturn\b/.test(body);
+      const allocs = firstCall(body, model.allocators) >= 0 && !/\breturn\b/.test(body);
       const derefParams = derefParamsOf(body, params, dialect.derefArgs);
       const gotoLabel = /\bgoto\s+([A-Za-z_]\w*)/.exec(body)?.[1];
       // unconditional `return`/`goto` in the expansion (a conditional one handles only some paths)
@@ -155,10 +154,9 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
       if (allocs) {
         const src = `void __kml_macro(void) { ${body.replace(/\/\*.*?\*\//g, ' ')}; }`;
         const tree = mirror(getParser().parse(src), src);
-        re.lastIndex = 0;
-        const hit = re.exec(src);
-        if (hit) {
-          const id = tree.rootNode.descendantForIndex(hit.index, hit.index);
+        const hit = firstCall(src, model.allocators);
+        if (hit >= 0) {
+          const id = tree.rootNode.descendantForIndex(hit, hit);
           const call = id?.parent?.type === 'call_expression' ? id.parent : null;
           const spec = call ? model.allocators.get(callName(call) ?? '') : undefined;
           if (call && spec && (spec.arity === undefined || callArgs(call).length === spec.arity)) {
@@ -208,9 +206,7 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
       const u = stripParens(t ?? '');
       return /^[A-Za-z_]\w*$/.test(u) && params.includes(u) ? params.indexOf(u) : undefined;
     };
-    re.lastIndex = 0;
-    const hasAlloc = re.test(bodyText);
-    re.lastIndex = 0;
+    const hasAlloc = firstCall(bodyText, model.allocators) >= 0;
     if (hasAlloc || hasReturn) {
       const allocOf = new Map<string, { name: string; args: string[] }>();
       for (const c of callsIn(bodyText, 0)) {
@@ -306,10 +302,7 @@ export function summarizeFile(file: string, shown: string, dialect: DialectModel
       }
     }
     const text = buf.toString('latin1');
-    const { re } = compiled(dialect);
-    re.lastIndex = 0;
-    const allocates = re.test(text);
-    re.lastIndex = 0;
+    const allocates = firstCall(text, compiled(dialect).model.allocators) >= 0;
     const sum = summarizeText(shown, text, dialect, allocates);
     if (text.includes('->')) sum.fields = scanFields(text);
     if (cache && stamp) {

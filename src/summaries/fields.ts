@@ -22,12 +22,49 @@ export interface FieldFacts {
 
 const FN_HEAD = /^([A-Za-z_]\w*)\s*\(/;
 
+const isWord = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13) || c === 160;
+
+/**
+ * Does the `->` at `at` end a chain `a->b.c` (no blanks inside) that stands after
+ * `!`, `(`, `&&`, `||` or `NULL ==`/`0 !=` (blanks and one "(" allowed between)?
+ * What /(?:\b(?:NULL|0)\s*[!=]=|!|\(|&&|\|\|)\s*\(?\s*[A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*->/ matches
+ * ending there, read backwards.
+ */
+function testedChainBefore(text: string, at: number): boolean {
+  let p = at;
+  for (;;) {
+    let b = p;
+    while (b > 0 && isWord(text.charCodeAt(b - 1))) b--;
+    if (b === p) return false;
+    const c0 = text.charCodeAt(b);
+    if (c0 >= 48 && c0 <= 57) return false;
+    p = b;
+    if (p >= 2 && text.charCodeAt(p - 1) === 62 /* > */ && text.charCodeAt(p - 2) === 45 /* - */) p -= 2;
+    else if (p >= 1 && text.charCodeAt(p - 1) === 46 /* . */) p -= 1;
+    else break;
+  }
+  while (p > 0 && isSpace(text.charCodeAt(p - 1))) p--;
+  const c = text.charCodeAt(p - 1);
+  if (c === 40 /* ( */ || c === 33 /* ! */) return true;
+  if (p >= 2 && ((c === 38 && text.charCodeAt(p - 2) === 38) || (c === 124 && text.charCodeAt(p - 2) === 124))) return true;
+  if (c === 61 /* = */ && p >= 2 && (text.charCodeAt(p - 2) === 61 || text.charCodeAt(p - 2) === 33)) {
+    let q = p - 2;
+    while (q > 0 && isSpace(text.charCodeAt(q - 1))) q--;
+    const word = text.slice(Math.max(0, q - 4), q);
+    const n = word.endsWith('NULL') ? 4 : word.endsWith('0') ? 1 : 0;
+    if (n && (q - n === 0 || !isWord(text.charCodeAt(q - n - 1)))) return true;
+  }
+  return false;
+}
+
 /** Text scan of one file: where fields are dereferenced (`x->f->`, `x->f[`, `*x->f`), and where they are tested. */
 export function scanFields(text: string): FieldFacts {
   const uses: FieldUse[] = [];
   const tested = new Set<string>();
   for (const m of text.matchAll(/->\s*([A-Za-z_]\w*)\s*(?:[!=]=\s*(?:NULL|0)\b|\)\s*(?:&&|\|\||\?|\)))/g)) tested.add(m[1]);
-  for (const m of text.matchAll(/(?:\b(?:NULL|0)\s*[!=]=|!|\(|&&|\|\|)\s*\(?\s*[A-Za-z_][\w]*(?:(?:->|\.)[A-Za-z_]\w*)*->\s*([A-Za-z_]\w*)\s*(?=\)|&&|\|\||\?)/g)) tested.add(m[1]);
+  // `!x->f)`, `(p->q->f &&`, `NULL != x->f ?`: a chain ending in ->f used as a truth value
+  for (const m of text.matchAll(/->\s*([A-Za-z_]\w*)\s*(?=\)|&&|\|\||\?)/g)) if (testedChainBefore(text, m.index ?? 0)) tested.add(m[1]);
   // function of each line: the last column-0 identifier followed by "(" before a column-0 "{"
   const lines = text.split('\n');
   let fn = '';
