@@ -95,7 +95,7 @@ export class CallGraph {
       for (const r of fc.registrations) {
         const to = resolve(fc.file, r.fn);
         if (!to) continue;
-        this.nodes.get(to)!.roles.push({ role: r.role, level: tables.roleLevel[r.role], why: `registered as ${r.role.replace(/-/g, ' ')} by ${r.via} at ${fc.file}:${r.line}`, weak: false });
+        this.nodes.get(to)!.roles.push({ role: r.role, level: tables.roleLevel[r.role], why: `registered as ${r.role.replace(/-/g, ' ')} by ${r.via} at ${fc.file}:${r.line}${tables.roleWhy?.[r.role] ? ` (${tables.roleWhy[r.role]})` : ''}`, weak: false });
       }
     }
     for (const n of this.nodes.values()) {

@@ -30,7 +30,8 @@ export type Role =
   | 'module-init'
   | 'network-output'
   | 'network-ioctl'
-  | 'watchdog';
+  | 'watchdog'
+  | 'periph-constructor';
 
 export interface Registration {
   /** The registering call (or macro). */
@@ -66,6 +67,8 @@ export interface ContextTables {
   fields: FieldRole[];
   /** What each role means here. */
   roleLevel: Record<Role, Level>;
+  /** Why a role has its level, where the registering call alone does not say it (appended to the evidence). */
+  roleWhy?: Partial<Record<Role, string>>;
   /** Calls that sleep: a function calling one runs where sleeping is allowed. */
   sleepers: string[];
   /** Device methods that run in thread context (DEVMETHOD(device_attach, foo)). */
@@ -136,6 +139,8 @@ const roleLevelFreeBSD: Record<Role, Level> = {
   'network-output': 'nosleep',
   'network-ioctl': 'nosleep', // FreeBSD if_ioctl often runs under the driver mutex; no verdict from the role alone
   watchdog: 'nosleep',
+  /* not registered in the FreeBSD table (FreeBSD calls periph constructors with the SIM lock held); the level is unused */
+  'periph-constructor': 'nosleep',
 };
 
 /* DragonFly interrupts are LWKT threads: they may block briefly and use M_INTWAIT (kmalloc(9)). */
@@ -149,6 +154,7 @@ const roleLevelDragonFly: Record<Role, Level> = {
   /* callouts run from the clock interrupt thread: they may block briefly like any interrupt thread */
   callout: 'interrupt',
   watchdog: 'interrupt',
+  'periph-constructor': 'sleepable',
 };
 
 const sleepableMethods = /^(device_(attach|probe|detach|shutdown|suspend|resume|identify)|bus_(add_child|driver_added|probe_nomatch))$/;
@@ -189,11 +195,17 @@ export const CONTEXT_TABLES: Record<DialectName, ContextTables> = {
       { call: 'inthand_add', arg: 2, role: 'interrupt-thread' },
       /* netisr handlers run in the protocol (software interrupt) threads */
       { call: 'netisr_register', arg: 2, role: 'interrupt-thread' },
+      /* cam_periph_alloc(ctor, oninvalidate, dtor, start, ...): the periph constructor (DragonFly only, see roleWhy) */
+      { call: 'cam_periph_alloc', arg: 0, role: 'periph-constructor' },
       ...common,
     ],
     fnMacros,
     fields,
     roleLevel: roleLevelDragonFly,
+    roleWhy: {
+      'periph-constructor':
+        'CAM periph constructors run from the CAM scan/async path in thread context with no spl or lock held, and may block; DragonFly allocates there with M_WAITOK',
+    },
     sleepers,
     sleepableMethods,
     sleepableSuffix,
