@@ -31,7 +31,8 @@ export type Role =
   | 'network-output'
   | 'network-ioctl'
   | 'watchdog'
-  | 'periph-constructor';
+  | 'periph-constructor'
+  | 'bus-enumeration';
 
 export interface Registration {
   /** The registering call (or macro). */
@@ -69,6 +70,14 @@ export interface ContextTables {
   roleLevel: Record<Role, Level>;
   /** Why a role has its level, where the registering call alone does not say it (appended to the evidence). */
   roleWhy?: Partial<Record<Role, string>>;
+  /**
+   * Roles whose context may sleep but where the allocation should draw on the
+   * interrupt reserve (DragonFly M_INTWAIT); the text says why. Also given to
+   * functions called only from such a role (callgraph.ts).
+   */
+  reserveRoles?: Partial<Record<Role, string>>;
+  /** Device methods that enumerate a bus (registered as bus-enumeration instead of device-method). */
+  enumerationMethods?: RegExp;
   /** Calls that sleep: a function calling one runs where sleeping is allowed. */
   sleepers: string[];
   /** Device methods that run in thread context (DEVMETHOD(device_attach, foo)). */
@@ -141,6 +150,7 @@ const roleLevelFreeBSD: Record<Role, Level> = {
   watchdog: 'nosleep',
   /* not registered in the FreeBSD table (FreeBSD calls periph constructors with the SIM lock held); the level is unused */
   'periph-constructor': 'nosleep',
+  'bus-enumeration': 'sleepable',
 };
 
 /* DragonFly interrupts are LWKT threads: they may block briefly and use M_INTWAIT (kmalloc(9)). */
@@ -202,6 +212,20 @@ export const CONTEXT_TABLES: Record<DialectName, ContextTables> = {
     fnMacros,
     fields,
     roleLevel: roleLevelDragonFly,
+    /*
+     * Dillon (2004): "M_WAITOK in the attach code or ioctl code typically
+     * called from userland, and M_INTWAIT for routines that might be called
+     * during non-boot operations". Bus enumeration runs again after boot:
+     * loading a driver re-probes the devices of its bus (bus_driver_added ->
+     * identify, probe), and hot-plug buses probe from their event threads.
+     * device_identify is left a device method: it is the hook of buses that
+     * cannot enumerate themselves (ISA, PnP BIOS), and the 2004 developers
+     * used M_WAITOK under it (measured: 0 agree, 4 disagree as a reserve role).
+     */
+    enumerationMethods: /^(device_probe|bus_(add_child|driver_added))$/,
+    reserveRoles: {
+      'bus-enumeration': 'bus enumeration (probe, add_child) may sleep but also runs after boot, at hot-plug and driver-load time, so it draws on the interrupt reserve',
+    },
     roleWhy: {
       'periph-constructor':
         'CAM periph constructors run from the CAM scan/async path in thread context with no spl or lock held, and may block; DragonFly allocates there with M_WAITOK',
