@@ -32,7 +32,8 @@ export type Role =
   | 'network-ioctl'
   | 'watchdog'
   | 'periph-constructor'
-  | 'bus-enumeration';
+  | 'bus-enumeration'
+  | 'device-teardown';
 
 export interface Registration {
   /** The registering call (or macro). */
@@ -76,8 +77,8 @@ export interface ContextTables {
    * functions called only from such a role (callgraph.ts).
    */
   reserveRoles?: Partial<Record<Role, string>>;
-  /** Device methods that enumerate a bus (registered as bus-enumeration instead of device-method). */
-  enumerationMethods?: RegExp;
+  /** Device methods registered in a role of their own instead of device-method (first match wins). */
+  methodRoles?: { re: RegExp; role: Role }[];
   /** Calls that sleep: a function calling one runs where sleeping is allowed. */
   sleepers: string[];
   /** Device methods that run in thread context (DEVMETHOD(device_attach, foo)). */
@@ -151,6 +152,7 @@ const roleLevelFreeBSD: Record<Role, Level> = {
   /* not registered in the FreeBSD table (FreeBSD calls periph constructors with the SIM lock held); the level is unused */
   'periph-constructor': 'nosleep',
   'bus-enumeration': 'sleepable',
+  'device-teardown': 'sleepable',
 };
 
 /* DragonFly interrupts are LWKT threads: they may block briefly and use M_INTWAIT (kmalloc(9)). */
@@ -218,13 +220,18 @@ export const CONTEXT_TABLES: Record<DialectName, ContextTables> = {
      * during non-boot operations". Bus enumeration runs again after boot:
      * loading a driver re-probes the devices of its bus (bus_driver_added ->
      * identify, probe), and hot-plug buses probe from their event threads.
+     * Detach, shutdown, suspend and resume run only after boot.
      * device_identify is left a device method: it is the hook of buses that
      * cannot enumerate themselves (ISA, PnP BIOS), and the 2004 developers
      * used M_WAITOK under it (measured: 0 agree, 4 disagree as a reserve role).
      */
-    enumerationMethods: /^(device_probe|bus_(add_child|driver_added))$/,
+    methodRoles: [
+      { re: /^(device_probe|bus_(add_child|driver_added))$/, role: 'bus-enumeration' },
+      { re: /^device_(detach|shutdown|suspend|resume)$/, role: 'device-teardown' },
+    ],
     reserveRoles: {
       'bus-enumeration': 'bus enumeration (probe, add_child) may sleep but also runs after boot, at hot-plug and driver-load time, so it draws on the interrupt reserve',
+      'device-teardown': 'detach, shutdown, suspend and resume may sleep but run after boot (unload, hot-unplug, power events), so they draw on the interrupt reserve',
     },
     roleWhy: {
       'periph-constructor':
