@@ -28,3 +28,18 @@ describe('context: suggested wait class', () => {
     });
   }
 });
+
+describe('context: bus enumeration and detach on DragonFly', () => {
+  it('suggests the interrupt reserve in probe/add_child/detach as a may-sleep context, never a no-wait class', async () => {
+    const res = await lint({ paths: [path.join(root, 'dragonfly', 'context-roles.c')], dialect: 'dragonfly', jobs: 1, rules: ['suggest-flags'] });
+    const level = (x: (typeof res.findings)[number]) => (x.properties?.context as { level?: string } | undefined)?.level;
+    const enumSites = res.findings.filter((x) => x.properties?.suggestedClass === 'intwait' && level(x) === 'sleepable');
+    const lines = fs.readFileSync(path.join(root, 'dragonfly', 'context-roles.c'), 'latin1').split('\n');
+    const at = (s: string) => lines.findIndex((l) => l.includes(s)) + 1;
+    expect(enumSites.map((x) => x.line).sort((a, b) => a - b)).toEqual([at('ZBUS_IDSZ, M_DEVBUF'), at('iv = malloc('), at('sizeof(*c), M_DEVBUF')]);
+    for (const f of enumSites) {
+      expect(f.message).toMatch(/use M_INTWAIT[^;]*\((bus enumeration \(probe, add_child\)|detach, shutdown, suspend and resume) may sleep/);
+      expect(f.message).not.toMatch(/INTNOWAIT|interrupt thread|may not sleep/);
+    }
+  });
+});

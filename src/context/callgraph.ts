@@ -26,6 +26,8 @@ export interface FnContext {
   weak: boolean;
   /** Also reached from a sleepable path, or sleeps itself, although restricted. */
   conflict?: string;
+  /** May sleep, but allocations should use the interrupt reserve: why (tables.reserveRoles). */
+  reserve?: string;
 }
 
 interface Node {
@@ -95,7 +97,7 @@ export class CallGraph {
       for (const r of fc.registrations) {
         const to = resolve(fc.file, r.fn);
         if (!to) continue;
-        this.nodes.get(to)!.roles.push({ role: r.role, level: tables.roleLevel[r.role], why: `registered as ${r.role.replace(/-/g, ' ')} by ${r.via} at ${fc.file}:${r.line}`, weak: false });
+        this.nodes.get(to)!.roles.push({ role: r.role, level: tables.roleLevel[r.role], why: `registered as ${r.role.replace(/-/g, ' ')} by ${r.via} at ${fc.file}:${r.line}${tables.roleWhy?.[r.role] ? ` (${tables.roleWhy[r.role]})` : ''}`, weak: false });
       }
     }
     for (const n of this.nodes.values()) {
@@ -140,6 +142,39 @@ export class CallGraph {
     return r;
   }
 
+  /**
+   * Sleepable functions whose allocations should use the interrupt reserve:
+   * those registered in a reserve role (and in no other thread-context role),
+   * and those that may sleep only because their callers may, when all their
+   * callers are reserve functions. A helper reached from attach and from probe
+   * keeps M_WAITOK ("attach paths M_WAITOK"); on the 2004 tree "any caller"
+   * instead of "all callers" flips one site right and one wrong.
+   */
+  private reserveOf(sleepable: Map<string, string[]>, restricted: Map<string, unknown>, byCallers: Set<string>, withWeak: boolean): Map<string, string> {
+    const tables = CONTEXT_TABLES[this.dialect];
+    const out = new Map<string, string>();
+    const roles = tables.reserveRoles;
+    if (!roles) return out;
+    for (const n of this.nodes.values()) {
+      if (!sleepable.has(n.key) || restricted.has(n.key)) continue;
+      const rs = n.roles.filter((r) => (withWeak || !r.weak) && r.level === 'sleepable');
+      const res = rs.find((r) => roles[r.role]);
+      if (res && rs.every((r) => roles[r.role])) out.set(n.key, roles[res.role]!);
+    }
+    for (let changed = true, rounds = 0; changed && rounds < 50; rounds++) {
+      changed = false;
+      for (const n of this.nodes.values()) {
+        if (out.has(n.key) || restricted.has(n.key) || !sleepable.has(n.key)) continue;
+        if (!byCallers.has(n.key)) continue;
+        const cs = [...n.callers];
+        if (!cs.every((c) => out.has(c))) continue;
+        out.set(n.key, out.get(cs[0])!);
+        changed = true;
+      }
+    }
+    return out;
+  }
+
   private solve(withWeak: boolean): Map<string, FnContext> {
     const restricted = new Map<string, { level: Level; why: string[] }>();
     const work: string[] = [];
@@ -165,6 +200,7 @@ export class CallGraph {
     }
     // may sleep: entry points, functions that sleep, and (to a fixpoint) functions all of whose callers may sleep
     const sleepable = new Map<string, string[]>();
+    const byCallers = new Set<string>();
     for (const n of this.nodes.values()) {
       const role = n.roles.find((r) => (withWeak || !r.weak) && r.level === 'sleepable');
       if (role) sleepable.set(n.key, [role.why]);
@@ -184,15 +220,18 @@ export class CallGraph {
         const names = [...n.callers].map((c) => this.nodes.get(c)!.name).sort();
         const first = sleepable.get([...n.callers][0])!;
         sleepable.set(n.key, [`called only from functions that may sleep: ${names.slice(0, 4).join(', ')}${names.length > 4 ? ', ...' : ''}`, ...first.slice(0, 2)]);
+        byCallers.add(n.key);
         changed = true;
       }
     }
+    const reserve = this.reserveOf(sleepable, restricted, byCallers, withWeak);
     const out = new Map<string, FnContext>();
     for (const n of this.nodes.values()) {
       const r = restricted.get(n.key);
       const s = sleepable.get(n.key);
+      const res = reserve.get(n.key);
       if (r) out.set(n.key, { level: r.level, evidence: r.why, weak: false, ...(s ? { conflict: s[0] } : {}) });
-      else if (s) out.set(n.key, { level: 'sleepable', evidence: s, weak: false });
+      else if (s) out.set(n.key, { level: 'sleepable', evidence: s, weak: false, ...(res ? { reserve: res } : {}) });
     }
     return out;
   }

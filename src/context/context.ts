@@ -22,6 +22,8 @@ export interface SiteContext {
   evidence: string[];
   weak: boolean;
   conflict?: string;
+  /** May sleep, but the allocation should use the interrupt reserve: why. */
+  reserve?: string;
 }
 
 export interface SiteFix {
@@ -55,7 +57,8 @@ export function siteContext(site: SiteFacts, fn: FnContext, model: Model): SiteC
     if (intrSpl.some((s) => h.what.includes(s))) narrow('interrupt', `${h.what} is held at the call (interrupt-level protection)`);
     else if (level !== 'unknown') evidence.push(`${h.what} at the call`);
   }
-  return { level, evidence, weak, ...(fn.conflict ? { conflict: fn.conflict } : {}) };
+  const reserve = level === 'sleepable' && fn.level === 'sleepable' ? fn.reserve : undefined;
+  return { level, evidence, weak, ...(fn.conflict ? { conflict: fn.conflict } : {}), ...(reserve ? { reserve } : {}) };
 }
 
 export function contextMessage(c: SiteContext): string {

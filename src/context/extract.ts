@@ -199,7 +199,10 @@ export function extractContext(file: string, text: string, model: Model): FileCo
     }
   };
   if (text.includes('DEVMETHOD'))
-    scan(/\bDEVMETHOD\s*\(\s*(\w+)\s*,\s*(\w+)\s*\)/g, (m) => (tables.sleepableMethods.test(m[1]) ? { fn: m[2], role: 'device-method', via: `DEVMETHOD(${m[1]})` } : undefined));
+    scan(/\bDEVMETHOD\s*\(\s*(\w+)\s*,\s*(\w+)\s*\)/g, (m) => {
+      const role: Role | undefined = tables.methodRoles?.find((r) => r.re.test(m[1]))?.role ?? (tables.sleepableMethods.test(m[1]) ? 'device-method' : undefined);
+      return role ? { fn: m[2], role, via: `DEVMETHOD(${m[1]})` } : undefined;
+    });
   if (text.includes('SYSINIT'))
     scan(/\bSYSINIT\s*\(\s*\w+\s*,\s*\w+\s*,\s*\w+\s*,\s*&?\s*(\w+)/g, (m) => ({ fn: m[1], role: 'module-init', via: 'SYSINIT()' }));
   if (text.includes('moduledata_t'))

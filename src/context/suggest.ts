@@ -48,6 +48,8 @@ export interface SuggestInput {
   level: Level | 'unknown';
   /** The context was decided by weak (name) evidence only. */
   weak: boolean;
+  /** The context may sleep, but allocations should use the interrupt reserve: why. */
+  reserve?: string;
 }
 
 /** Is the current failure path correct (tested, no deref/panic/leak)? */
@@ -80,6 +82,12 @@ export function suggestFlags(site: SiteFacts, ctx: SuggestInput, model: Model): 
       };
     case 'sleepable':
       if (cur === 'wait' || cur === 'intwait' || cur === 'unknown') return undefined;
+      if (ctx.reserve && defined(fam, sp.intwait)) {
+        flags = [sp.intwait, ...keep];
+        klass = 'intwait';
+        why = ctx.reserve;
+        break;
+      }
       flags = [sp.wait, ...keep];
       klass = 'wait';
       why = 'the context may sleep';
@@ -119,12 +127,12 @@ export function suggestFlags(site: SiteFacts, ctx: SuggestInput, model: Model): 
   else if (unknownNames.length || notInHeader.length) unsafeWhy = `${[...unknownNames, ...notInHeader].join(', ')} not defined by this tree's header`;
   else if (ctx.weak) unsafeWhy = 'the context is inferred from the function name only';
   else if (canFailAfter && !okPath) unsafeWhy = 'the new flags may fail and the NULL path is not correct';
-  else if (!canFailAfter && klass === 'wait' && heldSpl) unsafeWhy = 'an spl level is held at the call: sleeping would open the protected region';
+  else if (!canFailAfter && (klass === 'wait' || ctx.reserve) && heldSpl) unsafeWhy = 'an spl level is held at the call: sleeping would open the protected region';
   else if (text === fv?.text) unsafeWhy = 'no change';
   let message = `use ${text} (${why})`;
   if (deadNullTest) message += `; the NULL test at line ${site.failure.nullTest!.line} becomes dead`;
   if (needsFailurePath) message += '; and handle NULL correctly';
-  if (klass === 'intwait' && okPath && defined(fam, sp.intnowait)) message += `, or ${[sp.intnowait, ...keep].join(' | ')} if failing here is harmless`;
+  if (klass === 'intwait' && ctx.level === 'interrupt' && okPath && defined(fam, sp.intnowait)) message += `, or ${[sp.intnowait, ...keep].join(' | ')} if failing here is harmless`;
   return { flags, text, klass, needsFailurePath, deadNullTest, message, safe: !unsafeWhy, unsafeWhy };
 }
 

@@ -30,7 +30,10 @@ export type Role =
   | 'module-init'
   | 'network-output'
   | 'network-ioctl'
-  | 'watchdog';
+  | 'watchdog'
+  | 'periph-constructor'
+  | 'bus-enumeration'
+  | 'device-teardown';
 
 export interface Registration {
   /** The registering call (or macro). */
@@ -66,6 +69,16 @@ export interface ContextTables {
   fields: FieldRole[];
   /** What each role means here. */
   roleLevel: Record<Role, Level>;
+  /** Why a role has its level, where the registering call alone does not say it (appended to the evidence). */
+  roleWhy?: Partial<Record<Role, string>>;
+  /**
+   * Roles whose context may sleep but where the allocation should draw on the
+   * interrupt reserve (DragonFly M_INTWAIT); the text says why. Also given to
+   * functions called only from such a role (callgraph.ts).
+   */
+  reserveRoles?: Partial<Record<Role, string>>;
+  /** Device methods registered in a role of their own instead of device-method (first match wins). */
+  methodRoles?: { re: RegExp; role: Role }[];
   /** Calls that sleep: a function calling one runs where sleeping is allowed. */
   sleepers: string[];
   /** Device methods that run in thread context (DEVMETHOD(device_attach, foo)). */
@@ -136,6 +149,10 @@ const roleLevelFreeBSD: Record<Role, Level> = {
   'network-output': 'nosleep',
   'network-ioctl': 'nosleep', // FreeBSD if_ioctl often runs under the driver mutex; no verdict from the role alone
   watchdog: 'nosleep',
+  /* not registered in the FreeBSD table (FreeBSD calls periph constructors with the SIM lock held); the level is unused */
+  'periph-constructor': 'nosleep',
+  'bus-enumeration': 'sleepable',
+  'device-teardown': 'sleepable',
 };
 
 /* DragonFly interrupts are LWKT threads: they may block briefly and use M_INTWAIT (kmalloc(9)). */
@@ -149,6 +166,7 @@ const roleLevelDragonFly: Record<Role, Level> = {
   /* callouts run from the clock interrupt thread: they may block briefly like any interrupt thread */
   callout: 'interrupt',
   watchdog: 'interrupt',
+  'periph-constructor': 'sleepable',
 };
 
 const sleepableMethods = /^(device_(attach|probe|detach|shutdown|suspend|resume|identify)|bus_(add_child|driver_added|probe_nomatch))$/;
@@ -189,11 +207,36 @@ export const CONTEXT_TABLES: Record<DialectName, ContextTables> = {
       { call: 'inthand_add', arg: 2, role: 'interrupt-thread' },
       /* netisr handlers run in the protocol (software interrupt) threads */
       { call: 'netisr_register', arg: 2, role: 'interrupt-thread' },
+      /* cam_periph_alloc(ctor, oninvalidate, dtor, start, ...): the periph constructor (DragonFly only, see roleWhy) */
+      { call: 'cam_periph_alloc', arg: 0, role: 'periph-constructor' },
       ...common,
     ],
     fnMacros,
     fields,
     roleLevel: roleLevelDragonFly,
+    /*
+     * Dillon (2004): "M_WAITOK in the attach code or ioctl code typically
+     * called from userland, and M_INTWAIT for routines that might be called
+     * during non-boot operations". Bus enumeration runs again after boot:
+     * loading a driver re-probes the devices of its bus (bus_driver_added ->
+     * identify, probe), and hot-plug buses probe from their event threads.
+     * Detach, shutdown, suspend and resume run only after boot.
+     * device_identify is left a device method: it is the hook of buses that
+     * cannot enumerate themselves (ISA, PnP BIOS), and the 2004 developers
+     * used M_WAITOK under it (measured: 0 agree, 4 disagree as a reserve role).
+     */
+    methodRoles: [
+      { re: /^(device_probe|bus_(add_child|driver_added))$/, role: 'bus-enumeration' },
+      { re: /^device_(detach|shutdown|suspend|resume)$/, role: 'device-teardown' },
+    ],
+    reserveRoles: {
+      'bus-enumeration': 'bus enumeration (probe, add_child) may sleep but also runs after boot, at hot-plug and driver-load time, so it draws on the interrupt reserve',
+      'device-teardown': 'detach, shutdown, suspend and resume may sleep but run after boot (unload, hot-unplug, power events), so they draw on the interrupt reserve',
+    },
+    roleWhy: {
+      'periph-constructor':
+        'CAM periph constructors run from the CAM scan/async path in thread context with no spl or lock held, and may block; DragonFly allocates there with M_WAITOK',
+    },
     sleepers,
     sleepableMethods,
     sleepableSuffix,
