@@ -157,6 +157,13 @@ export class Evaluator {
     if (st.nulls.length === 0 && this.origin) fx.killed = true;
   }
 
+  /** `h = ...` or `h++`: `u[h]` no longer names what it named (loop indexes). */
+  private indexChanged(st: PState, name: string, fx: Effects) {
+    if (!st.nulls.length || !/^[A-Za-z_]\w*$/.test(name)) return;
+    const re = new RegExp(`\\[[^\\]]*\\b${name}\\b[^\\]]*\\]`);
+    for (const k of st.nulls) if (k.includes('[') && re.test(k)) this.removeNull(st, k, fx);
+  }
+
   private addHeld(st: PState, h: Held) {
     if (st.held.some((x) => x.key === h.key)) return;
     st.held = [...st.held, h].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -260,6 +267,12 @@ export class Evaluator {
       case 'call_expression':
         this.call(n, st, fx);
         return;
+      case 'update_expression': {
+        const a = unparen(n.childForFieldName('argument'));
+        if (a?.type === 'identifier') this.indexChanged(st, a.text, fx);
+        else this.scan(a, st, fx);
+        return;
+      }
       case 'declaration': {
         for (const c of n.namedChildren) if (c.type === 'init_declarator') this.scan(c, st, fx);
         return;
@@ -295,6 +308,7 @@ export class Evaluator {
     // an allocation wrapper's result assigned to a local: a held resource
     const wasNull = st.nulls.includes(lk);
     if (wasNull && plain) this.removeNull(st, lk, fx);
+    this.indexChanged(st, lk, fx);
     if (plain) {
       // `pkt = next` ends what we knew about pkt->m
       for (const k of st.nulls) if (k.length > lk.length && k.startsWith(lk) && /^(->|\.|\[)/.test(k.slice(lk.length))) this.removeNull(st, k, fx);

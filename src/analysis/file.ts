@@ -186,6 +186,49 @@ export function firstCall(text: string, names: { has(name: string): boolean }): 
   return callHits(text, names, true)[0] ?? -1;
 }
 
+/**
+ * `MALLOC(p, struct foo *, size, M_FOO, M_NOWAIT)`: a type where tree-sitter
+ * expects an expression merges two arguments into an ERROR. Replace such an
+ * argument by a placeholder identifier of the same length (offsets kept) so
+ * the call parses with all its arguments.
+ */
+export function typeArgsAsNames(text: string, hits: number[], model: Model): string {
+  let out: Uint8Array | undefined;
+  for (const idx of hits) {
+    const m = /^([A-Za-z_]\w*)\s*\(/.exec(text.slice(idx, idx + 80));
+    const spec = m && model.allocators.get(m[1]);
+    if (!m || !spec || spec.typeArg === undefined) continue;
+    // the argument's span: between the typeArg-th and the next top-level comma
+    let depth = 0;
+    let arg = 0;
+    let from = -1;
+    for (let i = idx + m[0].length - 1; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 40 || c === 91 || c === 123) {
+        if (depth++ === 0) from = arg === spec.typeArg ? i + 1 : from;
+      } else if (c === 41 || c === 93 || c === 125) {
+        if (--depth === 0) break;
+      } else if (c === 44 && depth === 1) {
+        if (arg === spec.typeArg) {
+          let a = from;
+          let b = i;
+          while (a < b && isSpace(text.charCodeAt(a))) a++;
+          while (b > a && isSpace(text.charCodeAt(b - 1))) b--;
+          const t = text.slice(a, b);
+          if (t && !/^[A-Za-z_]\w*$/.test(t) && !/[\n(){}]/.test(t)) {
+            out ??= Buffer.from(text, 'latin1');
+            out.fill(95 /* _ */, a, b);
+          }
+          break;
+        }
+        arg++;
+        if (arg === spec.typeArg) from = i + 1;
+      }
+    }
+  }
+  return out ? Buffer.from(out).toString('latin1') : text;
+}
+
 export function analyzeText(file: string, text: string, dialect: DialectModel): FileResult {
   const { model } = compiled(dialect);
   const result: FileResult = { file, sites: [], diagnostics: [], parse: { bytes: text.length, errorNodes: false, functions: 0 }, lines: {} };
@@ -212,7 +255,7 @@ export function analyzeText(file: string, text: string, dialect: DialectModel): 
     else live.push(idx);
   }
   if (!live.length && !macros.size) return result;
-  const { tree, clean } = live.length ? parseC(text, live, pre, code) : { tree: undefined, clean: pre };
+  const { tree, clean } = live.length ? parseC(text, live, typeArgsAsNames(pre, live, model), code) : { tree: undefined, clean: pre };
   result.parse.errorNodes = tree?.rootNode.hasError ?? false;
   // the analysis reads JavaScript copies (src/analysis/jsast.ts) of the top-level definitions that hold calls
   const src = source(clean);

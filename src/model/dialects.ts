@@ -49,7 +49,7 @@ const freebsdAllocators: AllocatorSpec[] = [
   { name: 'uma_zalloc_arg', arity: 3, flagsArg: 2, family: 'malloc', result: ret, freedBy: ['uma_zfree', 'uma_zfree_arg'] },
   { name: 'uma_zalloc_pcpu', arity: 2, flagsArg: 1, family: 'malloc', result: ret, freedBy: ['uma_zfree_pcpu'] },
   { name: 'uma_zalloc_domain', arity: 4, flagsArg: 3, family: 'malloc', result: ret, freedBy: ['uma_zfree'] },
-  { name: 'MALLOC', arity: 5, flagsArg: 4, family: 'malloc', result: arg0, freedBy: mallocFree, macro: true },
+  { name: 'MALLOC', arity: 5, typeArg: 1, flagsArg: 4, family: 'malloc', result: arg0, freedBy: mallocFree, macro: true },
   ...mbufAllocators,
 ];
 
@@ -62,7 +62,7 @@ const dragonflyAllocators: AllocatorSpec[] = [
   { name: 'malloc', arity: 3, flagsArg: 2, family: 'malloc', result: ret, freedBy: mallocFree },
   { name: 'realloc', arity: 4, flagsArg: 3, family: 'malloc', result: ret, freedBy: mallocFree, reallocArg: 0 },
   { name: 'reallocf', arity: 4, flagsArg: 3, family: 'malloc', result: ret, freedBy: mallocFree, reallocArg: 0, freesOldOnFailure: true },
-  { name: 'MALLOC', arity: 5, flagsArg: 4, family: 'malloc', result: arg0, freedBy: mallocFree, macro: true },
+  { name: 'MALLOC', arity: 5, typeArg: 1, flagsArg: 4, family: 'malloc', result: arg0, freedBy: mallocFree, macro: true },
   { name: 'contigmalloc', arity: 7, flagsArg: 2, family: 'malloc', result: ret, freedBy: ['contigfree', 'free', 'kfree'], waitMayFail: true },
   { name: 'objcache_get', arity: 2, flagsArg: 1, family: 'objcache', result: ret, freedBy: ['objcache_put'] },
   { name: 'mpipe_alloc_nowait', arity: 1, family: 'malloc', result: ret, freedBy: ['mpipe_free'], noWait: true },

@@ -18,6 +18,8 @@ export interface AllocatorSpec {
   name: string;
   /** Number of arguments a real call has; calls with another count are not this allocator (userland malloc(n)). */
   arity?: number;
+  /** This argument is a type (`MALLOC(p, struct foo *, size, type, flags)`): tree-sitter cannot parse it as an expression. */
+  typeArg?: number;
   /** Index of the flags argument; undefined when the allocator has no flags argument. */
   flagsArg?: number;
   family: FlagFamily;
