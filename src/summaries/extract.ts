@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { mirror, type JNode as SyntaxNode } from '../analysis/jsast';
 import { callArgs, callName, unparen } from '../analysis/ast';
-import { compiled, firstCall, getParser } from '../analysis/file';
+import { compiled, firstCall, getParser, typeArgsAsNames } from '../analysis/file';
 import { evalFlags } from '../analysis/flags';
 import type { DialectModel } from '../model/types';
 import { scanFields, type FieldFacts } from './fields';
@@ -153,8 +153,8 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
       if (exits) ms.exits = true;
       if (allocs) {
         const src = `void __kml_macro(void) { ${body.replace(/\/\*.*?\*\//g, ' ')}; }`;
-        const tree = mirror(getParser().parse(src), src);
         const hit = firstCall(src, model.allocators);
+        const tree = mirror(getParser().parse(typeArgsAsNames(src, hit >= 0 ? [hit] : [], model)), src);
         if (hit >= 0) {
           const id = tree.rootNode.descendantForIndex(hit, hit);
           const call = id?.parent?.type === 'call_expression' ? id.parent : null;
