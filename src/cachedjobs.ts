@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import type { FileResult } from './analysis/types';
 import type { DialectModel } from './model/types';
-import { Cache } from './cache';
+import { SegmentStore, type CacheProbe } from './cache';
 import { FileIndex } from './cacheindex';
 import { emptyResult, isFileResult, retarget } from './cacheresult';
 import type { FileJobOptions, LintedFile } from './filework';
@@ -57,11 +57,16 @@ async function runCached(
   onProgress?: (done: number) => void,
 ): Promise<{ results: (FileResult | FileSummary)[]; stats: CacheRunStats }> {
   const config = { dir: cacheOpts.dir, salt: cacheOpts.salt };
-  const cache = new Cache(config);
+  const store =
+    kind === 'summary' ? new SegmentStore<FileSummary>(config, 'summary', isFileSummary) : new SegmentStore<FileResult>(config, 'result', isFileResult);
   const index = FileIndex.load(cacheOpts.dir, cacheOpts.roots);
   const results: (FileResult | FileSummary)[] = new Array(jobs.length);
   const stats: CacheRunStats = { indexHits: 0, contentHits: 0, analysed: 0 };
-  const misses: number[] = [];
+  const fromStore = (hash: string, shown: string) => {
+    const v = store.get(hash);
+    return v && (kind === 'summary' ? retargetSummary(v as FileSummary, shown) : retarget(v as FileResult, shown));
+  };
+  let misses: number[] = [];
   for (let i = 0; i < jobs.length; i++) {
     const j = jobs[i];
     let st: fs.Stats | undefined;
@@ -72,35 +77,55 @@ async function runCached(
     }
     // a job with its own content (--staged: the index blob) is not what the stat index describes
     const known = j.content === undefined && st && st.isFile() && st.size <= opts.maxFileSize ? index.lookup(j.file, st, config.salt) : undefined;
-    const hit =
-      kind === 'summary'
-        ? known && cache.get('summary', known.hash, isFileSummary)
-        : !known ? undefined : known.empty ? emptyResult(j.shown, st!.size) : cache.get('result', known.hash, isFileResult);
+    const hit = !known ? undefined : kind === 'lint' && known.empty ? emptyResult(j.shown, st!.size) : fromStore(known.hash, j.shown);
     if (hit) {
-      results[i] = kind === 'summary' ? retargetSummary(hit as FileSummary, j.shown) : retarget(hit as FileResult, j.shown);
+      results[i] = hit;
       stats.indexHits++;
     } else misses.push(i);
   }
   const base = jobs.length - misses.length;
   if (base) onProgress?.(base);
-  const got = (await runJobs(
-    misses.map((i) => jobs[i]),
-    dialect,
-    { ...opts, cache: config },
-    workers,
-    onProgress && ((d) => onProgress(base + d)),
-    kind,
-  )) as (LintedFile | SummarizedFile)[];
-  got.forEach((r, k) => {
-    const i = misses[k];
-    if (r.cacheInfo) {
-      index.record(jobs[i].file, r.cacheInfo.stamp, 'empty' in r.cacheInfo && r.cacheInfo.empty ? config.salt : undefined);
-      if (r.cacheInfo.hit) stats.contentHits++;
-      else stats.analysed++;
+  // the workers hash each file and skip those whose content the store holds
+  let probe: CacheProbe | undefined = { known: store.keys() };
+  for (let round = 0; misses.length && round < 2; round++) {
+    const got = (await runJobs(
+      misses.map((i) => jobs[i]),
+      dialect,
+      { ...opts, cache: probe },
+      workers,
+      onProgress && ((d) => onProgress(base + d)),
+      kind,
+    )) as (LintedFile | SummarizedFile)[];
+    const again: number[] = [];
+    got.forEach((r, k) => {
+      const i = misses[k];
+      const info = r.cacheInfo;
       delete r.cacheInfo;
-    } else stats.analysed++;
-    results[i] = r;
-  });
+      if (!info) {
+        stats.analysed++;
+        results[i] = r;
+        return;
+      }
+      if (info.hit) {
+        const v = fromStore(info.stamp.hash, jobs[i].shown);
+        if (!v) {
+          again.push(i); // the entry did not survive validation: analyse the file after all
+          return;
+        }
+        results[i] = v;
+        stats.contentHits++;
+      } else {
+        results[i] = r;
+        stats.analysed++;
+        const empty = 'empty' in info && info.empty;
+        if (!empty) store.put(info.stamp.hash, r as FileResult & FileSummary);
+      }
+      index.record(jobs[i].file, info.stamp, 'empty' in info && info.empty ? config.salt : undefined);
+    });
+    misses = again;
+    probe = { known: [] };
+  }
+  store.flush();
   index.save();
   return { results, stats };
 }

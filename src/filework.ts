@@ -3,8 +3,8 @@ import { isUtf8 } from 'node:buffer';
 import { analyzeText } from './analysis/file';
 import type { FileResult } from './analysis/types';
 import type { DialectModel } from './model/types';
-import { Cache, contentHash, type CacheConfig } from './cache';
-import { isEmptyResult, isFileResult, retarget } from './cacheresult';
+import { contentHash, knows, type CacheProbe } from './cache';
+import { isEmptyResult } from './cacheresult';
 import type { Stamp } from './cacheindex';
 import { extractContext } from './context/extract';
 import { compiled } from './analysis/file';
@@ -14,22 +14,14 @@ export const DEFAULT_MAX_FILE_SIZE = 8 * 1024 * 1024;
 
 export interface FileJobOptions {
   maxFileSize: number;
-  /** Per-file result cache (content-keyed); see src/cache.ts. */
-  cache?: CacheConfig;
+  /** Per-file result cache: the content hashes the main thread holds entries for (src/cachedjobs.ts). */
+  cache?: CacheProbe;
   /** Extract per-file context facts (call graph, handler registrations) for whole-tree context inference. */
   context?: boolean;
 }
 
 /** A file's result, with what the cache needs to know about it (stripped before reporting). */
 export type LintedFile = FileResult & { cacheInfo?: { stamp: Stamp; hit: boolean; empty?: boolean } };
-
-const caches = new Map<string, Cache>();
-function cacheFor(c: CacheConfig): Cache {
-  const k = `${c.dir}\0${c.salt}`;
-  let x = caches.get(k);
-  if (!x) caches.set(k, (x = new Cache(c)));
-  return x;
-}
 
 function empty(file: string): FileResult {
   return { file, sites: [], diagnostics: [], parse: { bytes: 0, errorNodes: false, functions: 0 }, lines: {} };
@@ -67,12 +59,9 @@ export function lintFile(file: string, shown: string, dialect: DialectModel, opt
     return r;
   }
   let stamp: Stamp | undefined;
-  let cache: Cache | undefined;
   if (opts.cache && st) {
-    cache = cacheFor(opts.cache);
     stamp = { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, hash: contentHash(buf), at };
-    const hit = cache.get('result', stamp.hash, isFileResult);
-    if (hit) return Object.assign(retarget(hit, shown), { cacheInfo: { stamp, hit: true } });
+    if (knows(opts.cache, stamp.hash)) return Object.assign(empty(shown), { cacheInfo: { stamp, hit: true } });
   }
   const text = buf.toString('latin1');
   let result: FileResult;
@@ -89,11 +78,9 @@ export function lintFile(file: string, shown: string, dialect: DialectModel, opt
   if (!isUtf8(buf) && result.sites.length) {
     result.diagnostics.push({ file: shown, level: 'note', message: 'file is not valid UTF-8; read as Latin-1 (columns count bytes)' });
   }
-  if (cache && stamp) {
-    // an empty result (no allocator call at all: most files) is not worth a file of its own; the stat index remembers it
-    const empty = isEmptyResult(result, buf.length);
-    if (!empty) cache.put('result', stamp.hash, result);
-    return Object.assign(result, { cacheInfo: { stamp, hit: false, empty } });
+  if (stamp) {
+    // an empty result (no allocator call at all: most files) is not worth an entry; the stat index remembers it
+    return Object.assign(result, { cacheInfo: { stamp, hit: false, empty: isEmptyResult(result, buf.length) } });
   }
   return result;
 }

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import fg from 'fast-glob';
 import { lint, type LintResult } from '../src/engine';
-import { Cache, resultSalt } from '../src/cache';
+import { SegmentStore, resultSalt } from '../src/cache';
 import { FileIndex, RACY_MS } from '../src/cacheindex';
 import { isFileSummary } from '../src/summaries/extract';
 import { isFileResult } from '../src/cacheresult';
@@ -37,7 +37,18 @@ function fixtureTree(copies: number, dialect = 'freebsd'): string {
 
 const run = (tree: string, cacheDir?: string) => lint({ paths: [tree], dialect: 'freebsd', jobs: 1, ...(cacheDir ? { cache: { dir: cacheDir } } : {}) });
 const report = (r: LintResult) => formatJson(r);
-const entries = (dir: string) => fg.sync('v1/result/**/*.json', { cwd: dir, absolute: true, dot: false });
+const segments = (dir: string, kind = 'result') => fg.sync(`v1/${kind}/**/seg-*.jsonl`, { cwd: dir, absolute: true, dot: false }).sort();
+/** The entries of a cache folder's segments: key -> value text. */
+function entries(dir: string, kind = 'result'): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const f of segments(dir, kind)) {
+    for (const line of fs.readFileSync(f, 'utf8').split('\n').slice(1)) {
+      const tab = line.indexOf('\t');
+      if (tab > 0) m.set(line.slice(0, tab), line.slice(tab + 1));
+    }
+  }
+  return m;
+}
 
 /** The CLI tests below run the built tool (worker threads need compiled JS): build it when stale. */
 beforeAll(() => {
@@ -56,7 +67,8 @@ describe('result cache', () => {
     const cache = tmp('cache');
     const first = await run(tree, cache);
     expect(first.stats.cache).toEqual({ indexHits: 0, contentHits: 0, analysed: first.stats.files });
-    expect(entries(cache).length).toBeGreaterThan(0);
+    expect(entries(cache).size).toBeGreaterThan(0);
+    expect(segments(cache)).toHaveLength(1);
     const second = await run(tree, cache);
     // fresh files are "racy" (changed just now), so they are hashed, not trusted by their stat
     expect(second.stats.cache!.analysed).toBe(0);
@@ -82,39 +94,58 @@ describe('result cache', () => {
     expect(after.findings.some((f) => f.file === victim.file && f.line === victim.line)).toBe(false);
   });
 
-  it('ignores a corrupt entry and rewrites it', async () => {
+  it('ignores corrupt entries and segments, analyses those files again, and merges segments', async () => {
     const tree = fixtureTree(1);
     const cache = tmp('cache');
     const good = report(await run(tree, cache));
-    const files = entries(cache);
-    expect(files.length).toBeGreaterThan(3);
-    // three kinds of damage: truncated, valid JSON of the wrong shape, another entry's content
-    const [a, b, c] = files;
-    fs.writeFileSync(a, fs.readFileSync(a, 'utf8').slice(0, 40));
-    const eb = JSON.parse(fs.readFileSync(b, 'utf8'));
-    eb.value.sites = [{ loc: 'nowhere' }];
-    fs.writeFileSync(b, JSON.stringify(eb));
-    fs.copyFileSync(files[files.length - 1], c);
+    const [seg] = segments(cache);
+    const lines = fs.readFileSync(seg, 'utf8').split('\n');
+    expect(lines.length).toBeGreaterThan(4);
+    // damaged entries: truncated JSON, and valid JSON of the wrong shape
+    lines[1] = lines[1].slice(0, 60);
+    const tab = lines[2].indexOf('\t');
+    const e2 = JSON.parse(lines[2].slice(tab + 1));
+    e2.sites = [{ loc: 'nowhere' }];
+    lines[2] = `${lines[2].slice(0, tab)}\t${JSON.stringify(e2)}`;
+    fs.writeFileSync(seg, lines.join('\n'));
+    // a segment of another salt copied in: its header does not match, nothing in it is used
+    const foreign = path.join(path.dirname(seg), 'seg-0-foreign.jsonl');
+    fs.writeFileSync(foreign, [JSON.stringify({ kind: 'result', salt: 'another build' }), ...lines.slice(1)].join('\n'));
     const again = await run(tree, cache);
     expect(report(again)).toBe(good);
-    expect(again.stats.cache!.analysed).toBe(3);
-    for (const f of [a, b, c]) {
-      const e = JSON.parse(fs.readFileSync(f, 'utf8'));
-      expect(isFileResult(e.value)).toBe(true);
-    }
+    expect(again.stats.cache!.analysed).toBe(2);
+    // the two files were analysed again and stored in a new segment
+    expect(segments(cache)).toHaveLength(3);
     expect(report(await run(tree, cache))).toBe(good);
+    // past MAX_SEGMENTS, a run merges them into one, dropping the foreign one
+    for (let i = 0; i < SegmentStore.MAX_SEGMENTS; i++) fs.copyFileSync(foreign, path.join(path.dirname(seg), `seg-1-copy${i}.jsonl`));
+    expect(report(await run(tree, cache))).toBe(good);
+    expect(report(await run(tree, cache))).toBe(good);
+    const merged = segments(cache);
+    expect(merged).toHaveLength(1);
+    for (const v of entries(cache).values()) expect(isFileResult(JSON.parse(v))).toBe(true);
+    const last = await run(tree, cache);
+    expect(report(last)).toBe(good);
+    expect(last.stats.cache!.analysed).toBe(0);
   });
 
-  it('keys entries by kind, key and salt, and validates them', () => {
+  it('keys entries by kind and salt, validates them, and hands out copies', () => {
     const dir = tmp('cache');
-    const c = new Cache({ dir, salt: 's1' });
-    const isNum = (v: unknown): v is number => typeof v === 'number';
-    expect(c.get('summary', 'k', isNum)).toBeUndefined();
-    expect(c.put('summary', 'k', 42)).toBe(true);
-    expect(c.get('summary', 'k', isNum)).toBe(42);
-    expect(c.get('result', 'k', isNum)).toBeUndefined();
-    expect(new Cache({ dir, salt: 's2' }).get('summary', 'k', isNum)).toBeUndefined();
-    expect(c.get('summary', 'k', (v): v is number => v === 0)).toBeUndefined();
+    const isObj = (v: unknown): v is { n: number } => typeof v === 'object' && v !== null && typeof (v as { n: unknown }).n === 'number';
+    const a = new SegmentStore({ dir, salt: 's1' }, 'summary', isObj);
+    expect(a.get('k')).toBeUndefined();
+    const v = { n: 42 };
+    a.put('k', v);
+    v.n = 7; // a snapshot was kept
+    expect(a.get('k')).toEqual({ n: 42 });
+    a.get('k')!.n = 9;
+    expect(a.get('k')).toEqual({ n: 42 });
+    a.flush();
+    expect(new SegmentStore({ dir, salt: 's1' }, 'summary', isObj).get('k')).toEqual({ n: 42 });
+    expect(new SegmentStore({ dir, salt: 's1' }, 'result', isObj).get('k')).toBeUndefined();
+    expect(new SegmentStore({ dir, salt: 's2' }, 'summary', isObj).get('k')).toBeUndefined();
+    expect(new SegmentStore({ dir, salt: 's1' }, 'summary', (x): x is { n: number } => isObj(x) && x.n === 0).get('k')).toBeUndefined();
+    expect(() => new SegmentStore({ dir, salt: 's1' }, '../x', isObj)).toThrow(/bad entry kind/);
     // a different model gives a different salt
     expect(resultSalt({ a: 1 }, '')).not.toBe(resultSalt({ a: 2 }, ''));
     expect(resultSalt({ a: 1, source: 'x/malloc.h' }, '')).toBe(resultSalt({ a: 1, source: 'y/malloc.h' }, ''));
@@ -160,10 +191,10 @@ describe('result cache', () => {
       expect(fs.existsSync(envDir)).toBe(false);
       const o2 = sink();
       expect(await main([tree, '-j', '1', '-f', 'json'], { stdout: o2.w, stderr: sink().w as never })).toBe(1);
-      expect(entries(envDir).length).toBeGreaterThan(0);
+      expect(entries(envDir).size).toBeGreaterThan(0);
       const o3 = sink();
       expect(await main([tree, '--cache-dir', optDir, '-j', '1', '-f', 'json'], { stdout: o3.w, stderr: sink().w as never })).toBe(1);
-      expect(entries(optDir).length).toBe(entries(envDir).length);
+      expect(entries(optDir).size).toBe(entries(envDir).size);
       expect(o2.text()).toBe(o1.text());
       expect(o3.text()).toBe(o1.text());
     } finally {
@@ -211,9 +242,7 @@ describe('worker pool and shared cache (built CLI)', () => {
     expect(cached).toBe(files);
     // no temporary files left behind, every entry whole
     expect(fg.sync('**/*.tmp', { cwd: cache, dot: true })).toEqual([]);
-    for (const e of entries(cache)) {
-      const v = JSON.parse(fs.readFileSync(e, 'utf8')).value;
-      expect(isFileResult(v) || isFileSummary(v)).toBe(true);
-    }
+    for (const v of entries(cache).values()) expect(isFileResult(JSON.parse(v))).toBe(true);
+    for (const v of entries(cache, 'summary').values()) expect(isFileSummary(JSON.parse(v))).toBe(true);
   });
 });

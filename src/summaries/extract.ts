@@ -7,7 +7,7 @@ import type { DialectModel } from '../model/types';
 import { scanFields, type FieldFacts } from './fields';
 import { splitKnf } from '../knf';
 import { blankNoise, callsIn, flagValueFromText, splitArgs } from '../context/textscan';
-import { Cache, contentHash, type CacheConfig } from '../cache';
+import { contentHash, knows, type CacheProbe } from '../cache';
 import type { Stamp } from '../cacheindex';
 
 /**
@@ -271,9 +271,7 @@ export function isFileSummary(v: unknown): v is FileSummary {
     (o.fields === undefined || (Array.isArray(o.fields.uses) && Array.isArray(o.fields.tested)));
 }
 
-const summaryCaches = new Map<string, Cache>();
-
-export function summarizeFile(file: string, shown: string, dialect: DialectModel, maxSize: number, content?: string, cacheConfig?: CacheConfig): SummarizedFile {
+export function summarizeFile(file: string, shown: string, dialect: DialectModel, maxSize: number, content?: string, probe?: CacheProbe): SummarizedFile {
   const none = (): FileSummary => ({ file: shown, functions: [], macros: [] });
   try {
     let buf: Buffer;
@@ -286,29 +284,17 @@ export function summarizeFile(file: string, shown: string, dialect: DialectModel
       buf = fs.readFileSync(file);
     }
     if (buf.indexOf(0) !== -1) return none();
-    let cache: Cache | undefined;
     let stamp: Stamp | undefined;
-    if (cacheConfig && st) {
-      const k = `${cacheConfig.dir}\0${cacheConfig.salt}`;
-      cache = summaryCaches.get(k);
-      if (!cache) summaryCaches.set(k, (cache = new Cache(cacheConfig)));
+    if (probe && st) {
       stamp = { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, hash: contentHash(buf), at };
-      const hit = cache.get('summary', stamp.hash, isFileSummary);
-      if (hit) {
-        hit.file = shown;
-        for (const f of hit.functions) f.file = shown;
-        for (const m of hit.macros) m.file = shown;
-        return Object.assign(hit, { cacheInfo: { stamp, hit: true } });
-      }
+      // known to the main thread's cache: it fills in the entry
+      if (knows(probe, stamp.hash)) return Object.assign(none(), { cacheInfo: { stamp, hit: true } });
     }
     const text = buf.toString('latin1');
     const allocates = firstCall(text, compiled(dialect).model.allocators) >= 0;
     const sum = summarizeText(shown, text, dialect, allocates);
     if (text.includes('->')) sum.fields = scanFields(text);
-    if (cache && stamp) {
-      cache.put('summary', stamp.hash, sum);
-      return Object.assign(sum, { cacheInfo: { stamp, hit: false } });
-    }
+    if (stamp) return Object.assign(sum, { cacheInfo: { stamp, hit: false } });
     return sum;
   } catch {
     return none();
