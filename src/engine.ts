@@ -72,9 +72,11 @@ export function toPosixRel(p: string): string {
 
 export async function lint(opts: LintOptions): Promise<LintResult> {
   const t0 = Date.now();
+  const T = process.env.KMALLOC_LINT_TIMING ? (what: string) => process.stderr.write(`timing: ${what} ${Date.now() - t0} ms\n`) : () => undefined;
   const { rules } = selectRules(opts.rules, opts.disableRules);
   const disc = await discover(opts.paths, { include: opts.include, exclude: opts.exclude });
   const files = disc.files;
+  T('discovered');
   const choice = chooseDialect(opts.dialect, opts.paths, () => {
     // no header: does the code call kmalloc()? look at a sample of files
     for (const f of files.filter((x) => x.endsWith('.c')).slice(0, 400)) {
@@ -111,7 +113,9 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     const sums = cache
       ? await summariesCached(factJobs, dialect, jobOpts, workers, { dir: cache.dir, salt: resultSalt(dialect, 'summary'), roots: factRoots })
       : await runJobs(factJobs, dialect, jobOpts, workers, undefined, 'summary');
+    T('summaries');
     const r = resolveSummaries(dialect, sums);
+    T('resolved');
     dialect = r.model;
     wholeTree = r.facts;
     fields = r.fields;
@@ -122,8 +126,10 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     const salt = resultSalt(dialect, `analyze:context=${jobOpts.context}`);
     ({ results, stats: cacheStats } = await runJobsCached(jobs, dialect, jobOpts, workers, { dir: cache.dir, salt, roots }, progress));
   } else results = await runJobs(jobs, dialect, jobOpts, workers, progress);
+  T('analysed');
   const model = new Model(dialect);
   if (opts.context !== false) attachContexts(results, model);
+  T('contexts');
   const findings: Finding[] = [];
   const diagnostics: Diagnostic[] = [...disc.diagnostics];
   const suppressions = new Map<string, Suppression[]>();
@@ -173,6 +179,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     }
   }
   findings.sort(compareFindings);
+  T("rules");
   return {
     findings,
     diagnostics,

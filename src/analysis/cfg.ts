@@ -1,4 +1,5 @@
 import type { JNode as SyntaxNode } from './jsast';
+import { own } from '../own';
 
 /**
  * A control-flow graph over one function body. Nodes are the statements and
@@ -91,7 +92,7 @@ export function buildCfg(body: SyntaxNode | SyntaxNode[], gotoMacros: Record<str
         // ERROUT(e)-style macros expand to `goto label`
         const e = s.namedChildren[0];
         const fn = e?.type === 'call_expression' ? e.childForFieldName('function') : null;
-        const label = fn?.type === 'identifier' ? localGotos?.[fn.text] ?? gotoMacros[fn.text] : undefined;
+        const label = fn?.type === 'identifier' ? own(localGotos, fn.text) ?? own(gotoMacros, fn.text) : undefined;
         if (label !== undefined) {
           const id = mk('expr', s, [exit], inError);
           gotos.push({ id, label });

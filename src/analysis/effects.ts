@@ -1,4 +1,5 @@
 import type { JNode as SyntaxNode } from './jsast';
+import { hasOwn, own } from '../own';
 import type { Model } from '../model/model';
 import type { ResourcePair } from '../model/types';
 import { callArgs, callName, isNullLiteral, lvalKey, normArg, unparen } from './ast';
@@ -106,14 +107,14 @@ export class Evaluator {
       const v = this.truth(u.childForFieldName('argument'), st, fx);
       return v === 'T' ? 'F' : v === 'F' ? 'T' : 'U';
     }
-    if (u.type === 'identifier' && st.consts && u.text in st.consts) return st.consts[u.text] ? 'T' : 'F';
+    if (u.type === 'identifier' && st.consts && hasOwn(st.consts, u.text)) return st.consts[u.text] ? 'T' : 'F';
     if (u.type === 'binary_expression') {
       const op = u.childForFieldName('operator')?.type;
       const l = u.childForFieldName('left');
       const r = u.childForFieldName('right');
       const lu = unparen(l);
       const ru = unparen(r);
-      if ((op === '==' || op === '!=') && lu?.type === 'identifier' && st.consts && lu.text in st.consts && ru?.type === 'number_literal') {
+      if ((op === '==' || op === '!=') && lu?.type === 'identifier' && st.consts && hasOwn(st.consts, lu.text) && ru?.type === 'number_literal') {
         const eq = st.consts[lu.text] === Number(ru.text.replace(/[uUlL]+$/, ''));
         return (op === '==') === eq ? 'T' : 'F';
       }
@@ -294,7 +295,7 @@ export class Evaluator {
     const lk = lvalKey(left);
     if (!lk) return;
     const r = unparen(right);
-    if (st.consts && lk in st.consts) {
+    if (st.consts && hasOwn(st.consts, lk)) {
       const { [lk]: _drop, ...rest } = st.consts;
       st.consts = rest;
     }
@@ -381,14 +382,14 @@ export class Evaluator {
       fx.noReturn ??= n;
       return;
     }
-    const ai = m.dialect.asserts[name];
+    const ai = own(m.dialect.asserts, name);
     if (ai !== undefined) {
       if (this.truth(args[ai] ?? null, st, fx) === 'F') fx.assertFail ??= n;
       return;
     }
     // dereferencing callees
     if (n.startIndex > this.originEnd) {
-      const idx = m.dialect.derefArgs[name];
+      const idx = own(m.dialect.derefArgs, name);
       if (idx) {
         for (const i of idx) {
           const a = unparen(args[i]);

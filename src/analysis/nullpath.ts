@@ -1,4 +1,5 @@
 import type { JNode as SyntaxNode } from './jsast';
+import { own } from '../own';
 import type { Model } from '../model/model';
 import type { AllocatorSpec } from '../model/types';
 import { callArgs, callName, lvalKey, unparen } from './ast';
@@ -244,7 +245,7 @@ export class FunctionAnalysis {
         // `if (flags & X) crit_enter(); ... if (flags & X) crit_exit();`: the same pure test of an
         // if-statement takes the same branch again on one path
         const ck = v === 'U' ? this.correlationKey(node.ast!) : undefined;
-        const known = ck !== undefined ? s.corr?.[ck] : undefined;
+        const known = ck !== undefined ? own(s.corr, ck) : undefined;
         const withCorr = (b: boolean): PState => (ck === undefined ? { ...s, tested } : { ...s, tested, corr: { ...(s.corr ?? {}), [ck]: b } });
         if (v !== 'F' && known !== false) stack.push({ id: t, st: withCorr(true), first: false });
         if (v !== 'T' && known !== true) stack.push({ id: f, st: withCorr(false), first: false });

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { own } from '../own';
 import { mirror, type JNode as SyntaxNode } from '../analysis/jsast';
 import { callArgs, callName, unparen } from '../analysis/ast';
 import { compiled, firstCall, getParser, typeArgsAsNames } from '../analysis/file';
@@ -113,7 +114,7 @@ function paramUse(body: string, p: string, derefFns: Record<string, number[]>): 
     }
     if (!deref && !viaFn && at(AFTER_ARG, body, j)) {
       const m = BEFORE_CALL.exec(before);
-      if (m && derefFns[m[1]]?.includes(0)) viaFn = true;
+      if (m && own(derefFns, m[1])?.includes(0)) viaFn = true;
     }
   }
   return { deref, viaFn, tested };

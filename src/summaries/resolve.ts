@@ -1,4 +1,5 @@
 import type { AllocatorSpec, DialectModel, ReleaseSpec } from '../model/types';
+import { own } from '../own';
 import { Model } from '../model/model';
 import type { FileSummary, FnSummary, MacroSummary } from './extract';
 import { FieldIndex } from './fields';
@@ -98,7 +99,7 @@ export function resolveSummaries(base: DialectModel, files: FileSummary[]): { mo
   const derefArgs = { ...base.derefArgs };
   let derefHelpers = 0;
   for (const [name, s] of [...fns, ...macros] as [string, FnSummary | MacroSummary | null][]) {
-    if (!s || !s.derefParams.length || derefArgs[name] || allocs.has(name)) continue;
+    if (!s || !s.derefParams.length || own(derefArgs, name) || allocs.has(name)) continue;
     derefArgs[name] = s.derefParams;
     derefHelpers++;
   }
