@@ -161,15 +161,27 @@ export class CallGraph {
       const res = rs.find((r) => roles[r.role]);
       if (res && rs.every((r) => roles[r.role])) out.set(n.key, roles[res.role]!);
     }
-    for (let changed = true, rounds = 0; changed && rounds < 50; rounds++) {
-      changed = false;
-      for (const n of this.nodes.values()) {
-        if (out.has(n.key) || restricted.has(n.key) || !sleepable.has(n.key)) continue;
-        if (!byCallers.has(n.key)) continue;
-        const cs = [...n.callers];
-        if (!cs.every((c) => out.has(c))) continue;
-        out.set(n.key, out.get(cs[0])!);
-        changed = true;
+    // callers first, as in solve(): a worklist over the functions made sleepable by their callers
+    const waiting = new Map<string, number>();
+    const ready: Node[] = [];
+    for (const n of this.nodes.values()) {
+      if (out.has(n.key) || restricted.has(n.key) || !sleepable.has(n.key) || !byCallers.has(n.key)) continue;
+      let left = 0;
+      for (const c of n.callers) if (!out.has(c)) left++;
+      if (left) waiting.set(n.key, left);
+      else ready.push(n);
+    }
+    while (ready.length) {
+      const n = ready.pop()!;
+      out.set(n.key, out.get([...n.callers][0])!);
+      for (const to of n.callees.keys()) {
+        const left = waiting.get(to);
+        if (left === undefined) continue;
+        if (left > 1) waiting.set(to, left - 1);
+        else {
+          waiting.delete(to);
+          ready.push(this.nodes.get(to)!);
+        }
       }
     }
     return out;
@@ -209,19 +221,32 @@ export class CallGraph {
         if (s) sleepable.set(n.key, [`the function itself may sleep: ${s.what} at line ${s.line}`]);
       }
     }
-    for (let changed = true, rounds = 0; changed && rounds < 50; rounds++) {
-      changed = false;
-      for (const n of this.nodes.values()) {
-        if (sleepable.has(n.key) || restricted.has(n.key) || !n.callers.size) continue;
-        if (n.roles.some((r) => withWeak || !r.weak)) continue;
-        let ok = true;
-        for (const c of n.callers) if (!sleepable.has(c)) { ok = false; break; }
-        if (!ok) continue;
-        const names = [...n.callers].map((c) => this.nodes.get(c)!.name).sort();
-        const first = sleepable.get([...n.callers][0])!;
-        sleepable.set(n.key, [`called only from functions that may sleep: ${names.slice(0, 4).join(', ')}${names.length > 4 ? ', ...' : ''}`, ...first.slice(0, 2)]);
-        byCallers.add(n.key);
-        changed = true;
+    // a worklist: each function waits for its callers; any order gives the same answer (a function's
+    // evidence names its sorted callers and repeats the first caller's, set once)
+    const waiting = new Map<string, number>();
+    const ready: Node[] = [];
+    for (const n of this.nodes.values()) {
+      if (sleepable.has(n.key) || restricted.has(n.key) || !n.callers.size) continue;
+      if (n.roles.some((r) => withWeak || !r.weak)) continue;
+      let left = 0;
+      for (const c of n.callers) if (!sleepable.has(c)) left++;
+      if (left) waiting.set(n.key, left);
+      else ready.push(n);
+    }
+    while (ready.length) {
+      const n = ready.pop()!;
+      const names = [...n.callers].map((c) => this.nodes.get(c)!.name).sort();
+      const first = sleepable.get([...n.callers][0])!;
+      sleepable.set(n.key, [`called only from functions that may sleep: ${names.slice(0, 4).join(', ')}${names.length > 4 ? ', ...' : ''}`, ...first.slice(0, 2)]);
+      byCallers.add(n.key);
+      for (const to of n.callees.keys()) {
+        const left = waiting.get(to);
+        if (left === undefined) continue;
+        if (left > 1) waiting.set(to, left - 1);
+        else {
+          waiting.delete(to);
+          ready.push(this.nodes.get(to)!);
+        }
       }
     }
     const reserve = this.reserveOf(sleepable, restricted, byCallers, withWeak);
