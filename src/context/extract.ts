@@ -118,11 +118,12 @@ export function extractContext(file: string, text: string, model: Model): FileCo
     const bodyText = clean.slice(def.bodyStart, def.end);
     for (const call of callsIn(bodyText, def.bodyStart)) {
       const cn = call.name;
-      const args = call.args;
       const line = lineAtOff(call.at);
-      const arg0 = (args[0] ?? '').replace(/\s+/g, '');
       // locks, in source order (an approximation of "held on the path")
       const acq = model.acquire.get(cn);
+      const rel = model.release.get(cn);
+      // arguments are split only for the calls that need them (call.args is computed on first use)
+      const arg0 = acq || (rel && rel.kind !== 'spl') ? (call.args[0] ?? '').replace(/\s+/g, '') : '';
       if (acq) {
         if (acq.kind === 'spl') {
           if (!fn.spl.includes(cn)) fn.spl.push(cn);
@@ -130,7 +131,6 @@ export function extractContext(file: string, text: string, model: Model): FileCo
           held.push({ what: `${acq.description} ${arg0}`.trim(), level: acq.forbidsAlloc ? 'noalloc' : 'nosleep', release: new Set(acq.release), arg: arg0 });
         }
       }
-      const rel = model.release.get(cn);
       if (rel && rel.kind !== 'spl') {
         for (let i = held.length - 1; i >= 0; i--) {
           if (held[i].release.has(cn) && (held[i].arg === arg0 || 'none' in rel.key)) {
@@ -149,7 +149,8 @@ export function extractContext(file: string, text: string, model: Model): FileCo
         if (sleepers.has(cn)) fn.sleeps = { what: `${cn}()`, line };
         else {
           const spec = model.allocators.get(cn);
-          if (spec && spec.flagsArg !== undefined && args[spec.flagsArg] && (spec.arity === undefined || spec.arity === args.length)) {
+          const args = spec && spec.flagsArg !== undefined ? call.args : undefined;
+          if (spec && args && spec.flagsArg !== undefined && args[spec.flagsArg] && (spec.arity === undefined || spec.arity === args.length)) {
             const fv = flagValueFromText(args[spec.flagsArg], model, spec.family);
             const v = model.verdict(spec, fv);
             if (v.klass === 'wait') fn.sleeps = { what: `${cn}(..., ${fv.text})`, line };
@@ -158,6 +159,7 @@ export function extractContext(file: string, text: string, model: Model): FileCo
       }
       // handler registrations
       for (const r of regBy.get(cn) ?? []) {
+        const args = call.args;
         const target = fnArgText(args[r.arg]);
         if (!target) continue;
         let role = r.role;

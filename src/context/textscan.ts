@@ -41,7 +41,7 @@ export interface TextCall {
   name: string;
   /** Offset of the name. */
   at: number;
-  args: string[];
+  readonly args: string[];
 }
 
 /** The top-level arguments of the call whose "(" is at `open`. */
@@ -67,16 +67,36 @@ export function splitArgs(text: string, open: number): { args: string[]; end: nu
   return { args, end: text.length };
 }
 
-/** Calls in a body, in source order (nested calls after the call that contains them, by offset). */
+const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13) || c === 160;
+const isWordChar = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+
+/** A call found by text; its arguments are split on first use (most callers only want the name). */
+class LazyCall implements TextCall {
+  private split?: string[];
+  constructor(readonly name: string, readonly at: number, private readonly body: string, private readonly open: number) {}
+  get args(): string[] {
+    return (this.split ??= splitArgs(this.body, this.open).args);
+  }
+}
+
+/**
+ * Calls in a body, in source order (nested calls after the call that contains
+ * them, by offset): every identifier followed by "(", found from each "("
+ * backwards, keywords left out.
+ */
 export function callsIn(body: string, base: number): TextCall[] {
   const out: TextCall[] = [];
-  const re = /\b([A-Za-z_]\w*)\s*\(/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(body))) {
-    if (KEYWORDS.has(m[1])) continue;
-    const open = m.index + m[0].length - 1;
-    const { args } = splitArgs(body, open);
-    out.push({ name: m[1], at: base + m.index, args });
+  for (let p = body.indexOf('('); p >= 0; p = body.indexOf('(', p + 1)) {
+    let e = p;
+    while (e > 0 && isSpace(body.charCodeAt(e - 1))) e--;
+    let b = e;
+    while (b > 0 && isWordChar(body.charCodeAt(b - 1))) b--;
+    if (b === e) continue;
+    const c0 = body.charCodeAt(b);
+    if (c0 >= 48 && c0 <= 57) continue;
+    const name = body.slice(b, e);
+    if (KEYWORDS.has(name)) continue;
+    out.push(new LazyCall(name, base + b, body, p));
   }
   return out;
 }
