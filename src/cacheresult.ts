@@ -29,6 +29,7 @@ export function isFileResult(v: unknown): v is FileResult {
   if (!isObj(v.lines) || !Object.values(v.lines).every(isStr)) return false;
   if (!v.diagnostics.every((d) => isObj(d) && isStr(d.file) && isStr(d.message) && (d.level === 'error' || d.level === 'warning' || d.level === 'note'))) return false;
   if (!v.sites.every(isSite)) return false;
+  if (v.contextHash !== undefined && !isStr(v.contextHash)) return false;
   // every site's source line must be there (the text output and fingerprints use it)
   return v.sites.every((s) => isStr((v.lines as Record<string, unknown>)[String(s.loc.line)]));
 }

@@ -9,6 +9,7 @@ import { Model } from './model/model';
 import { DEFAULT_MAX_FILE_SIZE } from './filework';
 import { runJobs } from './pool';
 import { attachContexts } from './context/context';
+import { contextsKey, loadContexts, saveContexts } from './context/memo';
 import { runJobsCached, summariesCached, type CacheRunStats } from './cachedjobs';
 import { resultSalt } from './cache';
 import * as fs from 'node:fs';
@@ -122,13 +123,19 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   }
   let results: FileResult[];
   let cacheStats: CacheRunStats | undefined;
+  const salt = cache ? resultSalt(dialect, `analyze:context=${jobOpts.context}`) : '';
   if (cache) {
-    const salt = resultSalt(dialect, `analyze:context=${jobOpts.context}`);
     ({ results, stats: cacheStats } = await runJobsCached(jobs, dialect, jobOpts, workers, { dir: cache.dir, salt, roots }, progress));
   } else results = await runJobs(jobs, dialect, jobOpts, workers, progress);
   T('analysed');
   const model = new Model(dialect);
-  if (opts.context !== false) attachContexts(results, model);
+  if (opts.context !== false) {
+    // the resolved contexts of the last run over the same context facts, when there is a cache
+    const memo = cache ? { key: contextsKey(salt, results), roots } : undefined;
+    const known = memo && loadContexts(cache!.dir, memo.roots, memo.key);
+    const used = attachContexts(results, model, known);
+    if (memo && (!known || [...used.keys()].some((k) => !known.has(k)))) saveContexts(cache!.dir, memo.roots, memo.key, used);
+  }
   T('contexts');
   const findings: Finding[] = [];
   const diagnostics: Diagnostic[] = [...disc.diagnostics];

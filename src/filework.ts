@@ -3,7 +3,7 @@ import { isUtf8 } from 'node:buffer';
 import { analyzeText } from './analysis/file';
 import type { FileResult } from './analysis/types';
 import type { DialectModel } from './model/types';
-import { contentHash, knows, type CacheProbe } from './cache';
+import { contentHash, knows, sha1, type CacheProbe } from './cache';
 import { isEmptyResult } from './cacheresult';
 import type { Stamp } from './cacheindex';
 import { extractContext } from './context/extract';
@@ -67,7 +67,10 @@ export function lintFile(file: string, shown: string, dialect: DialectModel, opt
   let result: FileResult;
   try {
     result = analyzeText(shown, text, dialect);
-    if (opts.context && /\.c$/.test(file)) result.context = extractContext(shown, text, compiled(dialect).model);
+    if (opts.context && /\.c$/.test(file)) {
+      result.context = extractContext(shown, text, compiled(dialect).model);
+      result.contextHash = sha1(JSON.stringify(result.context));
+    }
   } catch (e) {
     const r = empty(shown);
     r.diagnostics.push({ file: shown, level: 'error', message: `internal error while analysing this file, skipped: ${(e as Error).message}` });

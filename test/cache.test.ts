@@ -246,3 +246,34 @@ describe('worker pool and shared cache (built CLI)', () => {
     for (const v of entries(cache, 'summary').values()) expect(isFileSummary(JSON.parse(v))).toBe(true);
   });
 });
+
+describe('resolved contexts memo', () => {
+  it('reuses the contexts of the last run only while every context fact is the same', async () => {
+    const sys = path.join(tmp('ctx'), 'sys', 'dev', 'foo');
+    fs.mkdirSync(sys, { recursive: true });
+    fs.writeFileSync(
+      path.join(sys, 'foo_buf.c'),
+      '#include <sys/malloc.h>\n\nvoid *\nfoo_getbuf(int n)\n{\n\tvoid *p;\n\n\tp = malloc(n, M_DEVBUF, M_WAITOK);\n\treturn (p);\n}\n',
+    );
+    const caller = path.join(sys, 'foo_main.c');
+    const withRole = (setup: string) =>
+      `#include <sys/bus.h>\n\nvoid *foo_getbuf(int);\n\nstatic void\nfoo_work(void *arg)\n{\n\n\tfoo_getbuf(64);\n}\n\nint\nfoo_start(device_t dev, struct foo_softc *sc)\n{\n\n${setup}\n\treturn (0);\n}\n`;
+    fs.writeFileSync(caller, withRole('\tbus_setup_intr(dev, sc->irq, INTR_TYPE_NET, NULL, foo_work, sc, &sc->ih);'));
+    const cache = tmp('cache');
+    const go = (c?: string) => lint({ paths: [path.dirname(path.dirname(sys))], dialect: 'freebsd', jobs: 1, ...(c ? { cache: { dir: c } } : {}) });
+    const ctxOf = (r: LintResult) => r.findings.map((f) => `${f.ruleId} ${JSON.stringify((f.properties as { context?: unknown }).context)}`);
+    const first = await go(cache);
+    expect(ctxOf(first).join()).toMatch(/waitok-in-atomic .*interrupt/);
+    expect(fg.sync('v1/contexts/*.json', { cwd: cache })).toHaveLength(1);
+    expect(report(await go(cache))).toBe(report(first));
+    // the handler becomes a taskqueue function in the other file: the site's context changes
+    fs.writeFileSync(caller, withRole('\tTASK_INIT(&sc->task, 0, foo_work, sc);'));
+    const second = await go(cache);
+    expect(report(second)).toBe(report(await go()));
+    expect(ctxOf(second).join()).not.toMatch(/waitok-in-atomic|interrupt/);
+    // a corrupt memo is no memo
+    const [memo] = fg.sync('v1/contexts/*.json', { cwd: cache, absolute: true });
+    fs.writeFileSync(memo, '{"key": 1');
+    expect(report(await go(cache))).toBe(report(second));
+  });
+});

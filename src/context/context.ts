@@ -67,13 +67,31 @@ export function contextMessage(c: SiteContext): string {
   return `context: ${words}${c.weak ? ' (by name only)' : ''} — ${c.evidence[0] ?? ''}`;
 }
 
-/** Resolve contexts over the whole tree and attach them (and suggestions) to every site. */
-export function attachContexts(results: FileResult[], model: Model): CallGraph {
-  const files = results.map((r) => r.context).filter((c): c is FileContext => !!c);
-  const graph = new CallGraph(model.name, files);
+/** The key of a site's function in a FnContexts memo. */
+export const memoKey = (file: string, fn: string, line: number) => `${file}\0${fn}\0${line}`;
+
+/**
+ * Resolve contexts over the whole tree and attach them (and suggestions) to
+ * every site. `known`: the function contexts of an earlier run over the same
+ * context facts (src/context/memo.ts); the call graph is built only for sites
+ * it does not answer. Returns the function context of every site, by memoKey.
+ */
+export function attachContexts(results: FileResult[], model: Model, known?: Map<string, FnContext>): Map<string, FnContext> {
+  let graph: CallGraph | undefined;
+  const used = new Map<string, FnContext>();
+  const fnContext = (file: string, fn: string, line: number): FnContext => {
+    const k = memoKey(file, fn, line);
+    let c = known?.get(k);
+    if (!c) {
+      graph ??= new CallGraph(model.name, results.map((r) => r.context).filter((x): x is FileContext => !!x));
+      c = graph.context(graph.key(file, fn, line));
+    }
+    used.set(k, c);
+    return c;
+  };
   for (const r of results) {
     for (const site of r.sites) {
-      const fn = graph.context(graph.key(r.file, site.function, site.loc.line));
+      const fn = fnContext(r.file, site.function, site.loc.line);
       const ctx = siteContext(site, fn, model);
       const extra = (site.extra ??= {});
       extra.context = ctx;
@@ -100,5 +118,5 @@ export function attachContexts(results: FileResult[], model: Model): CallGraph {
       }
     }
   }
-  return graph;
+  return used;
 }
