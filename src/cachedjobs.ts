@@ -3,7 +3,7 @@ import type { FileResult } from './analysis/types';
 import type { DialectModel } from './model/types';
 import { SegmentStore, type CacheProbe } from './cache';
 import { FileIndex } from './cacheindex';
-import { emptyResult, isFileResult, retarget } from './cacheresult';
+import { emptyResult, isStoredResult, packResult, unpackResult, type StoredResult } from './cacheresult';
 import type { FileJobOptions, LintedFile } from './filework';
 import { runJobs, type Job } from './pool';
 import { isFileSummary, type FileSummary, type SummarizedFile } from './summaries/extract';
@@ -58,13 +58,13 @@ async function runCached(
 ): Promise<{ results: (FileResult | FileSummary)[]; stats: CacheRunStats }> {
   const config = { dir: cacheOpts.dir, salt: cacheOpts.salt };
   const store =
-    kind === 'summary' ? new SegmentStore<FileSummary>(config, 'summary', isFileSummary) : new SegmentStore<FileResult>(config, 'result', isFileResult);
+    kind === 'summary' ? new SegmentStore<FileSummary>(config, 'summary', isFileSummary) : new SegmentStore<StoredResult>(config, 'result', isStoredResult);
   const index = FileIndex.load(cacheOpts.dir, cacheOpts.roots);
   const results: (FileResult | FileSummary)[] = new Array(jobs.length);
   const stats: CacheRunStats = { indexHits: 0, contentHits: 0, analysed: 0 };
   const fromStore = (hash: string, shown: string) => {
     const v = store.get(hash);
-    return v && (kind === 'summary' ? retargetSummary(v as FileSummary, shown) : retarget(v as FileResult, shown));
+    return v && (kind === 'summary' ? retargetSummary(v as FileSummary, shown) : unpackResult(v as StoredResult, shown));
   };
   let misses: number[] = [];
   for (let i = 0; i < jobs.length; i++) {
@@ -118,7 +118,7 @@ async function runCached(
         results[i] = r;
         stats.analysed++;
         const empty = 'empty' in info && info.empty;
-        if (!empty) store.put(info.stamp.hash, r as FileResult & FileSummary);
+        if (!empty) store.put(info.stamp.hash, (kind === 'summary' ? r : packResult(r as FileResult)) as never);
       }
       index.record(jobs[i].file, info.stamp, 'empty' in info && info.empty ? config.salt : undefined);
     });

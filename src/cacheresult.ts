@@ -55,3 +55,44 @@ export function isEmptyResult(r: FileResult, bytes: number): boolean {
   if (keys !== 'diagnostics,file,lines,parse,sites') return false; // a result that carries more than this is never summarised as empty
   return !r.sites.length && !r.diagnostics.length && !r.parse.errorNodes && r.parse.functions === 0 && r.parse.bytes === bytes && !Object.keys(r.lines).length;
 }
+
+/**
+ * A result as the cache stores it: the context facts (most of a result's size,
+ * and needed only when the call graph is built) kept as one JSON string, so
+ * that loading a warm tree does not build their objects.
+ */
+export type StoredResult = Omit<FileResult, 'context'> & { contextJson?: string };
+
+export function isStoredResult(v: unknown): v is StoredResult {
+  const o = v as StoredResult;
+  return isFileResult(v) && (o.contextJson === undefined || isStr(o.contextJson)) && (v as FileResult).context === undefined;
+}
+
+export function packResult(r: FileResult): StoredResult {
+  const { context, ...rest } = r;
+  return context ? { ...rest, contextJson: JSON.stringify(context) } : rest;
+}
+
+/** The stored result as a FileResult named `shown`; its context is parsed on first use. */
+export function unpackResult(v: StoredResult, shown: string): FileResult {
+  const { contextJson, ...rest } = v;
+  const r = retarget(rest as FileResult, shown);
+  if (contextJson !== undefined) {
+    let c: FileResult['context'];
+    Object.defineProperty(r, 'context', {
+      get() {
+        if (c === undefined) {
+          c = JSON.parse(contextJson) as NonNullable<FileResult['context']>;
+          c.file = r.file; // static functions are keyed by file in the call graph
+        }
+        return c;
+      },
+      set(x: FileResult['context']) {
+        c = x;
+      },
+      enumerable: true,
+      configurable: true,
+    });
+  }
+  return r;
+}

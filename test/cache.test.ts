@@ -8,7 +8,7 @@ import { lint, type LintResult } from '../src/engine';
 import { SegmentStore, resultSalt } from '../src/cache';
 import { FileIndex, RACY_MS } from '../src/cacheindex';
 import { isFileSummary } from '../src/summaries/extract';
-import { isFileResult } from '../src/cacheresult';
+import { isStoredResult } from '../src/cacheresult';
 import { formatJson } from '../src/report/json';
 import { main } from '../src/cli';
 
@@ -123,7 +123,7 @@ describe('result cache', () => {
     expect(report(await run(tree, cache))).toBe(good);
     const merged = segments(cache);
     expect(merged).toHaveLength(1);
-    for (const v of entries(cache).values()) expect(isFileResult(JSON.parse(v))).toBe(true);
+    for (const v of entries(cache).values()) expect(isStoredResult(JSON.parse(v))).toBe(true);
     const last = await run(tree, cache);
     expect(report(last)).toBe(good);
     expect(last.stats.cache!.analysed).toBe(0);
@@ -242,7 +242,7 @@ describe('worker pool and shared cache (built CLI)', () => {
     expect(cached).toBe(files);
     // no temporary files left behind, every entry whole
     expect(fg.sync('**/*.tmp', { cwd: cache, dot: true })).toEqual([]);
-    for (const v of entries(cache).values()) expect(isFileResult(JSON.parse(v))).toBe(true);
+    for (const v of entries(cache).values()) expect(isStoredResult(JSON.parse(v))).toBe(true);
     for (const v of entries(cache, 'summary').values()) expect(isFileSummary(JSON.parse(v))).toBe(true);
   });
 });

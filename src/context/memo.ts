@@ -15,7 +15,11 @@ import type { FnContext } from './callgraph';
  */
 export function contextsKey(salt: string, results: FileResult[]): string {
   const h = [salt];
-  for (const r of results) if (r.context) h.push(`${r.file}\0${r.contextHash ?? sha1(JSON.stringify(r.context))}`);
+  for (const r of results) {
+    // the hash first: a cached result's context is parsed only when asked for
+    const ch = r.contextHash ?? (r.context ? sha1(JSON.stringify(r.context)) : undefined);
+    if (ch) h.push(`${r.file}\0${ch}`);
+  }
   return sha1(h.join('\n'));
 }
 
