@@ -49,7 +49,7 @@ export interface LintResult {
   diagnostics: Diagnostic[];
   rules: Rule[];
   dialect: { name: string; why: string };
-  stats: { files: number; parsed: number; bytes: number; withErrors: number; sites: number; ms: number; cache?: CacheRunStats };
+  stats: { files: number; parsed: number; bytes: number; withErrors: number; sites: number; ms: number; cache?: CacheRunStats; /** Every site's context came from the memo of an earlier run. */ contextsFromMemo?: boolean };
   badPaths: boolean;
   wholeTree?: WholeTreeFacts;
   /** Shown paths of the files linted. */
@@ -129,12 +129,14 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   } else results = await runJobs(jobs, dialect, jobOpts, workers, progress);
   T('analysed');
   const model = new Model(dialect);
+  let contextsFromMemo: boolean | undefined;
   if (opts.context !== false) {
     // the resolved contexts of the last run over the same context facts, when there is a cache
     const memo = cache ? { key: contextsKey(salt, results), roots } : undefined;
     const known = memo && loadContexts(cache!.dir, memo.roots, memo.key);
     const used = attachContexts(results, model, known);
-    if (memo && (!known || [...used.keys()].some((k) => !known.has(k)))) saveContexts(cache!.dir, memo.roots, memo.key, used);
+    contextsFromMemo = !!known && [...used.keys()].every((k) => known.has(k));
+    if (memo && !contextsFromMemo) saveContexts(cache!.dir, memo.roots, memo.key, used);
   }
   T('contexts');
   const findings: Finding[] = [];
@@ -192,7 +194,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     diagnostics,
     rules,
     dialect: { name: choice.model.name, why: choice.why },
-    stats: { files: files.length, parsed, bytes, withErrors, sites, ms: Date.now() - t0, ...(cacheStats ? { cache: cacheStats } : {}) },
+    stats: { files: files.length, parsed, bytes, withErrors, sites, ms: Date.now() - t0, ...(cacheStats ? { cache: cacheStats } : {}), ...(contextsFromMemo ? { contextsFromMemo } : {}) },
     badPaths: disc.badPaths,
     wholeTree,
     files: jobs.map((j) => j.shown),

@@ -69,7 +69,8 @@ export function lintFile(file: string, shown: string, dialect: DialectModel, opt
     result = analyzeText(shown, text, dialect);
     if (opts.context && /\.c$/.test(file)) {
       result.context = extractContext(shown, text, compiled(dialect).model);
-      result.contextHash = sha1(JSON.stringify(result.context));
+      // without the path: a cached result serves copies of the file under other names
+      result.contextHash = sha1(JSON.stringify({ ...result.context, file: '' }));
     }
   } catch (e) {
     const r = empty(shown);

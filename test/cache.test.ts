@@ -265,7 +265,18 @@ describe('resolved contexts memo', () => {
     const first = await go(cache);
     expect(ctxOf(first).join()).toMatch(/waitok-in-atomic .*interrupt/);
     expect(fg.sync('v1/contexts/*.json', { cwd: cache })).toHaveLength(1);
-    expect(report(await go(cache))).toBe(report(first));
+    const again = await go(cache);
+    expect(again.stats.contextsFromMemo).toBe(true);
+    expect(report(again)).toBe(report(first));
+    // a copy of the tree: its own memo, reused after an edit that changes no context fact
+    const copy = path.join(tmp('copy'), 'sys');
+    fs.cpSync(path.dirname(path.dirname(sys)), copy, { recursive: true });
+    const goCopy = () => lint({ paths: [copy], dialect: 'freebsd', jobs: 1, cache: { dir: cache } });
+    expect((await goCopy()).stats.contextsFromMemo).toBeUndefined();
+    fs.appendFileSync(path.join(copy, 'dev', 'foo', 'foo_buf.c'), '/* edited */\n');
+    const edited = await goCopy();
+    expect(edited.stats.contextsFromMemo).toBe(true);
+    expect(edited.findings.map((f) => f.ruleId)).toEqual(first.findings.map((f) => f.ruleId));
     // the handler becomes a taskqueue function in the other file: the site's context changes
     fs.writeFileSync(caller, withRole('\tTASK_INIT(&sc->task, 0, foo_work, sc);'));
     const second = await go(cache);

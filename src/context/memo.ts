@@ -17,7 +17,7 @@ export function contextsKey(salt: string, results: FileResult[]): string {
   const h = [salt];
   for (const r of results) {
     // the hash first: a cached result's context is parsed only when asked for
-    const ch = r.contextHash ?? (r.context ? sha1(JSON.stringify(r.context)) : undefined);
+    const ch = r.contextHash ?? (r.context ? sha1(JSON.stringify({ ...r.context, file: '' })) : undefined);
     if (ch) h.push(`${r.file}\0${ch}`);
   }
   return sha1(h.join('\n'));
