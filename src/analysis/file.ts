@@ -6,6 +6,7 @@ import { Model } from '../model/model';
 import type { DialectModel } from '../model/types';
 import { preprocess } from '../preprocess';
 import { splitKnf } from '../knf';
+import { lineOf, lineStarts } from '../lines';
 import { callAt, functionOf, FunctionAnalysis, siteFacts } from './nullpath';
 import type { FileResult, SiteFacts } from './types';
 import type { FlagValue } from '../model/model';
@@ -49,17 +50,12 @@ function functionRanges(text: string, offsets: number[]): Parser.Range[] | undef
     if (!picked.some((p) => p.start === f.start)) picked.push({ start: f.start, end: f.end });
   }
   picked.sort((a, b) => a.start - b.start);
+  const starts = lineStarts(text);
   const pos = (i: number) => {
-    const row = countNewlines(text, i);
-    return { row, column: i - (text.lastIndexOf('\n', i - 1) + 1) };
+    const row = lineOf(starts, i) - 1;
+    return { row, column: i - starts[row] };
   };
   return picked.map((p) => ({ startIndex: p.start, endIndex: p.end, startPosition: pos(p.start), endPosition: pos(p.end) }));
-}
-
-function countNewlines(text: string, end: number): number {
-  let n = 0;
-  for (let i = text.indexOf('\n'); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) n++;
-  return n;
 }
 
 /** `#define senderr(e) do { error = (e); goto bad; } while (0)`: this file's macros that jump to a label. */

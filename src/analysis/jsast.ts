@@ -24,7 +24,7 @@ export class JNode {
   constructor(
     readonly type: string,
     readonly startIndex: number,
-    readonly endIndex: number,
+    public endIndex: number,
     readonly isNamed: boolean,
     readonly isMissing: boolean,
     private readonly src: Source,
@@ -137,51 +137,85 @@ export function source(text: string): Source {
   return new Source(text);
 }
 
-/** Copy the subtree under `node` (its copy has no parent). */
+/** Node types whose children may carry field names (from the grammar's node types). */
+let withFields: Set<string> | undefined;
+function typesWithFields(): Set<string> {
+  if (!withFields) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const info = (require('tree-sitter-c') as { nodeTypeInfo?: { type: string; fields?: Record<string, unknown> }[] }).nodeTypeInfo ?? [];
+    withFields = new Set(info.filter((t) => t.fields && Object.keys(t.fields).length).map((t) => t.type));
+    withFields.add('ERROR'); // recovery can keep a field of the production it broke
+  }
+  return withFields;
+}
+
+/**
+ * Copy the subtree under `node` (its copy has no parent). Native calls are the
+ * cost, so the walk asks only what it needs: no field for the children of
+ * node types that have none, no descent into anonymous nodes (tokens are
+ * leaves), and an inner node's end is its last child's end.
+ */
 export function mirrorNode(node: SyntaxNode, src: Source): JNode {
   const cur: TreeCursor = node.walk();
-  const mk = (): JNode => {
-    const tid = cur.nodeTypeId;
-    const type = (typeNames[tid] ??= cur.nodeType);
-    const start = cur.startIndex;
-    const end = cur.endIndex;
-    // a MISSING node is zero-width; ask only then
-    const missing = start === end && cur.nodeIsMissing;
-    const n = new JNode(type, start, end, (namedByType[tid] ??= cur.nodeIsNamed), missing, src);
-    if (missing || tid === 0xffff || type === 'ERROR') n.hasError = true;
-    return n;
-  };
-  const root = mk();
+  const fieldsOf = typesWithFields();
+  const root = new JNode((typeNames[cur.nodeTypeId] ??= cur.nodeType), cur.startIndex, cur.endIndex, cur.nodeIsNamed, false, src);
+  if (root.type === 'ERROR') root.hasError = true;
   const stack: JNode[] = [root];
   // pre-order walk; each node is attached to its parent (the stack top) when first met
   if (cur.gotoFirstChild()) {
     for (;;) {
       const parent = stack[stack.length - 1];
-      const n = mk();
+      const tid = cur.nodeTypeId;
+      const type = (typeNames[tid] ??= cur.nodeType);
+      const named = (namedByType[tid] ??= cur.nodeIsNamed);
+      const start = cur.startIndex;
+      const fid = fieldsOf.has(parent.type) ? cur.currentFieldId : 0;
+      // preprocessor lines end with a newline no child covers: ask for their end
+      const ownEnd = named && type.startsWith('preproc') ? cur.endIndex : -1;
+      const inner = named && cur.gotoFirstChild();
+      let n: JNode;
+      if (inner) n = new JNode(type, start, ownEnd, true, false, src); // end (-1): its last child's, set when its children are done
+      else {
+        const end = cur.endIndex;
+        // a MISSING node is zero-width; ask only then
+        const missing = start === end && cur.nodeIsMissing;
+        n = new JNode(type, start, end, named, missing, src);
+        if (missing) n.hasError = true;
+      }
+      if (tid === 0xffff || type === 'ERROR') n.hasError = true;
       n.parent = parent;
       if (parent.children === NONE) parent.children = [n];
       else parent.children.push(n);
-      if (n.isNamed) {
+      if (named) {
         if (parent.namedChildren === NONE) parent.namedChildren = [n];
         else parent.namedChildren.push(n);
       }
-      const fid = cur.currentFieldId;
       if (fid) {
-        const f = (fieldNames[fid] ??= cur.currentFieldName);
+        const f = (fieldNames[fid] ??= fieldName(node, cur, inner));
         const fs = (parent.fields ??= {});
         if (!(f in fs)) fs[f] = n;
       }
       if (n.hasError) for (let p: JNode | null = parent; p && !p.hasError; p = p.parent) p.hasError = true;
-      if (cur.gotoFirstChild()) {
+      if (inner) {
         stack.push(n);
         continue;
       }
       while (!cur.gotoNextSibling()) {
-        stack.pop();
+        const done = stack.pop()!;
+        if (done.endIndex < 0) done.endIndex = done.children[done.children.length - 1].endIndex;
         if (stack.length === 0 || !cur.gotoParent()) break;
       }
       if (stack.length === 0) break;
     }
   }
   return root;
+}
+
+/** The name of the current node's field; the cursor may already stand on its first child. */
+function fieldName(_node: SyntaxNode, cur: TreeCursor, descended: boolean): string {
+  if (!descended) return cur.currentFieldName;
+  cur.gotoParent();
+  const f = cur.currentFieldName;
+  cur.gotoFirstChild();
+  return f;
 }
