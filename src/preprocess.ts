@@ -9,6 +9,7 @@
  *  - FOO_FOREACH(...) loop macros become `while` loops.
  *  - K&R parameter declarations between `)` and `{` are blanked.
  */
+import { isSpace } from './calltext';
 
 function blank(buf: Uint8Array | Uint16Array, from: number, to: number, src: string) {
   for (let i = from; i < to; i++) if (src.charCodeAt(i) !== 10) buf[i] = 32;
@@ -29,9 +30,6 @@ function fromUnits(u: Uint8Array | Uint16Array): string {
   for (let i = 0; i < u.length; i += 8192) s += String.fromCharCode.apply(null, u.subarray(i, i + 8192) as unknown as number[]);
   return s;
 }
-
-/** Whitespace as the regex \s sees it, in the Latin-1 range. */
-const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13) || c === 160;
 
 const DIRECTIVE = /^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b/;
 

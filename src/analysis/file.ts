@@ -7,6 +7,7 @@ import type { DialectModel } from '../model/types';
 import { preprocess } from '../preprocess';
 import { splitKnf } from '../knf';
 import { lineOf, lineStarts } from '../lines';
+import { eachCall, isSpace } from '../calltext';
 import { callAt, functionOf, FunctionAnalysis, siteFacts } from './nullpath';
 import type { FileResult, SiteFacts } from './types';
 import type { FlagValue } from '../model/model';
@@ -149,31 +150,17 @@ function macroSite(macro: string, text: string, idx: number, model: Model): Site
   };
 }
 
-/** Whitespace as the regex \s sees it, in the Latin-1 range. */
-const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13) || c === 160;
-const isWordChar = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-
 /**
  * Offsets of calls to allocators the model knows: every identifier followed
- * by "(" (what /\b([A-Za-z_]\w*)\s*\(/ finds), looked up by name. Found from
- * each "(" backwards, which visits far fewer places than a regex trying every
- * identifier in the file.
+ * by "(" looked up by name (src/calltext.ts).
  */
 export function callHits(text: string, names: { has(name: string): boolean }, first = false): number[] {
   const hits: number[] = [];
-  for (let p = text.indexOf('('); p >= 0; p = text.indexOf('(', p + 1)) {
-    let e = p;
-    while (e > 0 && isSpace(text.charCodeAt(e - 1))) e--;
-    let b = e;
-    while (b > 0 && isWordChar(text.charCodeAt(b - 1))) b--;
-    if (b === e) continue;
-    const c0 = text.charCodeAt(b);
-    if (c0 >= 48 && c0 <= 57) continue; // starts with a digit: not an identifier
-    if (names.has(text.slice(b, e))) {
-      hits.push(b);
-      if (first) break;
-    }
-  }
+  eachCall(text, (b, e) => {
+    if (!names.has(text.slice(b, e))) return false;
+    hits.push(b);
+    return first;
+  });
   return hits;
 }
 

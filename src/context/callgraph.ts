@@ -143,6 +143,35 @@ export class CallGraph {
   }
 
   /**
+   * A worklist over the call graph: every candidate function is settled once
+   * all its callers are done (`done`), callers first; `settle` records it.
+   */
+  private callersFirst(candidate: (n: Node) => boolean, done: (key: string) => boolean, settle: (n: Node) => void): void {
+    const waiting = new Map<string, number>();
+    const ready: Node[] = [];
+    for (const n of this.nodes.values()) {
+      if (!candidate(n)) continue;
+      let left = 0;
+      for (const c of n.callers) if (!done(c)) left++;
+      if (left) waiting.set(n.key, left);
+      else ready.push(n);
+    }
+    while (ready.length) {
+      const n = ready.pop()!;
+      settle(n);
+      for (const to of n.callees.keys()) {
+        const left = waiting.get(to);
+        if (left === undefined) continue;
+        if (left > 1) waiting.set(to, left - 1);
+        else {
+          waiting.delete(to);
+          ready.push(this.nodes.get(to)!);
+        }
+      }
+    }
+  }
+
+  /**
    * Sleepable functions whose allocations should use the interrupt reserve:
    * those registered in a reserve role (and in no other thread-context role),
    * and those that may sleep only because their callers may, when all their
@@ -161,29 +190,12 @@ export class CallGraph {
       const res = rs.find((r) => roles[r.role]);
       if (res && rs.every((r) => roles[r.role])) out.set(n.key, roles[res.role]!);
     }
-    // callers first, as in solve(): a worklist over the functions made sleepable by their callers
-    const waiting = new Map<string, number>();
-    const ready: Node[] = [];
-    for (const n of this.nodes.values()) {
-      if (out.has(n.key) || restricted.has(n.key) || !sleepable.has(n.key) || !byCallers.has(n.key)) continue;
-      let left = 0;
-      for (const c of n.callers) if (!out.has(c)) left++;
-      if (left) waiting.set(n.key, left);
-      else ready.push(n);
-    }
-    while (ready.length) {
-      const n = ready.pop()!;
-      out.set(n.key, out.get([...n.callers][0])!);
-      for (const to of n.callees.keys()) {
-        const left = waiting.get(to);
-        if (left === undefined) continue;
-        if (left > 1) waiting.set(to, left - 1);
-        else {
-          waiting.delete(to);
-          ready.push(this.nodes.get(to)!);
-        }
-      }
-    }
+    // callers first, as in solve()
+    this.callersFirst(
+      (n) => !out.has(n.key) && !restricted.has(n.key) && sleepable.has(n.key) && byCallers.has(n.key),
+      (c) => out.has(c),
+      (n) => out.set(n.key, out.get([...n.callers][0])!),
+    );
     return out;
   }
 
@@ -221,34 +233,18 @@ export class CallGraph {
         if (s) sleepable.set(n.key, [`the function itself may sleep: ${s.what} at line ${s.line}`]);
       }
     }
-    // a worklist: each function waits for its callers; any order gives the same answer (a function's
-    // evidence names its sorted callers and repeats the first caller's, set once)
-    const waiting = new Map<string, number>();
-    const ready: Node[] = [];
-    for (const n of this.nodes.values()) {
-      if (sleepable.has(n.key) || restricted.has(n.key) || !n.callers.size) continue;
-      if (n.roles.some((r) => withWeak || !r.weak)) continue;
-      let left = 0;
-      for (const c of n.callers) if (!sleepable.has(c)) left++;
-      if (left) waiting.set(n.key, left);
-      else ready.push(n);
-    }
-    while (ready.length) {
-      const n = ready.pop()!;
-      const names = [...n.callers].map((c) => this.nodes.get(c)!.name).sort();
-      const first = sleepable.get([...n.callers][0])!;
-      sleepable.set(n.key, [`called only from functions that may sleep: ${names.slice(0, 4).join(', ')}${names.length > 4 ? ', ...' : ''}`, ...first.slice(0, 2)]);
-      byCallers.add(n.key);
-      for (const to of n.callees.keys()) {
-        const left = waiting.get(to);
-        if (left === undefined) continue;
-        if (left > 1) waiting.set(to, left - 1);
-        else {
-          waiting.delete(to);
-          ready.push(this.nodes.get(to)!);
-        }
-      }
-    }
+    // any order gives the same answer: a function's evidence names its sorted callers and repeats the
+    // first caller's, set once
+    this.callersFirst(
+      (n) => !sleepable.has(n.key) && !restricted.has(n.key) && n.callers.size > 0 && !n.roles.some((r) => withWeak || !r.weak),
+      (c) => sleepable.has(c),
+      (n) => {
+        const names = [...n.callers].map((c) => this.nodes.get(c)!.name).sort();
+        const first = sleepable.get([...n.callers][0])!;
+        sleepable.set(n.key, [`called only from functions that may sleep: ${names.slice(0, 4).join(', ')}${names.length > 4 ? ', ...' : ''}`, ...first.slice(0, 2)]);
+        byCallers.add(n.key);
+      },
+    );
     const reserve = this.reserveOf(sleepable, restricted, byCallers, withWeak);
     const out = new Map<string, FnContext>();
     for (const n of this.nodes.values()) {

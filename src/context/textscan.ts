@@ -8,6 +8,7 @@
 import type { Model, FlagValue } from '../model/model';
 import type { FlagFamily } from '../model/types';
 import { splitKnf } from '../knf';
+import { eachCall } from '../calltext';
 
 const KEYWORDS = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof', 'do', 'case', 'else', 'defined', '__attribute__', 'typeof', '__typeof', 'offsetof', '__builtin_offsetof', 'alignof']);
 
@@ -67,8 +68,6 @@ export function splitArgs(text: string, open: number): { args: string[]; end: nu
   return { args, end: text.length };
 }
 
-const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13) || c === 160;
-const isWordChar = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 
 /** A call found by text; its arguments are split on first use (most callers only want the name). */
 class LazyCall implements TextCall {
@@ -86,18 +85,10 @@ class LazyCall implements TextCall {
  */
 export function callsIn(body: string, base: number): TextCall[] {
   const out: TextCall[] = [];
-  for (let p = body.indexOf('('); p >= 0; p = body.indexOf('(', p + 1)) {
-    let e = p;
-    while (e > 0 && isSpace(body.charCodeAt(e - 1))) e--;
-    let b = e;
-    while (b > 0 && isWordChar(body.charCodeAt(b - 1))) b--;
-    if (b === e) continue;
-    const c0 = body.charCodeAt(b);
-    if (c0 >= 48 && c0 <= 57) continue;
+  eachCall(body, (b, e, p) => {
     const name = body.slice(b, e);
-    if (KEYWORDS.has(name)) continue;
-    out.push(new LazyCall(name, base + b, body, p));
-  }
+    if (!KEYWORDS.has(name)) out.push(new LazyCall(name, base + b, body, p));
+  });
   return out;
 }
 

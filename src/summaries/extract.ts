@@ -10,6 +10,7 @@ import { splitKnf } from '../knf';
 import { blankNoise, callsIn, flagValueFromText, splitArgs } from '../context/textscan';
 import { contentHash, knows, type CacheProbe } from '../cache';
 import type { Stamp } from '../cacheindex';
+import { isWordChar as isWord } from '../calltext';
 
 /**
  * Per-file facts for whole-tree analysis. Serialisable, so it runs in worker
@@ -70,7 +71,6 @@ function flagsParamOf(fl: SyntaxNode, params: string[], model: import('../model/
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-const isWord = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 const AFTER_DEREF = /\s*\)?\s*(?:->|\[)/y;
 const AFTER_ARG_AND_WORD = /\s*[,)]\s*\w/y;
 const AFTER_ARG = /\s*[,)]/y;

@@ -1,4 +1,5 @@
 import type { RelatedLoc, SiteFacts } from '../analysis/types';
+import { isSpace, isWordChar as isWord } from '../calltext';
 
 /**
  * Struct fields that the tree dereferences without ever testing them: when a
@@ -22,8 +23,6 @@ export interface FieldFacts {
 
 const FN_HEAD = /^([A-Za-z_]\w*)\s*\(/;
 
-const isWord = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13) || c === 160;
 
 /**
  * Does the `->` at `at` end a chain `a->b.c` (no blanks inside) that stands after
