@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeText, defineAt } from '../src/analysis/file';
 import { FREEBSD } from '../src/model/dialects';
 import { splitKnf } from '../src/knf';
+import { functionMacros } from '../src/defines';
 import { blankNoise } from '../src/context/textscan';
 
 describe('defineAt', () => {
@@ -106,5 +107,24 @@ describe('function bounds by text', () => {
     const r = analyzeText('foo.c', file, FREEBSD);
     expect(r.sites.map((s) => `${s.function}:${s.failure.deref?.line ?? '-'}`)).toEqual(['foo_a:5', 'foo_b:11']);
     expect(r.parse.errorNodes).toBe(false);
+  });
+});
+
+describe('functionMacros', () => {
+  it('joins continuation lines, ignores object-like macros and lines that continue another', () => {
+    const text = [
+      '#define\tFOO_GET(p, how)\tdo {\t\\',
+      '\t(p) = malloc(8, M_FOO, (how));\t\\',
+      '#define NOT_A_DEFINE(x) x\t\\',
+      '} while (0)',
+      '#define FOO_MAX 8',
+      '  #  define BAR(a) ((a) + 1)\r',
+      'int bar(int);',
+    ].join('\n');
+    const ms = functionMacros(text);
+    expect(ms.map((m) => m.name)).toEqual(['FOO_GET', 'BAR']);
+    expect(ms[0].params).toBe('p, how');
+    expect(ms[0].body).toBe('do {\t  \t(p) = malloc(8, M_FOO, (how));\t  #define NOT_A_DEFINE(x) x\t  } while (0)');
+    expect(ms[1].body).toBe('((a) + 1)');
   });
 });

@@ -8,6 +8,7 @@ import { preprocess } from '../preprocess';
 import { splitKnf } from '../knf';
 import { lineOf, lineStarts } from '../lines';
 import { eachCall, isSpace } from '../calltext';
+import { functionMacros } from '../defines';
 import { callAt, functionOf, FunctionAnalysis, siteFacts } from './nullpath';
 import type { FileResult, SiteFacts } from './types';
 import type { FlagValue } from '../model/model';
@@ -63,9 +64,9 @@ function functionRanges(text: string, offsets: number[]): Parser.Range[] | undef
 export function fileGotoMacros(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   if (!text.includes('goto')) return out;
-  for (const m of text.replace(/\\\r?\n/g, ' ').matchAll(/^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\([^)]*\)([^\n]*)$/gm)) {
-    const g = /\bgoto\s+([A-Za-z_]\w*)/.exec(m[2]);
-    if (g && !/\bif\b|\?/.test(m[2])) out[m[1]] = g[1];
+  for (const m of functionMacros(text)) {
+    const g = /\bgoto\s+([A-Za-z_]\w*)/.exec(m.body);
+    if (g && !/\bif\b|\?/.test(m.body)) out[m.name] = g[1];
   }
   return out;
 }

@@ -11,6 +11,7 @@ import { blankNoise, callsIn, flagValueFromText, splitArgs } from '../context/te
 import { contentHash, knows, type CacheProbe } from '../cache';
 import type { Stamp } from '../cacheindex';
 import { isWordChar as isWord } from '../calltext';
+import { functionMacros } from '../defines';
 
 /**
  * Per-file facts for whole-tree analysis. Serialisable, so it runs in worker
@@ -137,9 +138,7 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
   const out: FileSummary = { file, functions: [], macros: [] };
   // Macros: #define NAME(params) body -- read by text, parsed as a snippet when they allocate or dereference.
   if (text.includes('#define') || text.includes('# define')) {
-    const joined = text.replace(/\\\r?\n/g, '  ');
-    for (const m of joined.matchAll(/^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\(([^)]*)\)[ \t]*(.*)$/gm)) {
-      const [, name, plist, body] = m;
+    for (const { name, params: plist, body } of functionMacros(text)) {
       if (model.allocators.has(name)) continue;
       const params = plist.split(',').map((s) => s.trim());
       // a macro that returns handles the failure itself (IP6_EXTHDR_CHECK-style): not an allocation site
