@@ -57,6 +57,34 @@ interface HeldLock {
   level: Level;
   release: Set<string>;
   arg: string;
+  /** Body offset past which the text does not follow this acquire (see blockExit). */
+  until?: number;
+}
+
+const JUMP = /\b(?:continue|return|goto)\b/y;
+
+/**
+ * `spin_lock(l); ...; continue;` (or return, goto) in a block: the code written
+ * after that block is not reached from the acquire, so the lock does not hold
+ * there. The offset of the block's closing brace when the acquire at `at` is
+ * followed, at the same level of its block, by such a jump; else undefined.
+ * (`break` is not one: it leaves the lock held after the loop or switch.)
+ */
+function blockExit(body: string, at: number): number | undefined {
+  let depth = 0;
+  let jumps = false;
+  for (let i = at; i < body.length; i++) {
+    const c = body.charCodeAt(i);
+    if (c === 123 /* { */ || c === 40 /* ( */) depth++;
+    else if (c === 125 /* } */ || c === 41 /* ) */) {
+      if (depth === 0) return c === 125 && jumps ? i : undefined;
+      depth--;
+    } else if (depth === 0 && !jumps && (c === 99 || c === 114 || c === 103) /* c r g */) {
+      JUMP.lastIndex = i;
+      if ((i === 0 || !/\w/.test(body[i - 1])) && JUMP.test(body)) jumps = true;
+    }
+  }
+  return undefined;
 }
 
 /** The bare variable assigned by the "=" at `eq` (`hook = ...`), or undefined (`==`, `+=`, `p->f =`, `a[i] =`). */
@@ -128,20 +156,27 @@ export function extractContext(file: string, text: string, model: Model): FileCo
         if (acq.kind === 'spl') {
           if (!fn.spl.includes(cn)) fn.spl.push(cn);
         } else if (acq.forbidsSleep || acq.forbidsAlloc) {
-          held.push({ what: `${acq.description} ${arg0}`.trim(), level: acq.forbidsAlloc ? 'noalloc' : 'nosleep', release: new Set(acq.release), arg: arg0 });
+          const exit = blockExit(bodyText, call.at - def.bodyStart);
+          held.push({ what: `${acq.description} ${arg0}`.trim(), level: acq.forbidsAlloc ? 'noalloc' : 'nosleep', release: new Set(acq.release), arg: arg0, ...(exit !== undefined ? { until: def.bodyStart + exit } : {}) });
         }
       }
       if (rel && rel.kind !== 'spl') {
         for (let i = held.length - 1; i >= 0; i--) {
-          if (held[i].release.has(cn) && (held[i].arg === arg0 || 'none' in rel.key)) {
-            held.splice(i, 1);
+          if (!held[i].release.has(cn)) continue;
+          if ('none' in rel.key) {
+            held.splice(i, 1); // counted (crit_enter/crit_exit): one release ends one acquire
             break;
           }
+          // a lock taken in several arms of a switch or if/else and released once after them: the
+          // text shows several acquires for one release, and none of them is held after it
+          if (held[i].arg === arg0) held.splice(i, 1);
         }
       }
+      for (let i = held.length - 1; i >= 0; i--) if (held[i].until !== undefined && call.at > held[i].until!) held.splice(i, 1);
       const top = held.length ? held.reduce((a, b) => (a.level === 'noalloc' ? a : b)) : undefined;
       const key = `${cn}|${top?.what ?? ''}`;
-      if (!seen.has(key)) {
+      // panic() and the like never return: what they call runs in a dying system, not in this context
+      if (!seen.has(key) && !model.noReturn.has(cn)) {
         seen.add(key);
         fn.calls.push(top ? { name: cn, line, under: { what: top.what, level: top.level } } : { name: cn, line });
       }
