@@ -13,12 +13,14 @@ import { lineOf, lineStarts } from './lines';
 export function splitKnf(text: string): { start: number; bodyStart: number; end: number; header: string }[] {
   const out: { start: number; bodyStart: number; end: number; header: string }[] = [];
   const starts = lineStarts(text);
+  let prevEnd = 0;
   for (let i = 1; i < starts.length; i++) {
     if (text.charCodeAt(starts[i]) !== 123 /* { */) continue;
     // header: the lines above, back to a blank line or one that ends a declaration, at most 12
     let h = i;
     let sawParen = false;
-    while (h > 0 && i - h < 16) {
+    // never into the previous definition (its body may end mid-line)
+    while (h > 0 && i - h < 16 && starts[h - 1] >= prevEnd) {
       const raw = text.slice(starts[h - 1], starts[h] - 1);
       const line = raw.trim();
       if (!line || line.endsWith('}') || line.startsWith('#') || (line.endsWith('*/') && line.startsWith('/*'))) break;
@@ -37,6 +39,7 @@ export function splitKnf(text: string): { start: number; bodyStart: number; end:
     if (close >= 0) j = lineOf(starts, close) - 1;
     const end = j + 1 < starts.length ? starts[j + 1] : text.length;
     out.push({ start: starts[h], bodyStart: starts[i], end, header: text.slice(starts[h], starts[i]) });
+    prevEnd = end;
     i = j;
   }
   return out;

@@ -52,12 +52,15 @@ function functionRanges(text: string, offsets: number[]): Parser.Range[] | undef
     if (!picked.some((p) => p.start === f.start)) picked.push({ start: f.start, end: f.end });
   }
   picked.sort((a, b) => a.start - b.start);
+  // tree-sitter refuses overlapping ranges: clip each to start where the one before ends
+  for (let k = 1; k < picked.length; k++) if (picked[k].start < picked[k - 1].end) picked[k].start = picked[k - 1].end;
+  const kept = picked.filter((p) => p.end > p.start);
   const starts = lineStarts(text);
   const pos = (i: number) => {
     const row = lineOf(starts, i) - 1;
     return { row, column: i - starts[row] };
   };
-  return picked.map((p) => ({ startIndex: p.start, endIndex: p.end, startPosition: pos(p.start), endPosition: pos(p.end) }));
+  return kept.map((p) => ({ startIndex: p.start, endIndex: p.end, startPosition: pos(p.start), endPosition: pos(p.end) }));
 }
 
 /** `#define senderr(e) do { error = (e); goto bad; } while (0)`: this file's macros that jump to a label. */
