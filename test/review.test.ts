@@ -1,0 +1,55 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runJobsCached } from '../src/cachedjobs';
+import { resultSalt } from '../src/cache';
+import { FREEBSD } from '../src/model/dialects';
+
+const temps: string[] = [];
+function tmp(name: string): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `kmalloc-lint-review-${name}-`));
+  temps.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of temps) fs.rmSync(d, { recursive: true, force: true });
+});
+
+const ALLOC = `#include <sys/param.h>
+#include <sys/malloc.h>
+
+static int
+foo_setup(struct foo_softc *sc)
+{
+	sc->buf = malloc(64, M_DEVBUF, M_NOWAIT);
+	if (sc->buf == NULL)
+		return (ENOMEM);
+	return (0);
+}
+`;
+
+describe('result cache', () => {
+  it('does not serve a .c file\'s result (with context facts) to a .h file with the same bytes, nor the reverse', async () => {
+    const dir = tmp('ch');
+    const cacheDir = tmp('ch-cache');
+    fs.writeFileSync(path.join(dir, 'foo.c'), ALLOC);
+    fs.writeFileSync(path.join(dir, 'foo.h'), ALLOC);
+    const dialect = FREEBSD;
+    const opts = { maxFileSize: 1 << 20, context: true };
+    const cache = { dir: cacheDir, salt: resultSalt(dialect, 'test'), roots: [dir] };
+    const job = (f: string) => ({ file: path.join(dir, f), shown: f });
+    const plain = (await runJobsCached([job('foo.c'), job('foo.h')], dialect, opts, 1, { ...cache, dir: tmp('ch-other') })).results;
+    expect(plain[0].context).toBeDefined();
+    expect(plain[1].context).toBeUndefined();
+    // the .c file's entry first, then the .h file alone; then the other way round
+    await runJobsCached([job('foo.c')], dialect, opts, 1, cache);
+    const h = (await runJobsCached([job('foo.h')], dialect, opts, 1, cache)).results[0];
+    expect(h.context).toBeUndefined();
+    expect(h.contextHash).toBeUndefined();
+    const cacheDir2 = tmp('ch-cache2');
+    await runJobsCached([job('foo.h')], dialect, opts, 1, { ...cache, dir: cacheDir2 });
+    const c = (await runJobsCached([job('foo.c')], dialect, opts, 1, { ...cache, dir: cacheDir2 })).results[0];
+    expect(c.context).toBeDefined();
+  });
+});
