@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import { runJobsCached } from '../src/cachedjobs';
 import { resultSalt } from '../src/cache';
 import { FREEBSD } from '../src/model/dialects';
+import { getParser } from '../src/analysis/file';
+import { mirror } from '../src/analysis/jsast';
 
 const temps: string[] = [];
 function tmp(name: string): string {
@@ -51,5 +53,24 @@ describe('result cache', () => {
     await runJobsCached([job('foo.h')], dialect, opts, 1, { ...cache, dir: cacheDir2 });
     const c = (await runJobsCached([job('foo.c')], dialect, opts, 1, { ...cache, dir: cacheDir2 })).results[0];
     expect(c.context).toBeDefined();
+  });
+});
+
+describe('JavaScript mirror of tree-sitter trees', () => {
+  it('marks a directive line whose newline token is missing (hidden from the cursor) as having errors, as tree-sitter does', () => {
+    const texts = [
+      '#include <sys/bus.h> \nint x;\n',
+      '#include "foo.h"\t\nint x;\n',
+      'int x;\n#include <sys/bus.h>',
+      'int x;\n#define FOO 1',
+      '#include <sys/bus.h>\nint x;\n',
+      '#define FOO(a) ((a) + 1)\nint x;\n',
+    ];
+    for (const text of texts) {
+      const tree = getParser().parse(text);
+      const m = mirror(tree, text).rootNode;
+      const flags = (n: { hasError: boolean; children: unknown[] }): boolean[] => [n.hasError, ...(n.children as typeof n[]).flatMap(flags)];
+      expect([text, flags(m)]).toEqual([text, flags(tree.rootNode as never)]);
+    }
   });
 });
