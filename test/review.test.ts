@@ -7,6 +7,9 @@ import { resultSalt } from '../src/cache';
 import { FREEBSD } from '../src/model/dialects';
 import { getParser } from '../src/analysis/file';
 import { mirror } from '../src/analysis/jsast';
+import { splitKnf } from '../src/knf';
+import { blankNoise } from '../src/context/textscan';
+import { preprocess } from '../src/preprocess';
 
 const temps: string[] = [];
 function tmp(name: string): string {
@@ -72,5 +75,44 @@ describe('JavaScript mirror of tree-sitter trees', () => {
       const flags = (n: { hasError: boolean; children: unknown[] }): boolean[] => [n.hasError, ...(n.children as typeof n[]).flatMap(flags)];
       expect([text, flags(m)]).toEqual([text, flags(tree.rootNode as never)]);
     }
+  });
+});
+
+describe('KNF function bounds by text', () => {
+  // the first branch of `#if 0` closes a block the #else branch leaves open: on raw text (summaries,
+  // context facts) the braces balance early, inside the function
+  const SRC = `static int
+foo_read(struct foo_softc *sc, int flag)
+{
+	int error;
+
+#if 0
+	if (sc->sc_open) {
+		error = foo_copy(sc);
+	} else {
+		if (flag & IO_NDELAY)
+			return (EWOULDBLOCK);
+		error = tsleep(sc, PCATCH, "fooread", 0);
+		}
+	}
+#else
+	error = foo_copy(sc);
+#endif
+	foo_wakeup(sc);
+	return (error);
+}
+
+static void
+foo_wakeup(struct foo_softc *sc)
+{
+	wakeup(sc);
+}
+`;
+  it('does not end a function at a brace balanced only by counting both branches of an #if', () => {
+    const fns = splitKnf(blankNoise(SRC));
+    expect(fns.map((f) => SRC.slice(0, f.end).split('\n').length - 1)).toEqual([20, 26]);
+    // the preprocessed text (the lint pass) keeps one branch: the same bounds
+    const pre = splitKnf(blankNoise(preprocess(SRC)));
+    expect(pre.map((f) => f.end)).toEqual(fns.map((f) => f.end));
   });
 });
