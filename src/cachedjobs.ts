@@ -62,9 +62,11 @@ async function runCached(
   const index = FileIndex.load(cacheOpts.dir, cacheOpts.roots);
   const results: (FileResult | FileSummary)[] = new Array(jobs.length);
   const stats: CacheRunStats = { indexHits: 0, contentHits: 0, analysed: 0 };
-  const fromStore = (hash: string, shown: string) => {
+  const fromStore = (hash: string, j: Job) => {
     const v = store.get(hash);
-    return v && (kind === 'summary' ? retargetSummary(v as FileSummary, shown) : unpackResult(v as StoredResult, shown));
+    // context facts are extracted from .c files only: a .h file with the same bytes keys the same entry
+    if (v && kind === 'lint' && ((v as StoredResult).contextHash !== undefined) !== (!!opts.context && /\.c$/.test(j.file))) return undefined;
+    return v && (kind === 'summary' ? retargetSummary(v as FileSummary, j.shown) : unpackResult(v as StoredResult, j.shown));
   };
   let misses: number[] = [];
   for (let i = 0; i < jobs.length; i++) {
@@ -77,7 +79,7 @@ async function runCached(
     }
     // a job with its own content (--staged: the index blob) is not what the stat index describes
     const known = j.content === undefined && st && st.isFile() && st.size <= opts.maxFileSize ? index.lookup(j.file, st, config.salt) : undefined;
-    const hit = !known ? undefined : kind === 'lint' && known.empty ? emptyResult(j.shown, st!.size) : fromStore(known.hash, j.shown);
+    const hit = !known ? undefined : kind === 'lint' && known.empty ? emptyResult(j.shown, st!.size) : fromStore(known.hash, j);
     if (hit) {
       results[i] = hit;
       stats.indexHits++;
@@ -107,7 +109,7 @@ async function runCached(
         return;
       }
       if (info.hit) {
-        const v = fromStore(info.stamp.hash, jobs[i].shown);
+        const v = fromStore(info.stamp.hash, jobs[i]);
         if (!v) {
           again.push(i); // the entry did not survive validation: analyse the file after all
           return;

@@ -36,7 +36,8 @@ export function splitKnf(text: string): { start: number; bodyStart: number; end:
     // the "}" that balances the "{" comes first: this function closes with an indented "}" and
     // the column-0 one belongs to a later definition (1 in 1,500 functions in kernel trees)
     const close = matchingBrace(text, starts[i], starts[j]);
-    if (close >= 0) j = lineOf(starts, close) - 1;
+    // unless an #if lies between: on text that keeps every branch, the braces may balance only by counting two
+    if (close >= 0 && !CONDITIONAL.test(text.slice(starts[i], close))) j = lineOf(starts, close) - 1;
     const end = j + 1 < starts.length ? starts[j + 1] : text.length;
     out.push({ start: starts[h], bodyStart: starts[i], end, header: text.slice(starts[h], starts[i]) });
     prevEnd = end;
@@ -47,6 +48,7 @@ export function splitKnf(text: string): { start: number; bodyStart: number; end:
 
 
 const BRACES = /[{}]/g;
+const CONDITIONAL = /^[ \t]*#[ \t]*(?:if|ifdef|ifndef|elif|else|endif)\b/m;
 
 /** The offset of the "}" that closes the "{" at `open`, searching before `limit`; -1 if none. */
 function matchingBrace(text: string, open: number, limit: number): number {

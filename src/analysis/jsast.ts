@@ -137,6 +137,9 @@ export function source(text: string): Source {
   return new Source(text);
 }
 
+/** Preprocessor lines that end with a newline token (hidden from the cursor). */
+const LINE_DIRECTIVES = new Set(['preproc_include', 'preproc_def', 'preproc_function_def', 'preproc_call']);
+
 /** Node types whose children may carry field names (from the grammar's node types). */
 let withFields: Set<string> | undefined;
 function typesWithFields(): Set<string> {
@@ -203,6 +206,10 @@ export function mirrorNode(node: SyntaxNode, src: Source): JNode {
       while (!cur.gotoNextSibling()) {
         const done = stack.pop()!;
         if (done.endIndex < 0) done.endIndex = done.children[done.children.length - 1].endIndex;
+        // a directive line whose newline is missing (`#include <x.h> ` + newline, EOF): the MISSING token is hidden from the cursor
+        else if (done.endIndex === done.children[done.children.length - 1].endIndex && LINE_DIRECTIVES.has(done.type)) {
+          for (let p: JNode | null = done; p && !p.hasError; p = p.parent) p.hasError = true;
+        }
         if (stack.length === 0 || !cur.gotoParent()) break;
       }
       if (stack.length === 0) break;
