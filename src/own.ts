@@ -10,3 +10,8 @@ export function own<T>(rec: Record<string, T> | undefined, key: string): T | und
 export function hasOwn(rec: object | undefined, key: string): boolean {
   return rec !== undefined && Object.prototype.hasOwnProperty.call(rec, key);
 }
+
+/** A C name that can be a key of a plain object (`__proto__` would set its prototype instead). */
+export function keyable(name: string): boolean {
+  return name !== '__proto__';
+}

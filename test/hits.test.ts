@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeText, defineAt } from '../src/analysis/file';
+import { analyzeText, defineAt, fileGotoMacros } from '../src/analysis/file';
 import { FREEBSD } from '../src/model/dialects';
 import { splitKnf } from '../src/knf';
 import { functionMacros } from '../src/defines';
@@ -126,5 +126,13 @@ describe('functionMacros', () => {
     expect(ms[0].params).toBe('p, how');
     expect(ms[0].body).toBe('do {\t  \t(p) = malloc(8, M_FOO, (how));\t  #define NOT_A_DEFINE(x) x\t  } while (0)');
     expect(ms[1].body).toBe('((a) + 1)');
+  });
+});
+
+describe('C names that are special in JavaScript', () => {
+  it('a goto macro named __proto__ does not become the prototype of the macro table', () => {
+    const gotos = fileGotoMacros('#define __proto__(e) do { error = (e); goto out; } while (0)\n#define senderr(e) do { error = (e); goto bad; } while (0)\n');
+    expect(Object.getPrototypeOf(gotos)).toBe(Object.prototype);
+    expect(Object.keys(gotos)).toEqual(['senderr']);
   });
 });

@@ -13,6 +13,7 @@ import { callAt, functionOf, FunctionAnalysis, siteFacts } from './nullpath';
 import type { FileResult, SiteFacts } from './types';
 import type { FlagValue } from '../model/model';
 import { blankNoise, flagValueFromText, splitArgs } from '../context/textscan';
+import { keyable } from '../own';
 
 let parser: Parser | undefined;
 export function getParser(): Parser {
@@ -69,7 +70,7 @@ export function fileGotoMacros(text: string): Record<string, string> {
   if (!text.includes('goto')) return out;
   for (const m of functionMacros(text)) {
     const g = /\bgoto\s+([A-Za-z_]\w*)/.exec(m.body);
-    if (g && !/\bif\b|\?/.test(m.body)) out[m.name] = g[1];
+    if (g && !/\bif\b|\?/.test(m.body) && keyable(m.name)) out[m.name] = g[1];
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import type { AllocatorSpec, DialectModel, ReleaseSpec } from '../model/types';
-import { own } from '../own';
+import { keyable, own } from '../own';
 import { Model } from '../model/model';
 import type { FileSummary, FnSummary, MacroSummary } from './extract';
 import { FieldIndex } from './fields';
@@ -100,7 +100,7 @@ export function resolveSummaries(base: DialectModel, files: FileSummary[]): { mo
   let derefHelpers = 0;
   for (const [name, s] of [...fns, ...macros] as [string, FnSummary | MacroSummary | null][]) {
     if (!s || !s.derefParams.length || own(derefArgs, name) || allocs.has(name)) continue;
-    derefArgs[name] = s.derefParams;
+    if (keyable(name)) derefArgs[name] = s.derefParams;
     derefHelpers++;
   }
   const noReturn = [...base.noReturn];
@@ -118,7 +118,7 @@ export function resolveSummaries(base: DialectModel, files: FileSummary[]): { mo
   const gotoMacros: Record<string, string> = { ...(base.gotoMacros ?? {}) };
   for (const [name, m] of macros) {
     if (!m || allocs.has(name)) continue;
-    if (m.gotoLabel) gotoMacros[name] = m.gotoLabel;
+    if (m.gotoLabel && keyable(name)) gotoMacros[name] = m.gotoLabel;
     else if (m.exits) exitMacros.push(name);
   }
   const wrappers = [...allocs.values()].filter((a) => a.summary === 'wrapper').length;
