@@ -7,12 +7,12 @@ import type { DialectModel } from '../model/types';
 import { preprocess } from '../preprocess';
 import { splitKnf } from '../knf';
 import { lineOf, lineStarts } from '../lines';
-import { eachCall, isSpace } from '../calltext';
+import { eachCall } from '../calltext';
 import { functionMacros } from '../defines';
 import { callAt, functionOf, FunctionAnalysis, siteFacts } from './nullpath';
 import type { FileResult, SiteFacts } from './types';
 import type { FlagValue } from '../model/model';
-import { blankNoise, flagValueFromText, splitArgs } from '../context/textscan';
+import { argSpans, blankNoise, flagValueFromText } from '../context/textscan';
 import { keyable } from '../own';
 
 let parser: Parser | undefined;
@@ -30,8 +30,7 @@ export function parseC(text: string, only?: number[], cleaned?: string, code?: s
   const opts: Parser.Options = { bufferSize: Math.max(32 * 1024, clean.length + 1) };
   if (only?.length) {
     // Parse only the functions that hold allocation calls: positions stay those of the whole file.
-    const ranges = functionRanges(code ?? blankNoise(clean), only);
-    if (ranges) opts.includedRanges = ranges;
+    opts.includedRanges = functionRanges(code ?? blankNoise(clean), only);
   }
   return { tree: getParser().parse(clean, undefined, opts), clean };
 }
@@ -43,7 +42,7 @@ export function parseC(text: string, only?: number[], cleaned?: string, code?: s
  * whole gap between the KNF functions around it: those hold complete top-level
  * items, so the parse there is the same as in the whole file.
  */
-function functionRanges(text: string, offsets: number[]): Parser.Range[] | undefined {
+function functionRanges(text: string, offsets: number[]): Parser.Range[] {
   const fns = splitKnf(text);
   const picked: { start: number; end: number }[] = [];
   for (const o of offsets) {
@@ -125,18 +124,13 @@ function macroSite(macro: string, text: string, idx: number, model: Model): Site
   if (!m) return undefined;
   const spec = model.allocators.get(m[1]);
   if (!spec) return undefined;
-  const open = idx + m[0].length - 1;
-  const { args, end } = splitArgs(text, open);
-  if (spec.arity !== undefined && args.length !== spec.arity) return undefined;
+  const { spans, end } = argSpans(text, idx + m[0].length - 1);
+  if (spec.arity !== undefined && spans.length !== spec.arity) return undefined;
   let flagsRange: [number, number] | undefined;
   let flagValue: FlagValue | undefined;
-  if (spec.flagsArg !== undefined) {
-    // the flags argument's offsets: walk the top-level arguments again
-    let from = open + 1;
-    for (let i = 0; i < spec.flagsArg; i++) from = text.indexOf(',', from + args[i].length) + 1;
-    const at = text.indexOf(args[spec.flagsArg], from);
-    if (at >= 0) flagsRange = [at, at + args[spec.flagsArg].length];
-    flagValue = flagValueFromText(args[spec.flagsArg], model, spec.family);
+  if (spec.flagsArg !== undefined && spans[spec.flagsArg]) {
+    flagsRange = spans[spec.flagsArg];
+    flagValue = flagValueFromText(text.slice(...flagsRange), model, spec.family);
   }
   return {
     loc: locAt(text, idx, end),
@@ -181,40 +175,22 @@ export function firstCall(text: string, names: { has(name: string): boolean }): 
  * the call parses with all its arguments.
  */
 export function typeArgsAsNames(text: string, hits: number[], model: Model): string {
-  let out: Uint8Array | undefined;
+  let out: Buffer | undefined;
   for (const idx of hits) {
     const m = /^([A-Za-z_]\w*)\s*\(/.exec(text.slice(idx, idx + 80));
     const spec = m && model.allocators.get(m[1]);
     if (!m || !spec || spec.typeArg === undefined) continue;
-    // the argument's span: between the typeArg-th and the next top-level comma
-    let depth = 0;
-    let arg = 0;
-    let from = -1;
-    for (let i = idx + m[0].length - 1; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 40 || c === 91 || c === 123) {
-        if (depth++ === 0) from = arg === spec.typeArg ? i + 1 : from;
-      } else if (c === 41 || c === 93 || c === 125) {
-        if (--depth === 0) break;
-      } else if (c === 44 && depth === 1) {
-        if (arg === spec.typeArg) {
-          let a = from;
-          let b = i;
-          while (a < b && isSpace(text.charCodeAt(a))) a++;
-          while (b > a && isSpace(text.charCodeAt(b - 1))) b--;
-          const t = text.slice(a, b);
-          if (t && !/^[A-Za-z_]\w*$/.test(t) && !/[\n(){}]/.test(t)) {
-            out ??= Buffer.from(text, 'latin1');
-            out.fill(95 /* _ */, a, b);
-          }
-          break;
-        }
-        arg++;
-        if (arg === spec.typeArg) from = i + 1;
-      }
+    const { spans } = argSpans(text, idx + m[0].length - 1);
+    // only an argument followed by others (the type is never the last one)
+    if (spans.length <= spec.typeArg + 1) continue;
+    const [a, b] = spans[spec.typeArg];
+    const t = text.slice(a, b);
+    if (t && !/^[A-Za-z_]\w*$/.test(t) && !/[\n(){}]/.test(t)) {
+      out ??= Buffer.from(text, 'latin1');
+      out.fill(95 /* _ */, a, b);
     }
   }
-  return out ? Buffer.from(out).toString('latin1') : text;
+  return out ? out.toString('latin1') : text;
 }
 
 export function analyzeText(file: string, text: string, dialect: DialectModel): FileResult {
@@ -259,7 +235,15 @@ export function analyzeText(file: string, text: string, dialect: DialectModel): 
   };
   const fns = new Map<number, FunctionAnalysis>();
   let localGotos: Record<string, string> | undefined;
-  const lines = text.split('\n');
+  // the source line of each site, for reports (not a split of the whole file)
+  let starts: number[] | undefined;
+  const lineText = (line: number) => {
+    starts ??= lineStarts(text);
+    if (line < 1 || line > starts.length) return '';
+    const a = starts[line - 1];
+    const b = line < starts.length ? starts[line] - 1 : text.length;
+    return text.slice(a, b);
+  };
   const seenCalls = new Set<number>();
   const liveSet = new Set(live);
   for (const idx of hits) {
@@ -270,7 +254,7 @@ export function analyzeText(file: string, text: string, dialect: DialectModel): 
       const site = macroSite(macro, text, idx, model);
       if (site) {
         result.sites.push(site);
-        result.lines[site.loc.line] = lines[site.loc.line - 1] ?? '';
+        result.lines[site.loc.line] = lineText(site.loc.line);
       }
       continue;
     }
@@ -294,7 +278,7 @@ export function analyzeText(file: string, text: string, dialect: DialectModel): 
     const site = siteFacts(call, spec, fa, model);
     if (!site) continue;
     result.sites.push(site);
-    result.lines[site.loc.line] = lines[site.loc.line - 1] ?? '';
+    result.lines[site.loc.line] = lineText(site.loc.line);
   }
   result.parse.functions = fns.size;
   return result;

@@ -8,7 +8,7 @@
 import type { Model, FlagValue } from '../model/model';
 import type { FlagFamily } from '../model/types';
 import { splitKnf } from '../knf';
-import { eachCall } from '../calltext';
+import { eachCall, isSpace } from '../calltext';
 
 const KEYWORDS = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof', 'do', 'case', 'else', 'defined', '__attribute__', 'typeof', '__typeof', 'offsetof', '__builtin_offsetof', 'alignof']);
 
@@ -45,9 +45,17 @@ export interface TextCall {
   readonly args: string[];
 }
 
-/** The top-level arguments of the call whose "(" is at `open`. */
-export function splitArgs(text: string, open: number): { args: string[]; end: number } {
-  const args: string[] = [];
+/**
+ * The top-level arguments of the call whose "(" is at `open`, as offsets with
+ * the blanks around each argument left out, and the offset after its ")".
+ */
+export function argSpans(text: string, open: number): { spans: [number, number][]; end: number } {
+  const spans: [number, number][] = [];
+  const add = (a: number, b: number) => {
+    while (a < b && isSpace(text.charCodeAt(a))) a++;
+    while (b > a && isSpace(text.charCodeAt(b - 1))) b--;
+    spans.push([a, b]);
+  };
   let depth = 0;
   let start = open + 1;
   for (let i = open; i < text.length; i++) {
@@ -56,18 +64,24 @@ export function splitArgs(text: string, open: number): { args: string[]; end: nu
     else if (c === 41 /* ) */ || c === 93 /* ] */ || c === 125 /* } */) {
       depth--;
       if (depth === 0) {
-        const last = text.slice(start, i).trim();
-        if (last || args.length) args.push(last);
-        return { args, end: i + 1 };
+        add(start, i);
+        const [a, b] = spans[spans.length - 1];
+        if (a === b && spans.length === 1) spans.pop(); // f(): no argument
+        return { spans, end: i + 1 };
       }
     } else if (c === 44 /* , */ && depth === 1) {
-      args.push(text.slice(start, i).trim());
+      add(start, i);
       start = i + 1;
     } else if (c === 59 /* ; */ && depth <= 1) break;
   }
-  return { args, end: text.length };
+  return { spans, end: text.length };
 }
 
+/** The top-level arguments of the call whose "(" is at `open`. */
+export function splitArgs(text: string, open: number): { args: string[]; end: number } {
+  const { spans, end } = argSpans(text, open);
+  return { args: spans.map(([a, b]) => text.slice(a, b)), end };
+}
 
 /** A call found by text; its arguments are split on first use (most callers only want the name). */
 class LazyCall implements TextCall {
