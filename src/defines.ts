@@ -8,6 +8,22 @@ export interface FunctionMacro {
 }
 
 const DEFINE_FN = /^[ \t]*#[ \t]*define[ \t]+[A-Za-z_]\w*\(/gm;
+const DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)/;
+
+/** Does the line starting at `ls` continue the one before it (which ends in a backslash)? */
+function continuesPrevious(text: string, ls: number): boolean {
+  if (ls <= 0) return false;
+  let q = ls - 1; // the newline before this line
+  if (q > 0 && text.charCodeAt(q - 1) === 13) q--;
+  return q > 0 && text.charCodeAt(q - 1) === 92 /* \ */;
+}
+
+/** The macro whose `#define` (with its backslash-continued lines) holds offset `idx`, if any. */
+export function defineAt(text: string, idx: number): string | undefined {
+  let ls = text.lastIndexOf('\n', idx - 1) + 1;
+  while (continuesPrevious(text, ls)) ls = text.lastIndexOf('\n', ls - 2) + 1;
+  return DEFINE.exec(text.slice(ls, ls + 256))?.[1];
+}
 const DEFINE_PARTS = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\(([^)]*)\)[ \t]*(.*)/;
 
 /**
@@ -21,28 +37,11 @@ export function functionMacros(text: string): FunctionMacro[] {
   let m: RegExpExecArray | null;
   while ((m = DEFINE_FN.exec(text))) {
     const at = m.index;
-    // a line that continues the one before (which ends in a backslash) is not a line of its own
-    if (at > 0) {
-      let q = at - 1; // the newline before this line
-      if (q > 0 && text.charCodeAt(q - 1) === 13) q--;
-      if (q > 0 && text.charCodeAt(q - 1) === 92) continue;
-    }
-    let end = at;
-    for (;;) {
-      const nl = text.indexOf('\n', end);
-      if (nl < 0) {
-        end = text.length;
-        break;
-      }
-      let q = nl;
-      if (q > 0 && text.charCodeAt(q - 1) === 13) q--;
-      if (q > 0 && text.charCodeAt(q - 1) === 92) {
-        end = nl + 1;
-        continue;
-      }
-      end = nl;
-      break;
-    }
+    // a line that continues the one before is not a line of its own
+    if (continuesPrevious(text, at)) continue;
+    let nl = text.indexOf('\n', at);
+    while (nl >= 0 && continuesPrevious(text, nl + 1)) nl = text.indexOf('\n', nl + 1);
+    const end = nl < 0 ? text.length : nl;
     const p = DEFINE_PARTS.exec(text.slice(at, end).replace(/\\\r?\n/g, '  '));
     if (p) out.push({ name: p[1], params: p[2], body: p[3] });
   }

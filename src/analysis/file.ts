@@ -8,7 +8,7 @@ import { preprocess } from '../preprocess';
 import { splitKnf } from '../knf';
 import { lineOf, lineStarts } from '../lines';
 import { eachCall } from '../calltext';
-import { functionMacros } from '../defines';
+import { defineAt, functionMacros } from '../defines';
 import { callAt, functionOf, FunctionAnalysis, siteFacts } from './nullpath';
 import type { FileResult, SiteFacts } from './types';
 import type { FlagValue } from '../model/model';
@@ -99,20 +99,7 @@ function locAt(text: string, start: number, end: number) {
   return { line: a.line, col: a.col, endLine: b.line, endCol: b.col };
 }
 
-const DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)/;
-
-/** The macro whose `#define` (with its backslash-continued lines) holds offset `idx`, if any. */
-export function defineAt(text: string, idx: number): string | undefined {
-  let ls = text.lastIndexOf('\n', idx - 1) + 1;
-  // climb while the previous line ends with a backslash
-  while (ls > 0) {
-    let e = ls - 1; // the previous line's newline
-    if (e > 0 && text.charCodeAt(e - 1) === 13) e--;
-    if (e > 0 && text.charCodeAt(e - 1) === 92 /* \ */) ls = text.lastIndexOf('\n', e - 2) + 1;
-    else break;
-  }
-  return DEFINE.exec(text.slice(ls, ls + 256))?.[1];
-}
+export { defineAt };
 
 /**
  * An allocator call inside a macro definition. Its flags and the model's
