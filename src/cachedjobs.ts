@@ -3,7 +3,7 @@ import type { FileResult } from './analysis/types';
 import type { DialectModel } from './model/types';
 import { SegmentStore, type CacheProbe } from './cache';
 import { FileIndex } from './cacheindex';
-import { emptyResult, isStoredResult, packResult, unpackResult, type StoredResult } from './cacheresult';
+import { emptyResult, isStoredResult, packResult, resultKey, unpackResult, type StoredResult } from './cacheresult';
 import type { FileJobOptions, LintedFile } from './filework';
 import { runJobs, type Job } from './pool';
 import { isFileSummary, type FileSummary, type SummarizedFile } from './summaries/extract';
@@ -62,10 +62,9 @@ async function runCached(
   const index = FileIndex.load(cacheOpts.dir, cacheOpts.roots);
   const results: (FileResult | FileSummary)[] = new Array(jobs.length);
   const stats: CacheRunStats = { indexHits: 0, contentHits: 0, analysed: 0 };
+  const key = (hash: string, j: Job) => (kind === 'lint' ? resultKey(hash, j.file, opts.context) : hash);
   const fromStore = (hash: string, j: Job) => {
-    const v = store.get(hash);
-    // context facts are extracted from .c files only: a .h file with the same bytes keys the same entry
-    if (v && kind === 'lint' && ((v as StoredResult).contextHash !== undefined) !== (!!opts.context && /\.c$/.test(j.file))) return undefined;
+    const v = store.get(key(hash, j));
     return v && (kind === 'summary' ? retargetSummary(v as FileSummary, j.shown) : unpackResult(v as StoredResult, j.shown));
   };
   let misses: number[] = [];
@@ -120,7 +119,7 @@ async function runCached(
         results[i] = r;
         stats.analysed++;
         const empty = 'empty' in info && info.empty;
-        if (!empty) store.put(info.stamp.hash, (kind === 'summary' ? r : packResult(r as FileResult)) as never);
+        if (!empty) store.put(key(info.stamp.hash, jobs[i]), (kind === 'summary' ? r : packResult(r as FileResult)) as never);
       }
       index.record(jobs[i].file, info.stamp, 'empty' in info && info.empty ? config.salt : undefined);
     });

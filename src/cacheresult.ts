@@ -96,3 +96,12 @@ export function unpackResult(v: StoredResult, shown: string): FileResult {
   }
   return r;
 }
+
+/**
+ * The cache key of a file's result: its content hash, marked for `.c` files
+ * when context facts are extracted (from `.c` files only), so that a header
+ * with the same bytes as a source file never shares its entry.
+ */
+export function resultKey(hash: string, file: string, withContext: boolean | undefined): string {
+  return withContext && /\.c$/.test(file) ? `${hash}.c` : hash;
+}

@@ -4,7 +4,7 @@ import { analyzeText } from './analysis/file';
 import type { FileResult } from './analysis/types';
 import type { DialectModel } from './model/types';
 import { contentHash, knows, sha1, type CacheProbe } from './cache';
-import { isEmptyResult } from './cacheresult';
+import { isEmptyResult, resultKey } from './cacheresult';
 import type { Stamp } from './cacheindex';
 import { extractContext } from './context/extract';
 import { compiled } from './analysis/file';
@@ -61,7 +61,7 @@ export function lintFile(file: string, shown: string, dialect: DialectModel, opt
   let stamp: Stamp | undefined;
   if (opts.cache && st) {
     stamp = { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, hash: contentHash(buf), at };
-    if (knows(opts.cache, stamp.hash)) return Object.assign(empty(shown), { cacheInfo: { stamp, hit: true } });
+    if (knows(opts.cache, resultKey(stamp.hash, file, opts.context))) return Object.assign(empty(shown), { cacheInfo: { stamp, hit: true } });
   }
   const text = buf.toString('latin1');
   let result: FileResult;

@@ -194,7 +194,7 @@ export function mirrorNode(node: SyntaxNode, src: Source): JNode {
         else parent.namedChildren.push(n);
       }
       if (fid) {
-        const f = (fieldNames[fid] ??= fieldName(node, cur, inner));
+        const f = (fieldNames[fid] ??= fieldName(cur, inner));
         const fs = (parent.fields ??= {});
         if (!(f in fs)) fs[f] = n;
       }
@@ -219,7 +219,7 @@ export function mirrorNode(node: SyntaxNode, src: Source): JNode {
 }
 
 /** The name of the current node's field; the cursor may already stand on its first child. */
-function fieldName(_node: SyntaxNode, cur: TreeCursor, descended: boolean): string {
+function fieldName(cur: TreeCursor, descended: boolean): string {
   if (!descended) return cur.currentFieldName;
   cur.gotoParent();
   const f = cur.currentFieldName;

@@ -10,6 +10,7 @@ import type { Model } from '../model/model';
 import { CONTEXT_TABLES, type Level, type Role } from './tables';
 import { lineOf, lineStarts } from '../lines';
 import { blankNoise, callsIn, flagValueFromText, looseDefs, splitKnf, type TextDef } from './textscan';
+import { isWordChar } from '../calltext';
 
 export interface CallFact {
   name: string;
@@ -81,7 +82,7 @@ function blockExit(body: string, at: number): number | undefined {
       depth--;
     } else if (depth === 0 && !jumps && (c === 99 || c === 114 || c === 103) /* c r g */) {
       JUMP.lastIndex = i;
-      if ((i === 0 || !/\w/.test(body[i - 1])) && JUMP.test(body)) jumps = true;
+      if ((i === 0 || !isWordChar(body.charCodeAt(i - 1))) && JUMP.test(body)) jumps = true;
     }
   }
   return undefined;
@@ -94,7 +95,7 @@ function assignedName(text: string, eq: number): string | undefined {
   let i = eq - 1;
   while (i >= 0 && (text[i] === ' ' || text[i] === '\t')) i--;
   const end = i + 1;
-  while (i >= 0 && /\w/.test(text[i])) i--;
+  while (i >= 0 && isWordChar(text.charCodeAt(i))) i--;
   const name = text.slice(i + 1, end);
   if (!/^[A-Za-z_]\w*$/.test(name)) return undefined;
   while (i >= 0 && (text[i] === ' ' || text[i] === '\t')) i--;
