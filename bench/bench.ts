@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import fg from 'fast-glob';
-import { RACY_MS } from '../src/cacheindex';
+import { RACY_MS } from '../src/cache/statindex';
 
 interface Measure {
   files: number;

@@ -5,8 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { renderRuleDocs } from '../src/docs';
-import { writeFileAtomic } from '../src/atomic';
+import { renderRuleDocs } from '../src/report/docs';
+import { writeFileAtomic } from '../src/util/atomic';
 
 function findRoot(dir: string): string {
   for (let d = dir; ; d = path.dirname(d)) {

@@ -2,16 +2,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { RULES, type Rule, type Severity } from '../rules';
 import type { Diagnostic, FileResult } from './analysis/types';
-import { chooseDialect } from './dialect';
-import { discover } from './discover';
-import { compareFindings, fingerprintOf, type Finding } from './findings';
+import { chooseDialect } from './model/dialect';
+import { discover } from './run/discover';
+import { compareFindings, fingerprintOf, type Finding } from './report/findings';
 import { Model } from './model/model';
-import { DEFAULT_MAX_FILE_SIZE } from './filework';
-import { runJobs } from './pool';
+import { DEFAULT_MAX_FILE_SIZE } from './run/filework';
 import { attachContexts } from './context/context';
-import { contextsKey, loadContexts, saveContexts } from './context/memo';
-import { runJobsCached, summariesCached, type CacheRunStats } from './cachedjobs';
-import { resultSalt } from './cache';
+import { ResultCache, type CacheRunStats } from './cache';
 import * as fs from 'node:fs';
 import { resolveSummaries, type WholeTreeFacts } from './summaries/resolve';
 import type { FieldIndex } from './summaries/fields';
@@ -40,7 +37,7 @@ export interface LintOptions {
   contents?: Map<string, string>;
   /** Extend or change the dialect model before analysis (config file allocators, releases, resource pairs). */
   adjustModel?: (m: DialectModel) => DialectModel;
-  /** Per-file result cache folder (see src/cache.ts); no cache when absent. */
+  /** Per-file result cache folder (see src/cache/); no cache when absent. */
   cache?: { dir: string };
 }
 
@@ -94,9 +91,9 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   const workers = Math.max(1, opts.jobs ?? (os.availableParallelism?.() ?? os.cpus().length));
   const jobOpts = { maxFileSize: opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, context: opts.context !== false };
   const progress = (d: number) => opts.onProgress?.(d, jobs.length);
-  // files with staged contents bypass the cache (cachedjobs.ts); the rest of the tree still uses it
-  const cache = opts.cache;
+  // files with staged contents bypass the cache (src/cache/jobs.ts); the rest of the tree still uses it
   const roots = opts.paths.map((p) => path.resolve(p));
+  const cache = new ResultCache({ dir: opts.cache?.dir, roots });
   let dialect = choice.model;
   let wholeTree: WholeTreeFacts | undefined;
   let fields: FieldIndex | undefined;
@@ -111,9 +108,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       factJobs = [...jobs, ...more.files.filter((f) => !have.has(f)).map((f) => ({ file: f, shown: toPosixRel(f), content: opts.contents?.get(f) }))];
       factRoots = opts.factsPaths.map((p) => path.resolve(p));
     }
-    const sums = cache
-      ? await summariesCached(factJobs, dialect, jobOpts, workers, { dir: cache.dir, salt: resultSalt(dialect, 'summary'), roots: factRoots })
-      : await runJobs(factJobs, dialect, jobOpts, workers, undefined, 'summary');
+    const sums = await cache.summaries(factJobs, dialect, jobOpts, workers, factRoots);
     T('summaries');
     const r = resolveSummaries(dialect, sums);
     T('resolved');
@@ -121,23 +116,11 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     wholeTree = r.facts;
     fields = r.fields;
   }
-  let results: FileResult[];
-  let cacheStats: CacheRunStats | undefined;
-  const salt = cache ? resultSalt(dialect, `analyze:context=${jobOpts.context}`) : '';
-  if (cache) {
-    ({ results, stats: cacheStats } = await runJobsCached(jobs, dialect, jobOpts, workers, { dir: cache.dir, salt, roots }, progress));
-  } else results = await runJobs(jobs, dialect, jobOpts, workers, progress);
+  const { results, stats: cacheStats } = await cache.results(jobs, dialect, jobOpts, workers, progress);
   T('analysed');
   const model = new Model(dialect);
-  let contextsFromMemo: boolean | undefined;
-  if (opts.context !== false) {
-    // the resolved contexts of the last run over the same context facts, when there is a cache
-    const memo = cache ? { key: contextsKey(salt, results), roots } : undefined;
-    const known = memo && loadContexts(cache!.dir, memo.roots, memo.key);
-    const used = attachContexts(results, model, known);
-    contextsFromMemo = !!known && [...used.keys()].every((k) => known.has(k));
-    if (memo && !contextsFromMemo) saveContexts(cache!.dir, memo.roots, memo.key, used);
-  }
+  // the resolved contexts of the last run over the same context facts, when there is a cache
+  const contextsFromMemo = opts.context !== false && cache.contexts(results, (known) => attachContexts(results, model, known));
   T('contexts');
   const findings: Finding[] = [];
   const diagnostics: Diagnostic[] = [...disc.diagnostics];

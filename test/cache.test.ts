@@ -5,10 +5,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import fg from 'fast-glob';
 import { lint, type LintResult } from '../src/engine';
-import { SegmentStore, resultSalt } from '../src/cache';
-import { FileIndex, RACY_MS } from '../src/cacheindex';
+import { SegmentStore, resultSalt } from '../src/cache/store';
+import { FileIndex, RACY_MS } from '../src/cache/statindex';
 import { isFileSummary } from '../src/summaries/extract';
-import { isStoredResult } from '../src/cacheresult';
+import { isStoredResult } from '../src/cache/entries';
 import { formatJson } from '../src/report/json';
 import { main } from '../src/cli';
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RULES } from '../rules';
-import { renderRuleDocs } from '../src/docs';
+import { renderRuleDocs } from '../src/report/docs';
 
 /**
  * docs/rules/ is generated from the rule metadata (npm run docs). The

@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { lint } from '../src/engine';
-import { applyFixes, planFixes } from '../src/fix';
-import { writeFileAtomic } from '../src/atomic';
+import { applyFixes, planFixes } from '../src/workflow/fix';
+import { writeFileAtomic } from '../src/util/atomic';
 
 const fixture = path.join(__dirname, '..', 'fixtures', 'dragonfly', 'context.c');
 const fbsd = path.join(__dirname, '..', 'fixtures', 'freebsd', 'context.c');

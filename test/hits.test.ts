@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeText, defineAt, fileGotoMacros } from '../src/analysis/file';
 import { FREEBSD } from '../src/model/dialects';
-import { splitKnf } from '../src/knf';
-import { functionMacros } from '../src/defines';
+import { splitKnf } from '../src/text/knf';
+import { functionMacros } from '../src/text/defines';
 import { blankNoise } from '../src/context/textscan';
 
 describe('defineAt', () => {

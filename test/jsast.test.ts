@@ -5,7 +5,7 @@ import fg from 'fast-glob';
 import type { SyntaxNode } from 'tree-sitter';
 import { getParser } from '../src/analysis/file';
 import { mirror, type JNode } from '../src/analysis/jsast';
-import { preprocess } from '../src/preprocess';
+import { preprocess } from '../src/text/preprocess';
 
 const ROOT = path.join(__dirname, '..');
 const FIELDS = ['declarator', 'body', 'left', 'right', 'argument', 'function', 'arguments', 'condition', 'consequence', 'alternative', 'value', 'name', 'type', 'operator', 'initializer', 'parameters', 'field', 'index', 'label', 'update'];

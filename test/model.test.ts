@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { Model, type FlagValue, type Verdict } from '../src/model/model';
 import { DRAGONFLY, FREEBSD } from '../src/model/dialects';
 import { applyHeader, evalDefine, readDefines, sniffDialect } from '../src/model/header';
-import { chooseDialect } from '../src/dialect';
+import { chooseDialect } from '../src/model/dialect';
 import { analyzeText } from '../src/analysis/file';
 import type { DialectModel, FlagFamily } from '../src/model/types';
 import { tmpDir } from './helpers/run';

@@ -2,14 +2,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runJobsCached } from '../src/cachedjobs';
-import { resultSalt } from '../src/cache';
+import { runJobsCached } from '../src/cache/jobs';
+import { resultSalt } from '../src/cache/store';
 import { FREEBSD } from '../src/model/dialects';
 import { getParser } from '../src/analysis/file';
 import { mirror } from '../src/analysis/jsast';
-import { splitKnf } from '../src/knf';
+import { splitKnf } from '../src/text/knf';
 import { blankNoise } from '../src/context/textscan';
-import { preprocess } from '../src/preprocess';
+import { preprocess } from '../src/text/preprocess';
 
 const temps: string[] = [];
 function tmp(name: string): string {

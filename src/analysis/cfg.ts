@@ -1,5 +1,5 @@
 import type { JNode as SyntaxNode } from './jsast';
-import { own } from '../own';
+import { own } from '../util/own';
 
 /**
  * A control-flow graph over one function body. Nodes are the statements and

@@ -1,5 +1,5 @@
 import type { JNode as SyntaxNode } from './jsast';
-import { hasOwn, own } from '../own';
+import { hasOwn, own } from '../util/own';
 import type { Model } from '../model/model';
 import type { ResourcePair } from '../model/types';
 import { callArgs, callName, isNullLiteral, lvalKey, normArg, unparen } from './ast';

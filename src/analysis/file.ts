@@ -1,19 +1,24 @@
+/*
+ * Stage 4, analysis: tree-sitter parse of the functions that hold allocator calls, a control-flow graph each, held resources and the paths on which an allocation failed.
+ * Takes: one file's text and the (whole-tree resolved) dialect model. Gives: SiteFacts per allocation site (a serialisable FileResult).
+ * Never: reads files, or decides severities or messages (rules/ does).
+ */
 import Parser from 'tree-sitter';
 import C from 'tree-sitter-c';
 import { mirrorNode, source, type JNode } from './jsast';
 import type { SyntaxNode, Tree } from 'tree-sitter';
 import { Model } from '../model/model';
 import type { DialectModel } from '../model/types';
-import { preprocess } from '../preprocess';
-import { splitKnf } from '../knf';
-import { lineOf, lineStarts } from '../lines';
-import { eachCall } from '../calltext';
-import { defineAt, functionMacros } from '../defines';
+import { preprocess } from '../text/preprocess';
+import { splitKnf } from '../text/knf';
+import { lineOf, lineStarts } from '../text/lines';
+import { eachCall } from '../text/calltext';
+import { defineAt, functionMacros } from '../text/defines';
 import { callAt, functionOf, FunctionAnalysis, siteFacts } from './nullpath';
 import type { FileResult, SiteFacts } from './types';
 import type { FlagValue } from '../model/model';
 import { argSpans, blankNoise, flagValueFromText } from '../context/textscan';
-import { keyable } from '../own';
+import { keyable } from '../util/own';
 
 let parser: Parser | undefined;
 export function getParser(): Parser {
@@ -138,7 +143,7 @@ function macroSite(macro: string, text: string, idx: number, model: Model): Site
 
 /**
  * Offsets of calls to allocators the model knows: every identifier followed
- * by "(" looked up by name (src/calltext.ts).
+ * by "(" looked up by name (src/text/calltext.ts).
  */
 export function callHits(text: string, names: { has(name: string): boolean }, first = false): number[] {
   const hits: number[] = [];

@@ -1,5 +1,5 @@
 import type { JNode as SyntaxNode } from './jsast';
-import { own } from '../own';
+import { own } from '../util/own';
 import type { Model } from '../model/model';
 import type { AllocatorSpec } from '../model/types';
 import { callArgs, callName, lvalKey, unparen } from './ast';

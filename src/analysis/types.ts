@@ -66,7 +66,7 @@ export interface FileResult {
   parse: { bytes: number; errorNodes: boolean; functions: number };
   /** Context-inference facts of the file (src/context/extract.ts), when asked for. */
   context?: import('../context/extract').FileContext;
-  /** A hash of `context` (src/context/memo.ts keys the resolved contexts by these). */
+  /** A hash of `context` (src/cache/contextmemo.ts keys the resolved contexts by these). */
   contextHash?: string;
   /** Source lines of the sites, for text output without re-reading. */
   lines: Record<number, string>;

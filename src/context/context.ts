@@ -1,3 +1,8 @@
+/*
+ * Stage 5, context: the call graph of the tree, each function's context (may sleep, interrupt, locks held) and the flags the model suggests at each site.
+ * Takes: every file's results and context facts. Gives: SiteFacts.extra.context / suggestion.
+ * Never: reads files; evidence comes from registrations, locks and calls, never from a file's path.
+ */
 /**
  * Context inference per allocation site: the resolved context of the enclosing
  * function (callgraph.ts), narrowed by the locks and spl levels held at the
@@ -73,7 +78,7 @@ export const memoKey = (file: string, fn: string, line: number) => `${file}\0${f
 /**
  * Resolve contexts over the whole tree and attach them (and suggestions) to
  * every site. `known`: the function contexts of an earlier run over the same
- * context facts (src/context/memo.ts); the call graph is built only for sites
+ * context facts (src/cache/contextmemo.ts); the call graph is built only for sites
  * it does not answer. Returns the function context of every site, by memoKey.
  */
 export function attachContexts(results: FileResult[], model: Model, known?: Map<string, FnContext>): Map<string, FnContext> {

@@ -8,9 +8,9 @@
  */
 import type { Model } from '../model/model';
 import { CONTEXT_TABLES, type Level, type Role } from './tables';
-import { lineOf, lineStarts } from '../lines';
+import { lineOf, lineStarts } from '../text/lines';
 import { blankNoise, callsIn, flagValueFromText, looseDefs, splitKnf, type TextDef } from './textscan';
-import { isWordChar } from '../calltext';
+import { isWordChar } from '../text/calltext';
 
 export interface CallFact {
   name: string;

@@ -7,8 +7,8 @@
  */
 import type { Model, FlagValue } from '../model/model';
 import type { FlagFamily } from '../model/types';
-import { splitKnf } from '../knf';
-import { eachCall, isSpace } from '../calltext';
+import { splitKnf } from '../text/knf';
+import { eachCall, isSpace } from '../text/calltext';
 
 const KEYWORDS = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof', 'do', 'case', 'else', 'defined', '__attribute__', 'typeof', '__typeof', 'offsetof', '__builtin_offsetof', 'alignof']);
 

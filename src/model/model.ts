@@ -1,3 +1,7 @@
+/*
+ * The allocator model: dialects.ts holds the tables per dialect (allocators, flags, locks, releases), header.ts reads a tree's own malloc.h, dialect.ts chooses the dialect; this file indexes the tables for fast lookups.
+ * Never: a rule or analysis step encodes an allocator fact of its own; facts live in these tables.
+ */
 import type { AllocatorSpec, DialectModel, FlagFamily, FlagFamilySpec, ResourcePair } from './types';
 
 /** The value of a flags expression, as far as the model can tell. */

@@ -1,5 +1,5 @@
 import type { LintResult } from '../engine';
-import { VERSION } from '../version';
+import { VERSION } from '../util/version';
 
 export function formatJson(res: LintResult): string {
   return (

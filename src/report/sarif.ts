@@ -2,8 +2,8 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LintResult } from '../engine';
 import type { Rule } from '../../rules';
-import { INFO_URI, TOOL_NAME, VERSION, ruleDocUri } from '../version';
-import type { Finding } from '../findings';
+import { INFO_URI, TOOL_NAME, VERSION, ruleDocUri } from '../util/version';
+import type { Finding } from './findings';
 
 const LEVEL = { error: 'error', warning: 'warning', note: 'note' } as const;
 

@@ -1,17 +1,17 @@
 import * as fs from 'node:fs';
-import { own } from '../own';
+import { own } from '../util/own';
 import { mirror, type JNode as SyntaxNode } from '../analysis/jsast';
 import { callArgs, callName, unparen } from '../analysis/ast';
 import { compiled, firstCall, getParser, typeArgsAsNames } from '../analysis/file';
 import { evalFlags } from '../analysis/flags';
 import type { DialectModel } from '../model/types';
 import { scanFields, type FieldFacts } from './fields';
-import { splitKnf } from '../knf';
+import { splitKnf } from '../text/knf';
 import { blankNoise, callsIn, flagValueFromText, splitArgs } from '../context/textscan';
-import { contentHash, knows, type CacheProbe } from '../cache';
-import type { Stamp } from '../cacheindex';
-import { isWordChar as isWord } from '../calltext';
-import { functionMacros } from '../defines';
+import { probeFile, type Probed } from '../cache/probe';
+import type { FileJobOptions } from '../run/filework';
+import { isWordChar as isWord } from '../text/calltext';
+import { functionMacros } from '../text/defines';
 
 /**
  * Per-file facts for whole-tree analysis. Serialisable, so it runs in worker
@@ -260,7 +260,7 @@ function stripParens(t: string): string {
   return u;
 }
 
-export type SummarizedFile = FileSummary & { cacheInfo?: { stamp: Stamp; hit: boolean } };
+export type SummarizedFile = FileSummary & { cacheInfo?: Probed };
 
 /** Is this (parsed from a cache entry) a well-formed FileSummary? */
 export function isFileSummary(v: unknown): v is FileSummary {
@@ -271,7 +271,8 @@ export function isFileSummary(v: unknown): v is FileSummary {
     (o.fields === undefined || (Array.isArray(o.fields.uses) && Array.isArray(o.fields.tested)));
 }
 
-export function summarizeFile(file: string, shown: string, dialect: DialectModel, maxSize: number, content?: string, probe?: CacheProbe): SummarizedFile {
+export function summarizeFile(file: string, shown: string, dialect: DialectModel, opts: FileJobOptions, content?: string): SummarizedFile {
+  const { maxFileSize: maxSize, cache: probe } = opts;
   const none = (): FileSummary => ({ file: shown, functions: [], macros: [] });
   try {
     let buf: Buffer;
@@ -284,18 +285,14 @@ export function summarizeFile(file: string, shown: string, dialect: DialectModel
       buf = fs.readFileSync(file);
     }
     if (buf.indexOf(0) !== -1) return none();
-    let stamp: Stamp | undefined;
-    if (probe && st) {
-      stamp = { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, hash: contentHash(buf), at };
-      // known to the main thread's cache: it fills in the entry
-      if (knows(probe, stamp.hash)) return Object.assign(none(), { cacheInfo: { stamp, hit: true } });
-    }
+    // known to the main thread's cache: it fills in the entry
+    const probed = probeFile(probe, st, buf, at, (hash) => hash);
+    if (probed?.hit) return Object.assign(none(), { cacheInfo: probed });
     const text = buf.toString('latin1');
     const allocates = firstCall(text, compiled(dialect).model.allocators) >= 0;
     const sum = summarizeText(shown, text, dialect, allocates);
     if (text.includes('->')) sum.fields = scanFields(text);
-    if (stamp) return Object.assign(sum, { cacheInfo: { stamp, hit: false } });
-    return sum;
+    return probed ? Object.assign(sum, { cacheInfo: probed }) : sum;
   } catch {
     return none();
   }

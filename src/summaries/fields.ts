@@ -1,5 +1,5 @@
 import type { RelatedLoc, SiteFacts } from '../analysis/types';
-import { isSpace, isWordChar as isWord } from '../calltext';
+import { isSpace, isWordChar as isWord } from '../text/calltext';
 
 /**
  * Struct fields that the tree dereferences without ever testing them: when a

@@ -1,5 +1,10 @@
+/*
+ * Stage 3, summaries (the whole-tree pass): extract.ts summarises each file's wrappers, macros, helpers and fields; this file resolves them to a fixpoint into model data.
+ * Takes: per-file summaries. Gives: an extended DialectModel and the whole-tree facts.
+ * Never: depends on file order or names (inputs are sorted; a name summarised two ways is dropped).
+ */
 import type { AllocatorSpec, DialectModel, ReleaseSpec } from '../model/types';
-import { keyable, own } from '../own';
+import { keyable, own } from '../util/own';
 import { Model } from '../model/model';
 import type { FileSummary, FnSummary, MacroSummary } from './extract';
 import { FieldIndex } from './fields';

@@ -1,8 +1,8 @@
 import { readJsonFile } from './jsonfile';
-import { writeFileAtomic } from '../atomic';
+import { writeFileAtomic } from '../util/atomic';
 import type { Diagnostic } from '../analysis/types';
-import type { Finding } from '../findings';
-import { VERSION } from '../version';
+import type { Finding } from '../report/findings';
+import { VERSION } from '../util/version';
 
 /**
  * Baseline: accept today's findings, report only new ones. Entries match

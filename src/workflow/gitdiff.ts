@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Finding } from '../findings';
+import type { Finding } from '../report/findings';
 
 /**
  * Changed-lines modes: --staged (the index against HEAD) and --diff-base REF

@@ -1,9 +1,13 @@
+/*
+ * Around the engine: config, changed lines, suppressions, baselines (this file), --fix/--diff (fix.ts), GitHub annotations.
+ * Never: changes what the analysis finds; it only selects, suppresses or applies.
+ */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
 import { RULES } from '../../rules';
 import type { LintOptions, LintResult } from '../engine';
-import { compareFindings } from '../findings';
+import { compareFindings } from '../report/findings';
 import { applyBaseline, readBaseline, writeBaseline } from './baseline';
 import { findConfig, loadConfig, matchesAny, mergeModel, type LoadedConfig } from './config';
 import { collectChanges, onChangedLines, type ChangeSet } from './gitdiff';

@@ -1,7 +1,7 @@
-import { lineOf, lineStarts } from '../lines';
+import { lineOf, lineStarts } from '../text/lines';
 import { createHash } from 'node:crypto';
 import type { Rule, Severity } from '../../rules';
-import type { Finding } from '../findings';
+import type { Finding } from '../report/findings';
 
 /**
  * Inline suppressions, written in a comment:

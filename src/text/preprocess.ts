@@ -1,3 +1,8 @@
+/*
+ * Stage 2, text: offset-preserving clean-up (this file), KNF function bounds (knf.ts), calls found by text (calltext.ts), #define bodies (defines.ts), line tables (lines.ts).
+ * Takes: a file's text (Latin-1, one char per byte). Gives: text of the same length and offsets into it.
+ * Never: moves a byte: every position it gives points into the user's file.
+ */
 /**
  * Offset-preserving clean-up of kernel C before tree-sitter sees it. Every
  * replaced byte becomes a space (newlines stay), so node offsets, lines and

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { RelatedLoc, SiteFacts } from './analysis/types';
-import type { Severity } from '../rules/types';
+import type { RelatedLoc, SiteFacts } from '../analysis/types';
+import type { Severity } from '../../rules/types';
 
 export interface Finding {
   ruleId: string;

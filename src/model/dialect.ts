@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DIALECTS } from './model/dialects';
-import { applyHeader, readDefines, sniffDialect } from './model/header';
-import type { DialectModel, DialectName } from './model/types';
+import { DIALECTS } from './dialects';
+import { applyHeader, readDefines, sniffDialect } from './header';
+import type { DialectModel, DialectName } from './types';
 
 export interface DialectChoice {
   model: DialectModel;

@@ -1,9 +1,14 @@
+/*
+ * Stage 1, run: discover.ts finds the files, pool.ts spreads per-file jobs over worker threads (worker.ts), filework.ts reads and checks one file.
+ * Takes: paths, the dialect model, per-file options. Gives: one result or summary per file, in job order.
+ * Never: decides a finding, or lets one bad file stop the run (problems become diagnostics naming the file).
+ */
 import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
-import type { FileResult } from './analysis/types';
-import type { DialectModel } from './model/types';
-import { lintFile, type FileJobOptions } from './filework';
-import { summarizeFile, type FileSummary } from './summaries/extract';
+import type { FileResult } from '../analysis/types';
+import type { DialectModel } from '../model/types';
+import { runFile, type FileJobOptions } from './filework';
+import type { FileSummary } from '../summaries/extract';
 
 export type JobKind = 'lint' | 'summary';
 type ResultOf<K extends JobKind> = K extends 'lint' ? FileResult : FileSummary;
@@ -25,7 +30,7 @@ export interface Job {
  */
 export async function runJobs<K extends JobKind = 'lint'>(jobs: Job[], dialect: DialectModel, opts: FileJobOptions, workers: number, onProgress?: (done: number) => void, kind: K = 'lint' as K): Promise<ResultOf<K>[]> {
   const results: ResultOf<K>[] = new Array(jobs.length);
-  const one = (j: Job) => (kind === 'summary' ? summarizeFile(j.file, j.shown, dialect, opts.maxFileSize, j.content, opts.cache) : lintFile(j.file, j.shown, dialect, opts, j.content)) as ResultOf<K>;
+  const one = (j: Job) => runFile(kind, j, dialect, opts) as ResultOf<K>;
   if (jobs.length < 16) {
     for (let i = 0; i < jobs.length; i++) {
       results[i] = one(jobs[i]);

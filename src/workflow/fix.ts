@@ -8,9 +8,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Finding } from './findings';
-import type { SiteFix } from './context/context';
-import { writeFileAtomic } from './atomic';
+import type { Finding } from '../report/findings';
+import type { SiteFix } from '../context/context';
+import { writeFileAtomic } from '../util/atomic';
 
 export interface PlannedFile {
   file: string;

@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
-import type { FileResult } from './analysis/types';
-import type { DialectModel } from './model/types';
-import { SegmentStore, type CacheProbe } from './cache';
-import { FileIndex } from './cacheindex';
-import { emptyResult, isStoredResult, packResult, resultKey, unpackResult, type StoredResult } from './cacheresult';
-import type { FileJobOptions, LintedFile } from './filework';
-import { runJobs, type Job } from './pool';
-import { isFileSummary, type FileSummary, type SummarizedFile } from './summaries/extract';
+import type { FileResult } from '../analysis/types';
+import type { DialectModel } from '../model/types';
+import { SegmentStore, type CacheProbe } from './store';
+import { FileIndex } from './statindex';
+import { emptyResult, isEmptyResult, isStoredResult, packResult, resultKey, unpackResult, type StoredResult } from './entries';
+import type { FileJobOptions, LintedFile } from '../run/filework';
+import { runJobs, type Job } from '../run/pool';
+import { isFileSummary, type FileSummary, type SummarizedFile } from '../summaries/extract';
 
 export interface CacheRunOptions {
   dir: string;
@@ -107,6 +107,7 @@ async function runCached(
         results[i] = r;
         return;
       }
+      let empty = false;
       if (info.hit) {
         const v = fromStore(info.stamp.hash, jobs[i]);
         if (!v) {
@@ -118,10 +119,11 @@ async function runCached(
       } else {
         results[i] = r;
         stats.analysed++;
-        const empty = 'empty' in info && info.empty;
+        // an empty result (no allocator call at all: most files) is not worth an entry; the stat index remembers it
+        empty = kind === 'lint' && isEmptyResult(r as FileResult, info.stamp.size);
         if (!empty) store.put(key(info.stamp.hash, jobs[i]), (kind === 'summary' ? r : packResult(r as FileResult)) as never);
       }
-      index.record(jobs[i].file, info.stamp, 'empty' in info && info.empty ? config.salt : undefined);
+      index.record(jobs[i].file, info.stamp, empty ? config.salt : undefined);
     });
     misses = again;
     probe = { known: [] };

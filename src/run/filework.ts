@@ -1,27 +1,29 @@
 import * as fs from 'node:fs';
 import { isUtf8 } from 'node:buffer';
-import { analyzeText } from './analysis/file';
-import type { FileResult } from './analysis/types';
-import type { DialectModel } from './model/types';
-import { contentHash, knows, sha1, type CacheProbe } from './cache';
-import { isEmptyResult, resultKey } from './cacheresult';
-import type { Stamp } from './cacheindex';
-import { extractContext } from './context/extract';
-import { compiled } from './analysis/file';
-import { scanSuppressions } from './workflow/suppress';
+import { analyzeText } from '../analysis/file';
+import type { FileResult } from '../analysis/types';
+import type { DialectModel } from '../model/types';
+import { createHash } from 'node:crypto';
+import { probeFile, type Probed } from '../cache/probe';
+import type { CacheProbe } from '../cache/store';
+import { resultKey } from '../cache/entries';
+import { extractContext } from '../context/extract';
+import { compiled } from '../analysis/file';
+import { scanSuppressions } from '../workflow/suppress';
+import { summarizeFile, type SummarizedFile } from '../summaries/extract';
 
 export const DEFAULT_MAX_FILE_SIZE = 8 * 1024 * 1024;
 
 export interface FileJobOptions {
   maxFileSize: number;
-  /** Per-file result cache: the content hashes the main thread holds entries for (src/cachedjobs.ts). */
+  /** Per-file result cache: the content hashes the main thread holds entries for (src/cache/jobs.ts). */
   cache?: CacheProbe;
   /** Extract per-file context facts (call graph, handler registrations) for whole-tree context inference. */
   context?: boolean;
 }
 
 /** A file's result, with what the cache needs to know about it (stripped before reporting). */
-export type LintedFile = FileResult & { cacheInfo?: { stamp: Stamp; hit: boolean; empty?: boolean } };
+export type LintedFile = FileResult & { cacheInfo?: Probed };
 
 function empty(file: string): FileResult {
   return { file, sites: [], diagnostics: [], parse: { bytes: 0, errorNodes: false, functions: 0 }, lines: {} };
@@ -58,11 +60,8 @@ export function lintFile(file: string, shown: string, dialect: DialectModel, opt
     r.diagnostics.push({ file: shown, level: 'warning', message: 'file contains NUL bytes (binary?); skipped' });
     return r;
   }
-  let stamp: Stamp | undefined;
-  if (opts.cache && st) {
-    stamp = { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, hash: contentHash(buf), at };
-    if (knows(opts.cache, resultKey(stamp.hash, file, opts.context))) return Object.assign(empty(shown), { cacheInfo: { stamp, hit: true } });
-  }
+  const probed = probeFile(opts.cache, st, buf, at, (hash) => resultKey(hash, file, opts.context));
+  if (probed?.hit) return Object.assign(empty(shown), { cacheInfo: probed });
   const text = buf.toString('latin1');
   let result: FileResult;
   try {
@@ -70,7 +69,7 @@ export function lintFile(file: string, shown: string, dialect: DialectModel, opt
     if (opts.context && /\.c$/.test(file)) {
       result.context = extractContext(shown, text, compiled(dialect).model);
       // without the path: a cached result serves copies of the file under other names
-      result.contextHash = sha1(JSON.stringify({ ...result.context, file: '' }));
+      result.contextHash = createHash('sha1').update(JSON.stringify({ ...result.context, file: '' })).digest('hex');
     }
   } catch (e) {
     const r = empty(shown);
@@ -82,9 +81,10 @@ export function lintFile(file: string, shown: string, dialect: DialectModel, opt
   if (!isUtf8(buf) && result.sites.length) {
     result.diagnostics.push({ file: shown, level: 'note', message: 'file is not valid UTF-8; read as Latin-1 (columns count bytes)' });
   }
-  if (stamp) {
-    // an empty result (no allocator call at all: most files) is not worth an entry; the stat index remembers it
-    return Object.assign(result, { cacheInfo: { stamp, hit: false, empty: isEmptyResult(result, buf.length) } });
-  }
-  return result;
+  return probed ? Object.assign(result, { cacheInfo: probed }) : result;
+}
+
+/** One job of either kind, as the pool runs it in this thread or in a worker. */
+export function runFile(kind: 'lint' | 'summary', job: { file: string; shown: string; content?: string }, dialect: DialectModel, opts: FileJobOptions): LintedFile | SummarizedFile {
+  return kind === 'summary' ? summarizeFile(job.file, job.shown, dialect, opts, job.content) : lintFile(job.file, job.shown, dialect, opts, job.content);
 }

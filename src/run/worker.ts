@@ -1,7 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { lintFile, type FileJobOptions } from './filework';
-import { summarizeFile } from './summaries/extract';
-import type { DialectModel } from './model/types';
+import { runFile, type FileJobOptions } from './filework';
+import type { DialectModel } from '../model/types';
 
 /** A worker thread: lints (or summarises) the files it is sent, one batch at a time. */
 const { dialect, opts } = workerData as { dialect: DialectModel; opts: FileJobOptions };
@@ -9,7 +8,7 @@ const { dialect, opts } = workerData as { dialect: DialectModel; opts: FileJobOp
 parentPort!.on('message', async (msg: { kind: 'lint' | 'summary'; batch: { file: string; shown: string; content?: string }[] }) => {
   const results = [];
   for (const f of msg.batch) {
-    results.push(msg.kind === 'summary' ? summarizeFile(f.file, f.shown, dialect, opts.maxFileSize, f.content, opts.cache) : lintFile(f.file, f.shown, dialect, opts, f.content));
+    results.push(runFile(msg.kind, f, dialect, opts));
     // native trees are freed only when the event loop turns
     await new Promise((r) => setImmediate(r));
   }

@@ -1,4 +1,4 @@
-import type { FileResult, SiteFacts } from './analysis/types';
+import type { FileResult, SiteFacts } from '../analysis/types';
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FileResult } from '../analysis/types';
-import { writeFileAtomic } from '../atomic';
-import { CACHE_LAYOUT, sha1 } from '../cache';
-import type { FnContext } from './callgraph';
+import { writeFileAtomic } from '../util/atomic';
+import { CACHE_LAYOUT, sha1 } from './store';
+import type { FnContext } from '../context/callgraph';
 
 /**
  * The resolved function contexts of the last run over a set of roots, keyed

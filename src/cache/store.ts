@@ -230,7 +230,7 @@ export function buildFingerprint(): string {
       } else if (!n.includes('.')) walk(p);
     }
   };
-  walk(__dirname);
+  walk(path.join(__dirname, '..')); // all of src/, not just this folder
   buildPrint = h.digest('hex');
   return buildPrint;
 }

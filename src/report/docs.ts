@@ -1,5 +1,5 @@
-import type { Rule } from '../rules';
-import { RULES } from '../rules';
+import type { Rule } from '../../rules';
+import { RULES } from '../../rules';
 
 /**
  * The rule documentation pages (docs/rules/<id>.md and the index), rendered

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-// dist/src/version.js or, under the test runner, src/version.ts
+// dist/src/util/version.js or, under the test runner, src/util/version.ts
 function readPkg(): { version: string; name: string } {
-  for (const f of [path.join(__dirname, '..', '..', 'package.json'), path.join(__dirname, '..', 'package.json')]) {
+  for (const f of [path.join(__dirname, '..', '..', '..', 'package.json'), path.join(__dirname, '..', '..', 'package.json')]) {
     try {
       const p = JSON.parse(fs.readFileSync(f, 'utf8')) as { version: string; name: string };
       if (p.name === 'kmalloc-lint') return p;

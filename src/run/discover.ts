@@ -1,7 +1,7 @@
 import fg from 'fast-glob';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Diagnostic } from './analysis/types';
+import type { Diagnostic } from '../analysis/types';
 
 export interface Discovered {
   /** Absolute paths, sorted, unique by real path. */

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from './atomic';
-import { CACHE_LAYOUT, sha1 } from './cache';
+import { writeFileAtomic } from '../util/atomic';
+import { CACHE_LAYOUT, sha1 } from './store';
 
 /** What a file looked like when its bytes were hashed. */
 export interface Stamp {
