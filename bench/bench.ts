@@ -11,6 +11,9 @@
  *   - on a temporary copy of the tree: a run whose cache knows the contents
  *     but not the paths (hash only), warm, and after one file was changed.
  * With no PATH, a synthetic kernel-style tree is generated from fixtures/.
+ *
+ * npm run bench -- --verdicts ROOT --tree NAME: precision per rule from the
+ * judged findings in bench/verdicts/NAME.jsonl (see verdicts.ts).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -18,6 +21,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import fg from 'fast-glob';
 import { RACY_MS } from '../src/cache/statindex';
+import { verdictsMain } from './verdicts';
 
 interface Measure {
   files: number;
@@ -155,6 +159,7 @@ async function parent(argv: string[]): Promise<void> {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
+  if (argv.includes('--verdicts')) return verdictsMain(argv);
   if (argv[0] === '--child') {
     const m = argv[1] === 'bare' ? await childBare(argv[2]) : await childLint(argv.slice(2));
     process.stdout.write(JSON.stringify(m) + '\n');
