@@ -1,7 +1,7 @@
 /**
  * npm run bench -- --verdicts ROOT --tree NAME [--report FILE] [--sample N] [--all] [-- lint options]
  *
- * Precision measured, not remembered. bench/verdicts/NAME.jsonl holds one
+ * Precision measured, not remembered. bench/verdicts/NAME.jsonl (and NAME.PART.jsonl) hold one
  * line per judged finding on a real tree (positions and a reason in our own
  * words, never kernel code):
  *
@@ -50,27 +50,33 @@ export function keyOf(p: string, line: number, rule: string): string {
   return `${p}:${line}:${rule}`;
 }
 
-/** Read bench/verdicts/<tree>.jsonl; bad lines are reported with their number, not fatal. */
+/**
+ * Read bench/verdicts/<tree>.jsonl and <tree>.<part>.jsonl (one part per line of work, so that
+ * branches judging different rules never edit the same file); bad lines are reported with their
+ * file and number, not fatal. A position judged twice: the later file (by name) counts.
+ */
 export function readVerdicts(tree: string, dir = VERDICT_DIR): { verdicts: Map<string, Verdict>; problems: string[] } {
-  const file = path.join(dir, `${tree}.jsonl`);
   const verdicts = new Map<string, Verdict>();
   const problems: string[] = [];
-  if (!fs.existsSync(file)) return { verdicts, problems: [`${path.relative(process.cwd(), file)}: no verdicts yet`] };
-  fs.readFileSync(file, 'utf8')
-    .split('\n')
-    .forEach((l, i) => {
-      if (!l.trim()) return;
-      try {
-        const v = JSON.parse(l) as Verdict;
-        if (typeof v.path !== 'string' || typeof v.line !== 'number' || typeof v.rule !== 'string' || (v.verdict !== 'TRUE' && v.verdict !== 'FALSE') || !v.reason)
-          throw new Error('needs path, line, rule, verdict TRUE|FALSE and a reason');
-        const k = keyOf(v.path, v.line, v.rule);
-        if (verdicts.has(k)) problems.push(`${tree}.jsonl:${i + 1}: a second verdict for ${k} (the later one counts)`);
-        verdicts.set(k, v);
-      } catch (e) {
-        problems.push(`${tree}.jsonl:${i + 1}: ${(e as Error).message}`);
-      }
-    });
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n === `${tree}.jsonl` || (n.startsWith(`${tree}.`) && n.endsWith('.jsonl'))).sort() : [];
+  if (!files.length) return { verdicts, problems: [`${path.relative(process.cwd(), path.join(dir, tree + '.jsonl'))}: no verdicts yet`] };
+  for (const name of files) {
+    fs.readFileSync(path.join(dir, name), 'utf8')
+      .split('\n')
+      .forEach((l, i) => {
+        if (!l.trim()) return;
+        try {
+          const v = JSON.parse(l) as Verdict;
+          if (typeof v.path !== 'string' || typeof v.line !== 'number' || typeof v.rule !== 'string' || (v.verdict !== 'TRUE' && v.verdict !== 'FALSE') || !v.reason)
+            throw new Error('needs path, line, rule, verdict TRUE|FALSE and a reason');
+          const k = keyOf(v.path, v.line, v.rule);
+          if (verdicts.has(k)) problems.push(`${name}:${i + 1}: a second verdict for ${k} (this one counts)`);
+          verdicts.set(k, v);
+        } catch (e) {
+          problems.push(`${name}:${i + 1}: ${(e as Error).message}`);
+        }
+      });
+  }
   return { verdicts, problems };
 }
 

@@ -16,11 +16,13 @@ describe('verdicts (npm run bench -- --verdicts)', () => {
         { tree: 't', path: 'sys/b.c', line: 5, rule: 'nowait-null-panic', verdict: 'TRUE', reason: 'panics on failure' },
         { tree: 't', path: 'sys/gone.c', line: 1, rule: 'nowait-null-leak', verdict: 'TRUE', reason: 'leaks a child' },
       ];
-      fs.writeFileSync(path.join(dir, 't.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\nnot json\n{"path":"x"}\n');
+      fs.writeFileSync(path.join(dir, 't.jsonl'), lines.slice(0, 3).map((l) => JSON.stringify(l)).join('\n') + '\nnot json\n{"path":"x"}\n');
+      fs.writeFileSync(path.join(dir, 't.leak.jsonl'), JSON.stringify(lines[3]) + '\n');
+      fs.writeFileSync(path.join(dir, 'other.jsonl'), JSON.stringify({ ...lines[0], line: 99 }) + '\n');
       const { verdicts, problems } = readVerdicts('t', dir);
       expect(verdicts.size).toBe(4);
       expect(problems).toHaveLength(2);
-      expect(problems[0]).toMatch(/t\.jsonl:5:/);
+      expect(problems[0]).toMatch(/^t\.jsonl:4:/);
       const s = score([f('sys/a.c', 10, 'nowait-null-deref'), f('sys/a.c', 20, 'nowait-null-deref'), f('sys/a.c', 30, 'nowait-null-deref'), f('sys/b.c', 5, 'nowait-null-panic')], verdicts);
       const deref = s.rows.find((r) => r.rule === 'nowait-null-deref')!;
       expect(deref).toMatchObject({ findings: 3, judged: 2, truePos: 1, falsePos: 1 });
