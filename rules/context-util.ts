@@ -1,5 +1,6 @@
 import type { SiteFacts } from '../src/analysis/types';
 import type { SiteContext } from '../src/context/context';
+import { suggestionNote } from '../src/report/findings';
 
 /** The inferred context of a site (src/context/), if context inference ran. */
 export function contextOf(site: SiteFacts): SiteContext | undefined {
@@ -8,7 +9,7 @@ export function contextOf(site: SiteFacts): SiteContext | undefined {
 
 /** " Suggestion: ..." for messages, or "". */
 export function suggestionText(site: SiteFacts): string {
-  const s = site.extra?.suggestion as string | undefined;
+  const s = suggestionNote(site.extra);
   return s ? ` Suggestion: ${s}.` : '';
 }
 

@@ -1,6 +1,7 @@
 import type { Rule } from './types';
 import { callText } from './types';
 import { contextOf, evidenceText } from './context-util';
+import { suggestionNote } from '../src/report/findings';
 
 export const suggestFlagsRule: Rule = {
   meta: {
@@ -22,7 +23,7 @@ sc->sc_ring = malloc(RINGSZ, M_DEVBUF, M_NOWAIT | M_ZERO);`,
     },
   },
   check(site, ctx) {
-    const s = site.extra?.suggestion as string | undefined;
+    const s = suggestionNote(site.extra);
     const c = contextOf(site);
     if (!c || !s) return; // unknown context or flags that fit: nothing to say (findings of other rules carry context.level "unknown")
     ctx.report({ message: `${callText(site)}: ${s}; ${c.weak ? 'context judged by the function name: ' : ''}${evidenceText(c)}` });

@@ -97,9 +97,20 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     const plan = prepareWorkflow(o as WfOpts, program.args, program.getOptionValueSource('dialect') === 'cli');
     const progress = Progress.forStderr(o.quiet === true, io.stderr as NodeJS.WriteStream);
     const cache = o.cache === false ? undefined : { dir: o.cacheDir ? path.resolve(o.cacheDir) : defaultCacheDir() };
-    const res: LintResult = await lint({ dialect: o.dialect, jobs, maxFileSize, wholeTree: o.wholeTree, cache, ...plan.lint, onProgress: progress.update });
-    progress.done();
-    const wf = finishWorkflow(res, plan, o as WfOpts);
+    if (o.fix && o.diff) throw new UsageError('--fix and --diff cannot be used together: --diff prints the rewrites --fix would make and changes nothing; run one, then the other');
+    const run = async () => {
+      const r: LintResult = await lint({ dialect: o.dialect, jobs, maxFileSize, wholeTree: o.wholeTree, cache, ...plan.lint, onProgress: progress.update });
+      progress.done();
+      return { res: r, wf: finishWorkflow(r, plan, o as WfOpts) };
+    };
+    let { res, wf } = await run();
+    // --fix: rewrite, then report what remains (as eslint --fix does)
+    const fixPlan = o.fix || o.diff ? planFixes(res.findings) : undefined;
+    if (o.fix && fixPlan) {
+      const n = applyFixes(fixPlan.files);
+      if (!o.quiet) io.stderr.write(`kmalloc-lint: fixed ${n} allocation${n === 1 ? '' : 's'} in ${fixPlan.files.length} file${fixPlan.files.length === 1 ? '' : 's'}${n ? '; linted again, the report shows what remains' : ''}\n`);
+      if (n) ({ res, wf } = await run());
+    }
     const colorSource = program.getOptionValueSource('color');
     const color = colorSource === 'cli' ? o.color === true : !o.output && !process.env.NO_COLOR && (io.stdout as NodeJS.WriteStream).isTTY === true;
     let report: string;
@@ -107,13 +118,8 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     else if (o.format === 'sarif') report = formatSarif(res);
     else if (o.format === 'github') report = formatGithub(res);
     else report = formatText(res, color);
-    if (o.fix || o.diff) {
-      const fixPlan = planFixes(res.findings);
+    if (fixPlan) {
       if (o.diff) io.stdout.write(unifiedDiff(fixPlan.files));
-      else {
-        const n = applyFixes(fixPlan.files);
-        if (!o.quiet) io.stderr.write(`kmalloc-lint: fixed ${n} allocation${n === 1 ? '' : 's'} in ${fixPlan.files.length} file${fixPlan.files.length === 1 ? '' : 's'}\n`);
-      }
       for (const s of fixPlan.skipped) io.stderr.write(`kmalloc-lint: ${s}\n`);
       if (o.diff && !o.output) report = '';
     }

@@ -91,7 +91,8 @@ describe('the shape GitHub code scanning needs', () => {
       expect(res.ruleId).toBe(f.ruleId);
       expect(rules[res.ruleIndex].id).toBe(res.ruleId);
       expect(res.level).toBe(f.severity);
-      expect(res.message.text).toBe(f.message);
+      // the JSON message, plus the site's suggestion where the message does not carry it (JSON has it in a field)
+      expect(res.message.text).toBe(f.suggestion && !f.message.includes(f.suggestion) ? `${f.message} Suggestion: ${f.suggestion}${f.fixBlocked ? ` (not applied by --fix: ${f.fixBlocked})` : ''}.` : f.message);
       expect(res.locations).toHaveLength(1);
       const pl = res.locations[0].physicalLocation;
       expect(pl.artifactLocation.uri).toBe(f.file);

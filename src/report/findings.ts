@@ -35,3 +35,38 @@ export const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, 
 export function compareFindings(a: Finding, b: Finding): number {
   return a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.col - b.col || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0);
 }
+
+/**
+ * A finding's flag suggestion as people read it, with why --fix will not
+ * apply it when it will not (JSON's `fixBlocked`), so every format says the
+ * same thing: "use M_INTWAIT (...) (not applied by --fix: M_INTWAIT not
+ * defined by this tree's header)".
+ */
+export function suggestionNote(props: Record<string, unknown> | undefined): string | undefined {
+  const sug = props?.suggestion as string | undefined;
+  if (!sug) return undefined;
+  const blocked = props?.fixBlocked as string | undefined;
+  return blocked ? `${sug} (not applied by --fix: ${blocked})` : sug;
+}
+
+/**
+ * The suggestion to print under each finding: once per allocation site
+ * (findings of two rules on one call share it), and not when the message
+ * already carries it.
+ */
+export function suggestionsOncePerSite(findings: Finding[]): Map<Finding, string> {
+  const out = new Map<Finding, string>();
+  const siteOf = (f: Finding) => `${f.file}\0${f.line}\0${f.col}\0${f.allocator}`;
+  const said = new Set<string>();
+  for (const f of findings) {
+    const note = suggestionNote(f.properties);
+    if (note && f.message.includes(note)) said.add(siteOf(f));
+  }
+  for (const f of findings) {
+    const note = suggestionNote(f.properties);
+    if (!note || said.has(siteOf(f))) continue;
+    said.add(siteOf(f));
+    out.set(f, note);
+  }
+  return out;
+}

@@ -3,7 +3,8 @@ import { pathToFileURL } from 'node:url';
 import type { LintResult } from '../engine';
 import type { Rule } from '../../rules';
 import { INFO_URI, TOOL_NAME, VERSION, ruleDocUri } from '../util/version';
-import type { Finding } from './findings';
+import { suggestionNote, type Finding } from './findings';
+import { inAuthorsSpacing } from '../workflow/fix';
 
 const LEVEL = { error: 'error', warning: 'warning', note: 'note' } as const;
 
@@ -66,16 +67,27 @@ function artifact(file: string): { uri: string; uriBaseId?: string } {
   return { uri: uri(file), uriBaseId: '%SRCROOT%' };
 }
 
+/** The SARIF fix writes what --fix writes: the author's spacing around `|`. */
+function respaced(fix: Record<string, unknown>, old: string | undefined): Record<string, unknown> {
+  const changes = fix.artifactChanges as { replacements: { insertedContent: { text: string } }[] }[] | undefined;
+  if (!old || !changes) return fix;
+  const at = (r: { insertedContent: { text: string } }) => ({ ...r, insertedContent: { text: inAuthorsSpacing(old, r.insertedContent.text) } });
+  return { ...fix, artifactChanges: changes.map((c) => ({ ...c, replacements: c.replacements.map(at) })) };
+}
+
 export function buildSarif(res: LintResult, extraRules: Rule[] = []) {
   const rules = [...res.rules, ...extraRules.filter((x) => !res.rules.includes(x))];
   const index = new Map(rules.map((r, i) => [r.meta.id, i]));
   const result = (f: Finding) => {
+    // each alert is read alone: every one carries its site's suggestion (and why --fix leaves it)
+    const note = suggestionNote(f.properties);
+    const text = note && !f.message.includes(note) ? `${f.message} Suggestion: ${note}.` : f.message;
     const props: Record<string, unknown> = { function: f.function, allocator: f.allocator, flags: f.flags, lowConfidence: f.lowConfidence, ...(f.properties ?? {}) };
     const out: Record<string, unknown> = {
       ruleId: f.ruleId,
       ruleIndex: index.get(f.ruleId) ?? 0,
       level: LEVEL[f.severity],
-      message: { text: f.message },
+      message: { text },
       locations: [{ physicalLocation: { artifactLocation: artifact(f.file), region: primaryRegion(f) }, logicalLocations: [{ name: f.function, kind: 'function' }] }],
       partialFingerprints: { 'kmallocLint/v1': f.fingerprint },
       properties: props,
@@ -89,7 +101,7 @@ export function buildSarif(res: LintResult, extraRules: Rule[] = []) {
     }
     const fix = f.properties?.sarifFix as Record<string, unknown> | undefined;
     if (fix) {
-      out.fixes = [fix];
+      out.fixes = [respaced(fix, (f.properties?.fix as { old?: string } | undefined)?.old)];
       delete props.sarifFix;
     }
     return out;

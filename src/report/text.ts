@@ -4,6 +4,7 @@
  * Never: changes or filters findings (the workflow layer does).
  */
 import type { LintResult } from '../engine';
+import { suggestionsOncePerSite } from './findings';
 
 const C = {
   red: (s: string) => `\x1b[31m${s}\x1b[39m`,
@@ -19,6 +20,7 @@ const plain = { red: (s: string) => s, yellow: (s: string) => s, cyan: (s: strin
 export function formatText(res: LintResult, color: boolean): string {
   const c = color ? C : plain;
   const out: string[] = [];
+  const sugs = suggestionsOncePerSite(res.findings);
   for (const f of res.findings) {
     const sev = f.severity === 'error' ? c.red('error') : f.severity === 'warning' ? c.yellow('warning') : c.cyan('note');
     out.push(`${c.bold(`${f.file}:${f.line}:${f.col}:`)} ${sev} ${c.dim(f.ruleId)}: ${f.message}`);
@@ -29,8 +31,8 @@ export function formatText(res: LintResult, color: boolean): string {
       const len = f.endLine === f.line ? Math.max(1, f.endCol - f.col) : Math.max(1, src.length - f.col + 1);
       out.push(`  ${pre}${c.green('^' + '~'.repeat(Math.max(0, len - 1)))}`);
     }
-    const sug = f.properties?.suggestion as string | undefined;
-    if (sug && !f.message.includes(sug)) out.push(`  ${c.cyan('suggestion:')} ${sug}`);
+    const sug = sugs.get(f);
+    if (sug) out.push(`  ${c.cyan('suggestion:')} ${sug}`);
   }
   return out.length ? out.join('\n') + '\n' : '';
 }

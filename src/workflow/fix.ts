@@ -49,8 +49,9 @@ export function planFixes(findings: Finding[], resolve: (shown: string) => strin
         skipped.push(`${shown}: the flags at byte ${e.start} changed since the analysis; not fixed`);
         continue;
       }
-      if (cur === e.text) continue;
-      ok.push(e);
+      const text = inAuthorsSpacing(cur, e.text);
+      if (cur === text) continue;
+      ok.push({ ...e, text });
       last = e.end;
     }
     if (!ok.length) continue;
@@ -64,6 +65,19 @@ export function planFixes(findings: Finding[], resolve: (shown: string) => strin
     files.push({ file: shown, edits: ok, before, after });
   }
   return { files, skipped };
+}
+
+/**
+ * The new flags written with the separators the author used: `M_NOWAIT|M_ZERO`
+ * becomes `M_WAITOK|M_ZERO`, `M_NOWAIT |\n\t    M_ZERO` keeps its line break.
+ * Separators are reused in order; extra names get the first one that stays on
+ * its line (` | ` when the author wrote a single name).
+ */
+export function inAuthorsSpacing(orig: string, text: string): string {
+  const seps = orig.match(/\s*\|\s*/g) ?? [];
+  const names = text.split(/\s*\|\s*/);
+  const plain = seps.find((x) => !x.includes('\n')) ?? ' | ';
+  return names.map((n, i) => (i ? (seps[i - 1] ?? plain) : '') + n).join('');
 }
 
 /** Write the planned files, one atomic rename each. */

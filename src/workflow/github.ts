@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import type { LintResult } from '../engine';
+import { suggestionsOncePerSite } from '../report/findings';
 
 /**
  * `--format github`: GitHub Actions workflow commands, one per finding, which
@@ -21,6 +22,7 @@ const COMMAND = { error: 'error', warning: 'warning', note: 'notice' } as const;
 
 export function formatGithub(res: LintResult): string {
   const out: string[] = [];
+  const sugs = suggestionsOncePerSite(res.findings);
   for (const f of res.findings) {
     const props = [
       `file=${escapeProperty(f.file)}`,
@@ -30,7 +32,7 @@ export function formatGithub(res: LintResult): string {
       ...(f.endLine === f.line ? [`endColumn=${f.endCol}`] : []),
       `title=${escapeProperty(f.ruleId)}`,
     ];
-    const sug = f.properties?.suggestion as string | undefined;
+    const sug = sugs.get(f);
     out.push(`::${COMMAND[f.severity]} ${props.join(',')}::${escapeData(f.message + (sug ? `\nsuggestion: ${sug}` : ''))}`);
   }
   for (const d of res.diagnostics) {

@@ -1,0 +1,157 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { inAuthorsSpacing } from '../src/workflow/fix';
+
+/*
+ * What the reports say about flag suggestions, and what --fix reports after
+ * it rewrote: issue 12 ("tried as a new user would"), part B.
+ */
+
+// the CLI reads its version from package.json relative to dist/: use the built CLI
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { main } = require('../dist/src/cli') as typeof import('../src/cli');
+
+async function run(args: string[], cwd?: string) {
+  let out = '';
+  let err = '';
+  const io = { stdout: { write: (x: string) => ((out += x), true) }, stderr: { write: (x: string) => ((err += x), true) } };
+  const old = process.cwd();
+  if (cwd) process.chdir(cwd);
+  try {
+    const code = await main(['--no-cache', '--no-color', ...args], io as never);
+    return { code, out, err };
+  } finally {
+    process.chdir(old);
+  }
+}
+
+/* A 2004-style DragonFly header: no M_INTWAIT yet. */
+const OLD_HEADER = `/* $DragonFly: src/sys/sys/malloc.h,v 1.1 2003/06/17 04:28:59 example Exp $ */
+#define	M_NOWAIT	0x0001
+#define	M_WAITOK	0x0002
+#define	M_ZERO		0x0100
+#define	M_USE_RESERVE	0x0200
+`;
+/* The same header a year later, with the interrupt wait class. */
+const NEW_HEADER = OLD_HEADER + `#define	M_USE_INTERRUPT_RESERVE	0x1000
+#define	M_INTWAIT	(M_WAITOK | M_USE_RESERVE | M_USE_INTERRUPT_RESERVE)
+`;
+
+const QUX = `#include <sys/param.h>
+#include <sys/malloc.h>
+
+static void
+qux_intr(void *arg)
+{
+	struct qux_softc *sc = arg;
+	struct qux_ev *ev;
+
+	ev = malloc(sizeof(*ev), M_DEVBUF, M_NOWAIT|M_ZERO);
+	ev->ev_sc = sc;
+	qux_queue(sc, ev);
+}
+
+static int
+qux_attach(device_t dev)
+{
+	struct qux_softc *sc = device_get_softc(dev);
+
+	sc->sc_ring = malloc(RINGSZ, M_DEVBUF, M_NOWAIT);
+	if (sc->sc_ring == NULL)
+		return (ENOMEM);
+	bus_setup_intr(dev, sc->sc_irq, 0, qux_intr, sc, &sc->sc_ih, NULL);
+	return (0);
+}
+
+static device_method_t qux_methods[] = {
+	DEVMETHOD(device_attach, qux_attach),
+	{ 0, 0 }
+};
+`;
+
+let tmp: string;
+function tree(name: string, header: string): string {
+  const root = path.join(tmp, name);
+  fs.mkdirSync(path.join(root, 'sys', 'sys'), { recursive: true });
+  fs.mkdirSync(path.join(root, 'sys', 'dev', 'qux'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'sys', 'sys', 'malloc.h'), header);
+  fs.writeFileSync(path.join(root, 'sys', 'dev', 'qux', 'qux.c'), QUX);
+  return root;
+}
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kml-sugg-'));
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const BLOCKED = "(not applied by --fix: M_INTWAIT not defined by this tree's header)";
+
+describe('a suggestion the tree cannot spell', () => {
+  it('says why --fix leaves it in text, JSON, github and SARIF alike; a fixable neighbour says nothing of the kind', async () => {
+    const root = tree('old', OLD_HEADER);
+    const text = (await run(['sys'], root)).out;
+    const sugLines = text.split('\n').filter((l) => l.includes('suggestion:'));
+    expect(sugLines).toEqual([`  suggestion: use M_INTWAIT | M_ZERO (interrupt thread: may block briefly but should not fail) ${BLOCKED}`]);
+    // the attach path's M_WAITOK is defined and proven: its message has no "not applied"
+    expect(text).toMatch(/qux\.c:20:16: note nowait-in-sleepable: .*Suggestion: use M_WAITOK \(the context may sleep\); the NULL test at line 21 becomes dead\.\n/);
+    const json = JSON.parse((await run(['sys', '-f', 'json'], root)).out);
+    const intr = json.findings.find((f: { line: number }) => f.line === 10);
+    expect(intr.fixBlocked).toBe("M_INTWAIT not defined by this tree's header");
+    expect(json.findings.find((f: { line: number }) => f.line === 20).fixBlocked).toBeUndefined();
+    const gh = (await run(['sys', '-f', 'github'], root)).out;
+    expect(gh).toContain(`%0Asuggestion: use M_INTWAIT | M_ZERO (interrupt thread: may block briefly but should not fail) ${BLOCKED}`);
+    const sarif = JSON.parse((await run(['sys', '-f', 'sarif'], root)).out);
+    const res = sarif.runs[0].results.find((r: { locations: { physicalLocation: { region: { startLine: number } } }[] }) => r.locations[0].physicalLocation.region.startLine === 10);
+    expect(res.message.text).toContain(`Suggestion: use M_INTWAIT | M_ZERO (interrupt thread: may block briefly but should not fail) ${BLOCKED}.`);
+    expect(res.fixes).toBeUndefined();
+  });
+});
+
+describe('--format github', () => {
+  it('gives a site its suggestion once, however many rules report it', async () => {
+    const gh = (await run(['fixtures/freebsd/context.c', 'fixtures/dragonfly/context.c', '-q', '-f', 'github']))!.out.split('\n');
+    // two rules on one call under a critical section
+    const at71 = gh.filter((l) => l.includes('freebsd/context.c,line=71,'));
+    expect(at71.length).toBe(2);
+    expect(at71.join('\n').match(/do not allocate here/g)?.length).toBe(1);
+    // a message that already ends with the suggestion does not get it again
+    const at32 = gh.find((l) => l.includes('dragonfly/context.c,line=32,'))!;
+    expect(at32.match(/use M_INTNOWAIT/g)?.length).toBe(1);
+  });
+});
+
+describe('--fix', () => {
+  it('reports what remains after the rewrite, keeps the author spacing, and exits 0 when nothing does', async () => {
+    const root = tree('new', NEW_HEADER);
+    const file = path.join(root, 'sys', 'dev', 'qux', 'qux.c');
+    const r = await run(['sys', '--fix'], root);
+    const after = fs.readFileSync(file, 'latin1');
+    expect(after).toContain('ev = malloc(sizeof(*ev), M_DEVBUF, M_INTWAIT|M_ZERO);');
+    expect(after).toContain('sc->sc_ring = malloc(RINGSZ, M_DEVBUF, M_WAITOK);');
+    expect(after.replace('M_INTWAIT|M_ZERO', 'M_NOWAIT|M_ZERO').replace('RINGSZ, M_DEVBUF, M_WAITOK', 'RINGSZ, M_DEVBUF, M_NOWAIT')).toBe(QUX);
+    expect(r.err).toMatch(/fixed 2 allocations in 1 file; linted again/);
+    // the NULL test in attach is dead now: that note is what remains
+    expect(r.out).toMatch(/^sys\/dev\/qux\/qux\.c:20:16: note waitok-null-check: /);
+    expect(r.out).not.toMatch(/nowait-null-deref|nowait-in-sleepable/);
+    expect(r.err).toMatch(/kmalloc-lint: 2 files, 1 finding \(waitok-null-check 1\)/);
+    expect(r.code).toBe(1);
+    const again = await run(['sys', '--fix', '--disable-rule', 'waitok-null-check'], root);
+    expect(again.out).toBe('');
+    expect(again.code).toBe(0);
+  });
+
+  it('refuses --fix with --diff', async () => {
+    const r = await run(['fixtures/freebsd/context.c', '--fix', '--diff']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/error: --fix and --diff cannot be used together/);
+  });
+
+  it('writes the new flags with the separators the author used', () => {
+    expect(inAuthorsSpacing('M_NOWAIT|M_ZERO', 'M_WAITOK | M_ZERO')).toBe('M_WAITOK|M_ZERO');
+    expect(inAuthorsSpacing('M_NOWAIT | M_ZERO', 'M_WAITOK | M_ZERO')).toBe('M_WAITOK | M_ZERO');
+    expect(inAuthorsSpacing('M_NOWAIT |\n\t    M_ZERO', 'M_WAITOK | M_ZERO')).toBe('M_WAITOK |\n\t    M_ZERO');
+    expect(inAuthorsSpacing('M_WAITOK', 'M_NOWAIT | M_USE_RESERVE')).toBe('M_NOWAIT | M_USE_RESERVE');
+    expect(inAuthorsSpacing('M_WAITOK|M_ZERO', 'M_NOWAIT | M_USE_RESERVE | M_ZERO')).toBe('M_NOWAIT|M_USE_RESERVE|M_ZERO');
+  });
+});
