@@ -2,7 +2,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { RULES, type Rule, type Severity } from '../rules';
 import type { Diagnostic, FileResult } from './analysis/types';
-import { chooseDialect } from './model/dialect';
+import { chooseDialect, dialectOfTree, TreeMarkers, type DialectChoice } from './model/dialect';
 import { discover } from './run/discover';
 import { compareFindings, fingerprintOf, type Finding } from './report/findings';
 import { Model } from './model/model';
@@ -14,6 +14,8 @@ import { resolveSummaries, type WholeTreeFacts } from './summaries/resolve';
 import type { FieldIndex } from './summaries/fields';
 import type { DialectModel } from './model/types';
 import type { Suppression } from './workflow/suppress';
+import type { Job } from './run/pool';
+import type { FileJobOptions } from './run/filework';
 
 export interface LintOptions {
   paths: string[];
@@ -46,6 +48,8 @@ export interface LintResult {
   diagnostics: Diagnostic[];
   rules: Rule[];
   dialect: { name: string; why: string };
+  /** When the paths span trees linted with different dialects or headers: each tree's. */
+  dialects?: { tree: string; name: string; why: string }[];
   stats: { files: number; parsed: number; bytes: number; withErrors: number; sites: number; ms: number; cache?: CacheRunStats; /** Every site's context came from the memo of an earlier run. */ contextsFromMemo?: boolean };
   badPaths: boolean;
   wholeTree?: WholeTreeFacts;
@@ -68,15 +72,18 @@ export function toPosixRel(p: string): string {
   return rel.split(path.sep).join('/');
 }
 
-export async function lint(opts: LintOptions): Promise<LintResult> {
-  const t0 = Date.now();
-  const T = process.env.KMALLOC_LINT_TIMING ? (what: string) => process.stderr.write(`timing: ${what} ${Date.now() - t0} ms\n`) : () => undefined;
-  const { rules } = selectRules(opts.rules, opts.disableRules);
-  const disc = await discover(opts.paths, { include: opts.include, exclude: opts.exclude });
-  const files = disc.files;
-  T('discovered');
-  const choice = chooseDialect(opts.dialect, opts.paths, () => {
-    // no header: does the code call kmalloc()? look at a sample of files
+/** One tree of the run: its dialect choice, which files belong to it, the names its cache entries go under. */
+interface Tree {
+  choice: DialectChoice;
+  has: (file: string) => boolean;
+  roots: string[];
+  /** Where it is, for the summary (set when the paths span several trees). */
+  where?: string;
+}
+
+/** Does the code call kmalloc()? A sample of the files, for trees whose header does not say. */
+function kmallocSample(files: string[]): () => boolean {
+  return () => {
     for (const f of files.filter((x) => x.endsWith('.c')).slice(0, 400)) {
       try {
         if (/\bkmalloc\s*\(/.test(fs.readFileSync(f, 'latin1'))) return true;
@@ -85,29 +92,127 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       }
     }
     return false;
+  };
+}
+
+/**
+ * The trees the files belong to. `-d` (or a config's dialect) forces one
+ * dialect for everything; otherwise files under different markers (their
+ * nearest sys/sys/malloc.h, a .kmalloc-lint.json naming a dialect) are
+ * linted as separate trees, each with its own dialect and header.
+ */
+function treesOf(opts: LintOptions, files: string[], roots: string[]): Tree[] {
+  const one = (): Tree[] => [{ choice: chooseDialect(opts.dialect, opts.paths, kmallocSample(files)), has: () => true, roots }];
+  if (opts.dialect !== 'auto' || !files.length) return one();
+  const markers = new TreeMarkers();
+  const keyOf = (f: string) => {
+    const m = markers.of(f);
+    return `${m.config?.file ?? ''}\0${m.header ?? ''}`;
+  };
+  const byKey = new Map<string, string[]>();
+  for (const f of files) {
+    const k = keyOf(f);
+    const list = byKey.get(k);
+    if (list) list.push(f);
+    else byKey.set(k, [f]);
+  }
+  if (byKey.size === 1 && !markers.of(files[0]).config) return one();
+  const trees: (Tree & { where: string })[] = [...byKey].map(([k, list]) => {
+    const marks = markers.of(list[0]);
+    const marker = marks.config?.file ?? (marks.header && path.dirname(path.dirname(path.dirname(marks.header))));
+    return {
+      choice: dialectOfTree(marks, kmallocSample(list)),
+      has: (f: string) => keyOf(f) === k,
+      roots: [...roots, k],
+      where: marker ? toPosixRel(marks.config ? path.dirname(marker) : marker) : 'elsewhere',
+    };
   });
-  if (opts.adjustModel) choice.model = opts.adjustModel(choice.model);
+  return trees.sort((a, b) => (a.where < b.where ? -1 : a.where > b.where ? 1 : 0));
+}
+
+export async function lint(opts: LintOptions): Promise<LintResult> {
+  const t0 = Date.now();
+  const T = process.env.KMALLOC_LINT_TIMING ? (what: string) => process.stderr.write(`timing: ${what} ${Date.now() - t0} ms\n`) : () => undefined;
+  const { rules } = selectRules(opts.rules, opts.disableRules);
+  const disc = await discover(opts.paths, { include: opts.include, exclude: opts.exclude });
+  const files = disc.files;
+  T('discovered');
   const jobs = files.map((f) => ({ file: f, shown: toPosixRel(f), content: opts.contents?.get(f) }));
   const workers = Math.max(1, opts.jobs ?? (os.availableParallelism?.() ?? os.cpus().length));
   const jobOpts = { maxFileSize: opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, context: opts.context !== false };
-  const progress = (d: number) => opts.onProgress?.(d, jobs.length);
   // files with staged contents bypass the cache (src/cache/jobs.ts); the rest of the tree still uses it
   const roots = opts.paths.map((p) => path.resolve(p));
-  const cache = new ResultCache({ dir: opts.cache?.dir, roots });
-  let dialect = choice.model;
+  let factJobs = jobs;
+  let factRoots = roots;
+  if (opts.wholeTree !== false && opts.factsPaths?.length) {
+    // the linted files (their staged contents) plus the rest of the tree they belong to
+    const more = await discover(opts.factsPaths, { include: opts.include, exclude: opts.exclude });
+    const have = new Set(jobs.map((j) => j.file));
+    factJobs = [...jobs, ...more.files.filter((f) => !have.has(f)).map((f) => ({ file: f, shown: toPosixRel(f), content: opts.contents?.get(f) }))];
+    factRoots = opts.factsPaths.map((p) => path.resolve(p));
+  }
+  const trees = treesOf(opts, files, roots);
+  const findings: Finding[] = [];
+  const diagnostics: Diagnostic[] = [...disc.diagnostics];
+  const suppressions = new Map<string, Suppression[]>();
+  const stats = { parsed: 0, bytes: 0, withErrors: 0, sites: 0 };
+  let cacheStats: CacheRunStats | undefined;
+  let contextsFromMemo = true;
+  let wholeTree: WholeTreeFacts | undefined;
+  let done = 0;
+  for (const tree of trees) {
+    const tJobs = trees.length > 1 ? jobs.filter((j) => tree.has(j.file)) : jobs;
+    const tFacts = trees.length > 1 ? factJobs.filter((j) => tree.has(j.file)) : factJobs;
+    const base = done;
+    const progress = (d: number) => opts.onProgress?.(base + d, jobs.length);
+    const r = await lintTree(opts, rules, tree, tJobs, tFacts, trees.length > 1 ? [...factRoots, ...tree.roots.slice(roots.length)] : factRoots, workers, jobOpts, progress, T, { findings, diagnostics, suppressions, stats });
+    done += tJobs.length;
+    if (r.cacheStats) {
+      cacheStats ??= { indexHits: 0, contentHits: 0, analysed: 0 };
+      for (const k of Object.keys(cacheStats) as (keyof CacheRunStats)[]) cacheStats[k] += r.cacheStats[k];
+    }
+    contextsFromMemo &&= r.contextsFromMemo;
+    wholeTree ??= r.wholeTree;
+  }
+  findings.sort(compareFindings);
+  T('rules');
+  const dialect = trees.length === 1
+    ? { name: trees[0].choice.model.name, why: trees[0].choice.why }
+    : { name: 'per tree', why: trees.map((t) => `${t.where}: ${t.choice.model.name}, ${t.choice.why}`).join('; ') };
+  return {
+    findings,
+    diagnostics,
+    rules,
+    dialect,
+    ...(trees.length > 1 ? { dialects: trees.map((t) => ({ tree: t.where!, name: t.choice.model.name, why: t.choice.why })) } : {}),
+    stats: { files: files.length, ...stats, ms: Date.now() - t0, ...(cacheStats ? { cache: cacheStats } : {}), ...(contextsFromMemo ? { contextsFromMemo } : {}) },
+    badPaths: disc.badPaths,
+    wholeTree,
+    files: jobs.map((j) => j.shown),
+    suppressions,
+  };
+}
+
+/** The passes over one tree with its model: whole-tree summaries, analysis, contexts, rules. Adds to `into`. */
+async function lintTree(
+  opts: LintOptions,
+  rules: Rule[],
+  tree: Tree,
+  jobs: Job[],
+  factJobs: Job[],
+  factRoots: string[],
+  workers: number,
+  jobOpts: FileJobOptions,
+  progress: (done: number) => void,
+  T: (what: string) => void,
+  into: { findings: Finding[]; diagnostics: Diagnostic[]; suppressions: Map<string, Suppression[]>; stats: { parsed: number; bytes: number; withErrors: number; sites: number } },
+): Promise<{ cacheStats?: CacheRunStats; contextsFromMemo: boolean; wholeTree?: WholeTreeFacts }> {
+  const cache = new ResultCache({ dir: opts.cache?.dir, roots: tree.roots });
+  let dialect = opts.adjustModel ? opts.adjustModel(tree.choice.model) : tree.choice.model;
   let wholeTree: WholeTreeFacts | undefined;
   let fields: FieldIndex | undefined;
   if (opts.wholeTree !== false) {
     // pass 1: per-file summaries (wrappers, macros, helpers), resolved into model data
-    let factJobs = jobs;
-    let factRoots = roots;
-    if (opts.factsPaths?.length) {
-      // the linted files (their staged contents) plus the rest of the tree they belong to
-      const more = await discover(opts.factsPaths, { include: opts.include, exclude: opts.exclude });
-      const have = new Set(jobs.map((j) => j.file));
-      factJobs = [...jobs, ...more.files.filter((f) => !have.has(f)).map((f) => ({ file: f, shown: toPosixRel(f), content: opts.contents?.get(f) }))];
-      factRoots = opts.factsPaths.map((p) => path.resolve(p));
-    }
     const sums = await cache.summaries(factJobs, dialect, jobOpts, workers, factRoots);
     T('summaries');
     const r = resolveSummaries(dialect, sums);
@@ -122,17 +227,14 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   // the resolved contexts of the last run over the same context facts, when there is a cache
   const contextsFromMemo = opts.context !== false && cache.contexts(results, (known) => attachContexts(results, model, known));
   T('contexts');
-  const findings: Finding[] = [];
-  const diagnostics: Diagnostic[] = [...disc.diagnostics];
-  const suppressions = new Map<string, Suppression[]>();
-  let parsed = 0, bytes = 0, withErrors = 0, sites = 0;
+  const { findings, diagnostics, suppressions, stats } = into;
   for (const r of results) {
     diagnostics.push(...r.diagnostics);
     if (r.suppressions?.length) suppressions.set(r.file, r.suppressions);
-    bytes += r.parse.bytes;
-    if (r.parse.functions > 0 || r.sites.length) parsed++;
-    if (r.parse.errorNodes) withErrors++;
-    sites += r.sites.length;
+    stats.bytes += r.parse.bytes;
+    if (r.parse.functions > 0 || r.sites.length) stats.parsed++;
+    if (r.parse.errorNodes) stats.withErrors++;
+    stats.sites += r.sites.length;
     const occ = new Map<string, number>();
     for (const site of r.sites) {
       const src = r.lines[site.loc.line] ?? '';
@@ -170,17 +272,5 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
       }
     }
   }
-  findings.sort(compareFindings);
-  T("rules");
-  return {
-    findings,
-    diagnostics,
-    rules,
-    dialect: { name: choice.model.name, why: choice.why },
-    stats: { files: files.length, parsed, bytes, withErrors, sites, ms: Date.now() - t0, ...(cacheStats ? { cache: cacheStats } : {}), ...(contextsFromMemo ? { contextsFromMemo } : {}) },
-    badPaths: disc.badPaths,
-    wholeTree,
-    files: jobs.map((j) => j.shown),
-    suppressions,
-  };
+  return { cacheStats, contextsFromMemo, wholeTree };
 }

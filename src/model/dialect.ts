@@ -48,23 +48,84 @@ function readMaybe(f: string | undefined): string | undefined {
 export function chooseDialect(asked: string, paths: string[], sample: () => boolean): DialectChoice {
   const mallocH = findHeader(paths, 'malloc.h');
   const mbufH = findHeader(paths, 'mbuf.h');
+  return dialectFrom(asked === 'auto' ? undefined : { name: asked as DialectName, why: 'chosen with --dialect' }, mallocH, mbufH, sample);
+}
+
+const shown = (f: string) => path.relative(process.cwd(), f) || f;
+
+/** The dialect as given (or from the header, else from the sample), with the header's flag values. */
+function dialectFrom(given: { name: DialectName; why: string } | undefined, mallocH: string | undefined, mbufH: string | undefined, sample: () => boolean): DialectChoice {
   const mallocText = readMaybe(mallocH);
   let name: DialectName;
   let why: string;
-  if (asked === 'auto') {
+  if (!given) {
     const s = sniffDialect(mallocText, mallocText ? false : sample());
     name = s.dialect;
     why = `auto: ${s.why}`;
-  } else {
-    name = asked as DialectName;
-    why = 'chosen with --dialect';
-  }
+  } else ({ name, why } = given);
   let model = DIALECTS[name];
   if (mallocText) {
-    model = applyHeader(model, readDefines(mallocText), ['malloc', 'objcache'], path.relative(process.cwd(), mallocH!) || mallocH!);
-    why += `; flag values from ${path.relative(process.cwd(), mallocH!) || mallocH}`;
+    model = applyHeader(model, readDefines(mallocText), ['malloc', 'objcache'], shown(mallocH!));
+    why += `; flag values from ${shown(mallocH!)}`;
   }
   const mbufText = readMaybe(mbufH);
   if (mbufText) model = applyHeader(model, readDefines(mbufText), ['mbuf'], model.source);
   return { model, why, header: mallocH };
+}
+
+/** What marks the tree a file belongs to: the nearest sys/sys/malloc.h above it, the nearest .kmalloc-lint.json naming a dialect. */
+export interface TreeMarks {
+  header?: string;
+  config?: { file: string; dialect: DialectName };
+}
+
+const CONFIG_NAME = '.kmalloc-lint.json';
+
+function headerIn(d: string): string | undefined {
+  const a = path.join(d, 'sys', 'sys', 'malloc.h');
+  if (fs.existsSync(a)) return a;
+  const b = path.join(d, 'sys', 'malloc.h');
+  return path.basename(d) === 'sys' && fs.existsSync(b) ? b : undefined;
+}
+
+function configIn(d: string): TreeMarks['config'] {
+  const file = path.join(d, CONFIG_NAME);
+  try {
+    const dialect = (JSON.parse(fs.readFileSync(file, 'utf8')) as { dialect?: unknown }).dialect;
+    return dialect === 'freebsd' || dialect === 'dragonfly' ? { file, dialect } : undefined;
+  } catch {
+    return undefined; // none, or not JSON (the config loader reports the run's own config)
+  }
+}
+
+/**
+ * The marks of every file's tree, memoised per folder, so paths that span
+ * several trees (a FreeBSD and a DragonFly checkout, fixture folders of both
+ * dialects) are linted each with its own dialect and header.
+ */
+export class TreeMarkers {
+  private memo = new Map<string, TreeMarks>();
+
+  of(file: string): TreeMarks {
+    return this.dir(path.dirname(path.resolve(file)));
+  }
+
+  private dir(d: string): TreeMarks {
+    let m = this.memo.get(d);
+    if (m) return m;
+    const up = path.dirname(d);
+    const parent: TreeMarks = up === d ? {} : this.dir(up);
+    const header = headerIn(d) ?? parent.header;
+    const config = configIn(d) ?? parent.config;
+    m = header === parent.header && config === parent.config ? parent : { header, config };
+    this.memo.set(d, m);
+    return m;
+  }
+}
+
+/** A tree's dialect: its .kmalloc-lint.json says, else its malloc.h, else the sample; its malloc.h and mbuf.h set the flag values. */
+export function dialectOfTree(marks: TreeMarks, sample: () => boolean): DialectChoice {
+  const mbufH = marks.header && path.join(path.dirname(marks.header), 'mbuf.h');
+  const given = marks.config && { name: marks.config.dialect, why: `${shown(marks.config.file)} says "dialect": "${marks.config.dialect}"` };
+  return dialectFrom(given, marks.header, mbufH && fs.existsSync(mbufH) ? mbufH : undefined, sample);
 }

@@ -7,6 +7,7 @@ export function formatJson(res: LintResult): string {
       {
         tool: { name: 'kmalloc-lint', version: VERSION },
         dialect: res.dialect,
+        ...(res.dialects ? { dialects: res.dialects } : {}),
         stats: { files: res.stats.files, parsedFiles: res.stats.parsed, filesWithParseErrors: res.stats.withErrors, allocationSites: res.stats.sites },
         findings: res.findings.map((f) => ({
           ruleId: f.ruleId,

@@ -147,7 +147,7 @@ export function buildSarif(res: LintResult, extraRules: Rule[] = []) {
         ],
         automationDetails: { id: `${TOOL_NAME}/` },
         columnKind: 'unicodeCodePoints',
-        properties: { dialect: res.dialect.name, dialectReason: res.dialect.why },
+        properties: { dialect: res.dialect.name, dialectReason: res.dialect.why, ...(res.dialects ? { dialects: res.dialects } : {}) },
         results: res.findings.map(result),
       },
     ],

@@ -90,7 +90,8 @@ export function prepareWorkflow(o: WfOpts, args: string[], dialectFromCli: boole
     severities,
     ...(c.include ? { include: c.include } : {}),
     exclude,
-    ...(!dialectFromCli && c.dialect ? { dialect: c.dialect } : {}),
+    // --config FILE's dialect is for everything; a .kmalloc-lint.json found by search is for the files below it (engine: tree markers)
+    ...(!dialectFromCli && c.dialect && typeof o.config === 'string' ? { dialect: c.dialect } : {}),
     ...(config ? { adjustModel: (m) => mergeModel(m, c, config!.shown) } : {}),
   };
   // changed lines
