@@ -12,7 +12,11 @@ import { waitokInAtomic } from './waitok-in-atomic';
 import { allocInAtomic } from './alloc-in-atomic';
 import { nowaitInSleepable } from './nowait-in-sleepable';
 import { suggestFlagsRule } from './suggest-flags';
+import { unusedSuppressionRule } from './unused-suppression';
 
 export const RULES: Rule[] = [nowaitNullPanic, nowaitNullDeref, nowaitNullLeak, waitokNullCheck, waitFlagMissing, waitokInAtomic, allocInAtomic, nowaitInSleepable, suggestFlagsRule];
+
+/** The analysis rules and unused-suppression (reported by the suppression pass): --list-rules, docs, config keys. */
+export const ALL_RULES: Rule[] = [...RULES, unusedSuppressionRule];
 
 export type { Rule, RuleMeta, Severity } from './types';

@@ -26,6 +26,8 @@ export interface RuleMeta {
   securitySeverity: string;
   /** Off unless asked for with --rule or config. */
   optIn?: boolean;
+  /** The doc page's "Options" text, when --rule/--disable-rule alone do not say it. */
+  options?: string;
 }
 
 export interface ReportInput {

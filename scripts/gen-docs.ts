@@ -37,11 +37,10 @@ for (const name of fs.readdirSync(outDir)) {
 process.stdout.write(`docs/rules: ${pages.size} pages, ${changed} changed\n`);
 
 // The config schema's list of rule ids follows the registry too.
-import { RULES } from '../rules';
-import { UNUSED_SUPPRESSION } from '../src/workflow/suppress';
+import { ALL_RULES } from '../rules';
 const schemaFile = path.join(findRoot(__dirname), 'schema', 'kmalloc-lint.schema.json');
 const schema = JSON.parse(fs.readFileSync(schemaFile, 'utf8'));
-const ids = [...RULES.map((r) => r.meta.id), UNUSED_SUPPRESSION];
+const ids = ALL_RULES.map((r) => r.meta.id);
 if (JSON.stringify(schema.properties.rules.propertyNames.enum) !== JSON.stringify(ids)) {
   schema.properties.rules.propertyNames.enum = ids;
   writeFileAtomic(schemaFile, JSON.stringify(schema, null, 2) + '\n');

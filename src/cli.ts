@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { RULES } from '../rules';
+import { ALL_RULES } from '../rules';
 import { lint, selectRules, type LintResult } from './engine';
 import { formatText } from './report/text';
 import { formatJson } from './report/json';
@@ -63,7 +63,7 @@ export function buildProgram(): Command {
 }
 
 function listRules(): string {
-  const rows = RULES.map((r) => `${r.meta.id.padEnd(22)} ${r.meta.severity.padEnd(8)} ${r.meta.optIn ? '(opt-in) ' : ''}${r.meta.summary}\n${' '.repeat(31)}${ruleDocUri(r.meta.id)}`);
+  const rows = ALL_RULES.map((r) => `${r.meta.id.padEnd(22)} ${r.meta.severity.padEnd(8)} ${r.meta.optIn ? '(opt-in) ' : ''}${r.meta.summary}\n${' '.repeat(31)}${ruleDocUri(r.meta.id)}`);
   return rows.join('\n') + '\n';
 }
 

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RULES } from '../rules';
+import { ALL_RULES, RULES } from '../rules';
 import { renderRuleDocs } from '../src/report/docs';
 
 /**
@@ -31,7 +31,7 @@ describe('docs/rules', () => {
 
   it('every rule has complete documentation metadata', () => {
     const ids = new Set<string>();
-    for (const r of RULES) {
+    for (const r of ALL_RULES) {
       const m = r.meta;
       expect(ids.has(m.id), `duplicate rule id ${m.id}`).toBe(false);
       ids.add(m.id);
@@ -74,4 +74,17 @@ describe('rule doc examples', () => {
       });
     }
   }
+});
+
+describe('--list-rules', () => {
+  it('lists every rule that can report, unused-suppression included, each with a doc page', async () => {
+    const { runCli } = await import('./helpers/run');
+    const out = runCli(['--list-rules']).stdout;
+    for (const r of ALL_RULES) {
+      expect(out).toMatch(new RegExp(`^${r.meta.id} +${r.meta.severity} `, 'm'));
+      expect(out).toContain(`docs/rules/${r.meta.id}.md`);
+      expect(fs.existsSync(path.join(dir, `${r.meta.id}.md`))).toBe(true);
+    }
+    expect(out).toMatch(/^unused-suppression +note +An inline kmalloc-lint suppression comment/m);
+  });
 });

@@ -1,5 +1,5 @@
 import type { Rule } from '../../rules';
-import { RULES } from '../../rules';
+import { ALL_RULES } from '../../rules';
 
 /**
  * The rule documentation pages (docs/rules/<id>.md and the index), rendered
@@ -53,7 +53,7 @@ export function rulePage(r: Rule): string {
     '',
     '## Options',
     '',
-    `Run only this rule with \`kmalloc-lint --rule ${m.id}\`; turn it off with \`--disable-rule ${m.id}\`.`,
+    m.options ?? `Run only this rule with \`kmalloc-lint --rule ${m.id}\`; turn it off with \`--disable-rule ${m.id}\`.`,
     '',
     '[All rules](README.md)',
     '',
@@ -61,7 +61,7 @@ export function rulePage(r: Rule): string {
   return lines.join('\n');
 }
 
-export function rulesIndex(rules: Rule[] = RULES): string {
+export function rulesIndex(rules: Rule[] = ALL_RULES): string {
   const rows = rules.map((r) => `| [${r.meta.id}](${r.meta.id}.md) | ${r.meta.severity} | ${r.meta.optIn ? 'opt-in' : 'yes'} | ${r.meta.summary.replace(/\|/g, '\\|')} |`);
   return [
     GENERATED,
@@ -79,7 +79,7 @@ export function rulesIndex(rules: Rule[] = RULES): string {
 }
 
 /** File name (relative to docs/rules/) -> content, for every page. */
-export function renderRuleDocs(rules: Rule[] = RULES): Map<string, string> {
+export function renderRuleDocs(rules: Rule[] = ALL_RULES): Map<string, string> {
   const out = new Map<string, string>();
   for (const r of rules) out.set(`${r.meta.id}.md`, rulePage(r));
   out.set('README.md', rulesIndex(rules));

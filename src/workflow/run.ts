@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
-import { RULES } from '../../rules';
+import { ALL_RULES, RULES } from '../../rules';
 import type { LintOptions, LintResult } from '../engine';
 import { compareFindings } from '../report/findings';
 import { applyBaseline, readBaseline, writeBaseline } from './baseline';
@@ -30,7 +30,7 @@ export function addWorkflowOptions(program: Command): void {
     .addOption(new Option('--no-config', 'do not read any .kmalloc-lint.json'));
 }
 
-export const KNOWN_RULE_IDS = [...RULES.map((r) => r.meta.id), UNUSED_SUPPRESSION];
+export const KNOWN_RULE_IDS = ALL_RULES.map((r) => r.meta.id);
 
 export interface WorkflowPlan {
   config?: LoadedConfig;

@@ -1,6 +1,7 @@
 import { lineOf, lineStarts } from '../text/lines';
 import { createHash } from 'node:crypto';
-import type { Rule, Severity } from '../../rules';
+import type { Severity } from '../../rules';
+import { unusedSuppressionRule, UNUSED_SUPPRESSION_ID } from '../../rules/unused-suppression';
 import type { Finding } from '../report/findings';
 
 /**
@@ -29,26 +30,9 @@ export interface Suppression {
   lineText: string;
 }
 
-export const UNUSED_SUPPRESSION = 'unused-suppression';
+export const UNUSED_SUPPRESSION = UNUSED_SUPPRESSION_ID;
 
-export const unusedSuppressionRule: Rule = {
-  meta: {
-    id: UNUSED_SUPPRESSION,
-    name: 'UnusedSuppression',
-    severity: 'note',
-    summary: 'An inline kmalloc-lint suppression comment that silences no finding',
-    doc: {
-      what: 'A `kmalloc-lint: ignore ...` or `NOLINT(kmalloc-lint-...)` comment that matched no finding of the named rule on its line.',
-      why: 'The code it excused was fixed or moved; a stale suppression would silently hide a future finding on that line.',
-      example: 'p = malloc(n, M_DEVBUF, M_WAITOK); /* kmalloc-lint: ignore nowait-null-deref -- old */',
-      fix: 'Delete the comment, or move it to the line of the allocation it is meant for.',
-    },
-    tags: ['maintainability'],
-    precision: 'very-high',
-    securitySeverity: '0.0',
-  },
-  check() {},
-};
+export { unusedSuppressionRule };
 
 const DIRECTIVE = /kmalloc-lint:\s*(ignore-next-line|ignore)\b([^\n]*)/g;
 const NOLINT = /\b(NOLINTNEXTLINE|NOLINT)\(([^)\n]*)\)/g;
