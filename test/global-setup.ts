@@ -34,12 +34,19 @@ export function isStale(): boolean {
   return src > built;
 }
 
-export default function setup(): void {
-  if (!isStale()) return;
+/** Remove the suite's result cache folder (vitest.config.mts names it), so `npm test` leaves nothing in the temp folder. */
+export function teardown(): void {
+  const dir = process.env.KMALLOC_LINT_TEST_CACHE_DIR;
+  if (dir && path.basename(dir).startsWith('kmalloc-lint-test-cache-')) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+export default function setup(): () => void {
+  if (!isStale()) return teardown;
   const tsc = require.resolve('typescript/bin/tsc', { paths: [root] });
   execFileSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
   // tsc does not rewrite unchanged outputs' mtimes when nothing changed; mark the build time.
   const cli = path.join(root, 'dist', 'src', 'cli.js');
   const now = new Date();
   fs.utimesSync(cli, now, now);
+  return teardown;
 }

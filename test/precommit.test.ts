@@ -3,19 +3,23 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { registryUnreachable } from './helpers/run';
 
 /*
  * The pre-commit hook for real: `pre-commit try-repo <this checkout>
  * kmalloc-lint --all-files` in a temporary git repository. pre-commit's node
  * support installs the hook repository with npm (install, pack, install -g),
  * so this needs the npm registry and takes about 40 s. It runs when
- * pre-commit is installed (Debian: apt-get install pre-commit) and is skipped,
- * with the reason in its name, otherwise or with KMALLOC_LINT_SKIP_PRECOMMIT=1.
+ * pre-commit is installed (Debian: apt-get install pre-commit) and `npm ping`
+ * answers within 8 s; it is skipped, with the reason in its name, otherwise or
+ * with KMALLOC_LINT_SKIP_PRECOMMIT=1.
  */
 function havePrecommit(): string | undefined {
   if (process.env.KMALLOC_LINT_SKIP_PRECOMMIT) return 'KMALLOC_LINT_SKIP_PRECOMMIT is set';
   const r = spawnSync('pre-commit', ['--version'], { encoding: 'utf8' });
-  return r.status === 0 ? undefined : 'pre-commit is not installed (apt-get install pre-commit)';
+  if (r.status !== 0) return 'pre-commit is not installed (apt-get install pre-commit)';
+  // pre-commit installs the hook with npm: without the registry the test could only fail
+  return registryUnreachable();
 }
 const skip = havePrecommit();
 const root = path.join(__dirname, '..');

@@ -155,3 +155,26 @@ describe('--fix', () => {
     expect(inAuthorsSpacing('M_WAITOK|M_ZERO', 'M_NOWAIT | M_USE_RESERVE | M_ZERO')).toBe('M_NOWAIT|M_USE_RESERVE|M_ZERO');
   });
 });
+
+describe('the test suite itself', () => {
+  it('skips the pre-commit test with a reason when the npm registry does not answer', async () => {
+    const { registryUnreachable } = await import('./helpers/run');
+    // a registry on a closed local port: npm ping fails at once
+    const why = registryUnreachable({ ...process.env, npm_config_registry: 'http://127.0.0.1:9/', npm_config_fetch_retries: '0' });
+    expect(why).toMatch(/^the npm registry is unreachable \(npm ping (failed|timed out after 8 s)\)$/);
+  }, 30_000);
+
+  it('removes its result cache folder when the run ends (global setup teardown)', async () => {
+    const { default: setup } = await import('./global-setup');
+    const old = process.env.KMALLOC_LINT_TEST_CACHE_DIR;
+    const dir = path.join(tmp, 'kmalloc-lint-test-cache-1');
+    fs.mkdirSync(path.join(dir, 'v1'), { recursive: true });
+    process.env.KMALLOC_LINT_TEST_CACHE_DIR = dir;
+    try {
+      setup()();
+    } finally {
+      process.env.KMALLOC_LINT_TEST_CACHE_DIR = old;
+    }
+    expect(fs.existsSync(dir)).toBe(false);
+  });
+});

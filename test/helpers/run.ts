@@ -34,3 +34,9 @@ export function tmpDir(prefix: string): string {
 export function stackLines(s: string): string[] {
   return s.split('\n').filter((l) => /^\s+at /.test(l));
 }
+
+/** Why the npm registry cannot be used (`npm ping` failed or took over 8 s), or undefined when it answers. */
+export function registryUnreachable(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const ping = spawnSync('npm', ['ping'], { encoding: 'utf8', timeout: 8_000, env });
+  return ping.status === 0 ? undefined : `the npm registry is unreachable (npm ping ${ping.error ? 'timed out after 8 s' : 'failed'})`;
+}
