@@ -41,6 +41,7 @@ export function buildProgram(): Command {
     .version(VERSION, '-V, --version')
     .argument('[paths...]', 'files or directories to lint (default: the current folder)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('text'))
+    .option('--sarif-category <id>', 'SARIF automationDetails.id (code scanning category); default: none, so upload-sarif\'s category applies')
     .option('-o, --output <file>', 'write the report to a file (atomically) instead of stdout')
     .addOption(new Option('-d, --dialect <dialect>', 'kernel dialect; auto looks at the tree').choices(DIALECTS).default('auto'))
     .option('-r, --rule <ids>', 'run only these rules (repeatable, comma-separated)', collect, [])
@@ -97,6 +98,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     const plan = prepareWorkflow(o as WfOpts, program.args, program.getOptionValueSource('dialect') === 'cli');
     const progress = Progress.forStderr(o.quiet === true, io.stderr as NodeJS.WriteStream);
     const cache = o.cache === false ? undefined : { dir: o.cacheDir ? path.resolve(o.cacheDir) : defaultCacheDir() };
+    if (o.sarifCategory !== undefined && o.format !== 'sarif') throw new UsageError('--sarif-category is for --format sarif');
     if (o.fix && o.diff) throw new UsageError('--fix and --diff cannot be used together: --diff prints the rewrites --fix would make and changes nothing; run one, then the other');
     const run = async () => {
       const r: LintResult = await lint({ dialect: o.dialect, jobs, maxFileSize, wholeTree: o.wholeTree, cache, ...plan.lint, onProgress: progress.update });
@@ -115,7 +117,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     const color = colorSource === 'cli' ? o.color === true : !o.output && !process.env.NO_COLOR && (io.stdout as NodeJS.WriteStream).isTTY === true;
     let report: string;
     if (o.format === 'json') report = formatJson(res);
-    else if (o.format === 'sarif') report = formatSarif(res);
+    else if (o.format === 'sarif') report = formatSarif(res, o.sarifCategory);
     else if (o.format === 'github') report = formatGithub(res);
     else report = formatText(res, color);
     if (fixPlan) {

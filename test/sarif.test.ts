@@ -194,3 +194,15 @@ describe('SARIF columns', () => {
     }
   });
 });
+
+describe('--sarif-category', () => {
+  it('writes automationDetails.id only when asked, so upload-sarif\'s category applies otherwise', () => {
+    const plain = JSON.parse(runCli(['fixtures/freebsd/deref.c', '-q', '-f', 'sarif', '--no-cache']).stdout);
+    expect(plain.runs[0].automationDetails).toBeUndefined();
+    const cat = JSON.parse(runCli(['fixtures/freebsd/deref.c', '-q', '-f', 'sarif', '--no-cache', '--sarif-category', 'kmalloc-lint/sys-dev']).stdout);
+    expect(cat.runs[0].automationDetails).toEqual({ id: 'kmalloc-lint/sys-dev/' });
+    const bad = runCli(['fixtures/freebsd/deref.c', '--sarif-category', 'x']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--sarif-category is for --format sarif/);
+  });
+});

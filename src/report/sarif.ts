@@ -75,7 +75,7 @@ function respaced(fix: Record<string, unknown>, old: string | undefined): Record
   return { ...fix, artifactChanges: changes.map((c) => ({ ...c, replacements: c.replacements.map(at) })) };
 }
 
-export function buildSarif(res: LintResult, extraRules: Rule[] = []) {
+export function buildSarif(res: LintResult, extraRules: Rule[] = [], category?: string) {
   const rules = [...res.rules, ...extraRules.filter((x) => !res.rules.includes(x))];
   const index = new Map(rules.map((r, i) => [r.meta.id, i]));
   const result = (f: Finding) => {
@@ -145,7 +145,8 @@ export function buildSarif(res: LintResult, extraRules: Rule[] = []) {
             })),
           },
         ],
-        automationDetails: { id: `${TOOL_NAME}/` },
+        // only when asked: a fixed id would override upload-sarif's `category:`, and per-subtree uploads would replace each other
+        ...(category ? { automationDetails: { id: category.endsWith('/') ? category : `${category}/` } } : {}),
         columnKind: 'unicodeCodePoints',
         properties: { dialect: res.dialect.name, dialectReason: res.dialect.why, ...(res.dialects ? { dialects: res.dialects } : {}) },
         results: res.findings.map(result),
@@ -154,6 +155,6 @@ export function buildSarif(res: LintResult, extraRules: Rule[] = []) {
   };
 }
 
-export function formatSarif(res: LintResult): string {
-  return JSON.stringify(buildSarif(res), null, 2) + '\n';
+export function formatSarif(res: LintResult, category?: string): string {
+  return JSON.stringify(buildSarif(res, [], category), null, 2) + '\n';
 }
