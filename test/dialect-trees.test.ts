@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { lint } from '../src/engine';
 import { runCli } from './helpers/run';
+import { DFLY_NEW_HEADER, DFLY_OLD_HEADER, FBSD_HEADER, qux } from './helpers/kernel-tree';
 
 /*
  * Paths that span trees of both dialects (issue 12): each file is linted with
@@ -43,62 +44,12 @@ describe('the bundled fixtures, as the quick start lints them', () => {
   });
 });
 
-/* Headers in kernel style, written for this test. */
-const DFLY_OLD = `/* $DragonFly: src/sys/sys/malloc.h,v 1.1 2003/06/17 04:28:59 example Exp $ */
-#define	M_NOWAIT	0x0001
-#define	M_WAITOK	0x0002
-#define	M_ZERO		0x0100
-#define	M_USE_RESERVE	0x0200
-`;
-const DFLY_NEW = DFLY_OLD + `#define	M_USE_INTERRUPT_RESERVE	0x1000
-#define	M_INTWAIT	(M_WAITOK | M_USE_RESERVE | M_USE_INTERRUPT_RESERVE)
-`;
-const FBSD = `#define	M_NOWAIT	0x0001
-#define	M_WAITOK	0x0002
-#define	M_ZERO		0x0100
-#define	M_NOVM		0x0200
-#define	M_USE_RESERVE	0x0400
-#define	M_NODUMP	0x0800
-void	*malloc_domainset(size_t size, struct malloc_type *type, struct domainset *ds, int flags);
-`;
-const DRIVER = `#include <sys/param.h>
-#include <sys/malloc.h>
-
-static void
-qux_intr(void *arg)
-{
-	struct qux_softc *sc = arg;
-	struct qux_ev *ev;
-
-	ev = malloc(sizeof(*ev), M_DEVBUF, M_NOWAIT | M_ZERO);
-	ev->ev_sc = sc;
-	qux_queue(sc, ev);
-}
-
-static int
-qux_attach(device_t dev)
-{
-	struct qux_softc *sc = device_get_softc(dev);
-
-	bus_setup_intr(dev, sc->sc_irq, 0, qux_intr, sc, &sc->sc_ih, NULL);
-	return (0);
-}
-`;
-
 let tmp: string;
-function tree(name: string, header: string): string {
-  const root = path.join(tmp, name);
-  fs.mkdirSync(path.join(root, 'sys', 'sys'), { recursive: true });
-  fs.mkdirSync(path.join(root, 'sys', 'dev', 'qux'), { recursive: true });
-  fs.writeFileSync(path.join(root, 'sys', 'sys', 'malloc.h'), header);
-  fs.writeFileSync(path.join(root, 'sys', 'dev', 'qux', 'qux.c'), DRIVER);
-  return root;
-}
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kml-trees-'));
-  tree('old', DFLY_OLD);
-  tree('new', DFLY_NEW);
-  tree('fbsd', FBSD);
+  qux(tmp, 'old', DFLY_OLD_HEADER);
+  qux(tmp, 'new', DFLY_NEW_HEADER);
+  qux(tmp, 'fbsd', FBSD_HEADER);
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

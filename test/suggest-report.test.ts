@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { inAuthorsSpacing } from '../src/workflow/fix';
+import { DFLY_NEW_HEADER, DFLY_OLD_HEADER, qux, QUX } from './helpers/kernel-tree';
 
 /*
  * What the reports say about flag suggestions, and what --fix reports after
@@ -27,59 +28,8 @@ async function run(args: string[], cwd?: string) {
   }
 }
 
-/* A 2004-style DragonFly header: no M_INTWAIT yet. */
-const OLD_HEADER = `/* $DragonFly: src/sys/sys/malloc.h,v 1.1 2003/06/17 04:28:59 example Exp $ */
-#define	M_NOWAIT	0x0001
-#define	M_WAITOK	0x0002
-#define	M_ZERO		0x0100
-#define	M_USE_RESERVE	0x0200
-`;
-/* The same header a year later, with the interrupt wait class. */
-const NEW_HEADER = OLD_HEADER + `#define	M_USE_INTERRUPT_RESERVE	0x1000
-#define	M_INTWAIT	(M_WAITOK | M_USE_RESERVE | M_USE_INTERRUPT_RESERVE)
-`;
-
-const QUX = `#include <sys/param.h>
-#include <sys/malloc.h>
-
-static void
-qux_intr(void *arg)
-{
-	struct qux_softc *sc = arg;
-	struct qux_ev *ev;
-
-	ev = malloc(sizeof(*ev), M_DEVBUF, M_NOWAIT|M_ZERO);
-	ev->ev_sc = sc;
-	qux_queue(sc, ev);
-}
-
-static int
-qux_attach(device_t dev)
-{
-	struct qux_softc *sc = device_get_softc(dev);
-
-	sc->sc_ring = malloc(RINGSZ, M_DEVBUF, M_NOWAIT);
-	if (sc->sc_ring == NULL)
-		return (ENOMEM);
-	bus_setup_intr(dev, sc->sc_irq, 0, qux_intr, sc, &sc->sc_ih, NULL);
-	return (0);
-}
-
-static device_method_t qux_methods[] = {
-	DEVMETHOD(device_attach, qux_attach),
-	{ 0, 0 }
-};
-`;
-
 let tmp: string;
-function tree(name: string, header: string): string {
-  const root = path.join(tmp, name);
-  fs.mkdirSync(path.join(root, 'sys', 'sys'), { recursive: true });
-  fs.mkdirSync(path.join(root, 'sys', 'dev', 'qux'), { recursive: true });
-  fs.writeFileSync(path.join(root, 'sys', 'sys', 'malloc.h'), header);
-  fs.writeFileSync(path.join(root, 'sys', 'dev', 'qux', 'qux.c'), QUX);
-  return root;
-}
+const tree = (name: string, header: string) => qux(tmp, name, header);
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kml-sugg-'));
 });
@@ -89,7 +39,7 @@ const BLOCKED = "(not applied by --fix: M_INTWAIT not defined by this tree's hea
 
 describe('a suggestion the tree cannot spell', () => {
   it('says why --fix leaves it in text, JSON, github and SARIF alike; a fixable neighbour says nothing of the kind', async () => {
-    const root = tree('old', OLD_HEADER);
+    const root = tree('old', DFLY_OLD_HEADER);
     const text = (await run(['sys'], root)).out;
     const sugLines = text.split('\n').filter((l) => l.includes('suggestion:'));
     expect(sugLines).toEqual([`  suggestion: use M_INTWAIT | M_ZERO (interrupt thread: may block briefly but should not fail) ${BLOCKED}`]);
@@ -123,7 +73,7 @@ describe('--format github', () => {
 
 describe('--fix', () => {
   it('reports what remains after the rewrite, keeps the author spacing, and exits 0 when nothing does', async () => {
-    const root = tree('new', NEW_HEADER);
+    const root = tree('new', DFLY_NEW_HEADER);
     const file = path.join(root, 'sys', 'dev', 'qux', 'qux.c');
     const r = await run(['sys', '--fix'], root);
     const after = fs.readFileSync(file, 'latin1');
