@@ -75,6 +75,10 @@ describe('--fix', () => {
   it('reports what remains after the rewrite, keeps the author spacing, and exits 0 when nothing does', async () => {
     const root = tree('new', DFLY_NEW_HEADER);
     const file = path.join(root, 'sys', 'dev', 'qux', 'qux.c');
+    // SARIF's fix writes what --fix writes
+    const sarif = JSON.parse((await run(['sys', '-f', 'sarif', '-q'], root)).out);
+    const inserted = sarif.runs[0].results.flatMap((x: { fixes?: { artifactChanges: { replacements: { insertedContent: { text: string } }[] }[] }[] }) => x.fixes ?? []).map((f: { artifactChanges: { replacements: { insertedContent: { text: string } }[] }[] }) => f.artifactChanges[0].replacements[0].insertedContent.text);
+    expect([...new Set(inserted)].sort()).toEqual(['M_INTWAIT|M_ZERO', 'M_WAITOK']);
     const r = await run(['sys', '--fix'], root);
     const after = fs.readFileSync(file, 'latin1');
     expect(after).toContain('ev = malloc(sizeof(*ev), M_DEVBUF, M_INTWAIT|M_ZERO);');
