@@ -90,6 +90,7 @@ function headerIn(d: string): string | undefined {
 
 function configIn(d: string): TreeMarks['config'] {
   const file = path.join(d, CONFIG_NAME);
+  if (!fs.existsSync(file)) return undefined;
   try {
     const dialect = (JSON.parse(fs.readFileSync(file, 'utf8')) as { dialect?: unknown }).dialect;
     return dialect === 'freebsd' || dialect === 'dragonfly' ? { file, dialect } : undefined;
