@@ -39,6 +39,8 @@ export interface LintOptions {
   contents?: Map<string, string>;
   /** Extend or change the dialect model before analysis (config file allocators, releases, resource pairs). */
   adjustModel?: (m: DialectModel) => DialectModel;
+  /** Read the dialect of trees from their .kmalloc-lint.json files (default true; --no-config: false). */
+  configMarkers?: boolean;
   /** Per-file result cache folder (see src/cache/); no cache when absent. */
   cache?: { dir: string };
 }
@@ -104,7 +106,7 @@ function kmallocSample(files: string[]): () => boolean {
 function treesOf(opts: LintOptions, files: string[], roots: string[]): Tree[] {
   const one = (): Tree[] => [{ choice: chooseDialect(opts.dialect, opts.paths, kmallocSample(files)), has: () => true, roots }];
   if (opts.dialect !== 'auto' || !files.length) return one();
-  const markers = new TreeMarkers();
+  const markers = new TreeMarkers(opts.configMarkers !== false);
   const keyOf = (f: string) => {
     const m = markers.of(f);
     return `${m.config?.file ?? ''}\0${m.header ?? ''}`;

@@ -42,6 +42,12 @@ describe('the bundled fixtures, as the quick start lints them', () => {
     expect(forced.dialects).toBeUndefined();
     expect(JSON.stringify(forced.findings.filter((f) => f.file.startsWith('fixtures/freebsd/')))).toContain('M_INTWAIT');
   });
+
+  it('--no-config ignores the folders\' .kmalloc-lint.json markers too', () => {
+    const j = json(['fixtures', '--no-config']);
+    expect(j.dialects).toBeUndefined();
+    expect(j.dialect).toEqual({ name: 'dragonfly', why: 'auto: the sources call kmalloc()' });
+  });
 });
 
 let tmp: string;

@@ -107,6 +107,9 @@ function configIn(d: string): TreeMarks['config'] {
 export class TreeMarkers {
   private memo = new Map<string, TreeMarks>();
 
+  /** configs: read .kmalloc-lint.json markers (not with --no-config). */
+  constructor(private readonly configs = true) {}
+
   of(file: string): TreeMarks {
     return this.dir(path.dirname(path.resolve(file)));
   }
@@ -117,7 +120,7 @@ export class TreeMarkers {
     const up = path.dirname(d);
     const parent: TreeMarks = up === d ? {} : this.dir(up);
     const header = headerIn(d) ?? parent.header;
-    const config = configIn(d) ?? parent.config;
+    const config = (this.configs ? configIn(d) : undefined) ?? parent.config;
     m = header === parent.header && config === parent.config ? parent : { header, config };
     this.memo.set(d, m);
     return m;

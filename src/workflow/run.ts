@@ -93,6 +93,7 @@ export function prepareWorkflow(o: WfOpts, args: string[], dialectFromCli: boole
     // --config FILE's dialect is for everything; a .kmalloc-lint.json found by search is for the files below it (engine: tree markers)
     ...(!dialectFromCli && c.dialect && typeof o.config === 'string' ? { dialect: c.dialect } : {}),
     ...(config ? { adjustModel: (m) => mergeModel(m, c, config!.shown) } : {}),
+    ...(o.config === false ? { configMarkers: false } : {}),
   };
   // changed lines
   let changes: ChangeSet | undefined;
