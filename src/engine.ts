@@ -164,6 +164,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
               fingerprint: fingerprintOf(rule.meta.id, r.file, site, src, n),
               sourceLine: src,
               properties: site.extra,
+              trace: { fnLines: site.fnLines, nullTest: site.failure.nullTest },
             });
           },
         });
