@@ -26,14 +26,15 @@ async function main(): Promise<number> {
     process.stderr.write(`report-screenshot: the report was not written: ${r.stderr}\n`);
     return 2;
   }
-  const { context, close } = await launchChromium({ width: 1180, height: 1300 });
+  const { context, close } = await launchChromium({ width: 1180, height: 1240 });
   try {
     const page = await context.newPage();
-    // a panic with its path drawn, the list filtered to the null-path rules' worst severity
-    await page.goto(pathToFileURL(html).href + '#sev=error&q=panic.c');
+    // the overview, then the list filtered to leaks, one opened: its failure path drawn over the code
+    await page.goto(pathToFileURL(html).href + '#rule=nowait-null-leak&q=bar_goto');
     await page.evaluate(() => {
-      const f = [...document.querySelectorAll('details.f')].find((d) => !(d as HTMLElement).hidden && d.textContent!.includes('xpt_alloc_bad')) as HTMLDetailsElement | undefined;
+      const f = [...document.querySelectorAll('details.f')].find((d) => !(d as HTMLElement).hidden && d.textContent!.includes('bar_goto_missing')) as HTMLDetailsElement | undefined;
       if (f) f.open = true;
+      window.scrollTo(0, 0);
     });
     await page.screenshot({ path: png, fullPage: false });
     process.stdout.write(`${path.relative(process.cwd(), png)}: ${fs.statSync(png).size} bytes\n`);

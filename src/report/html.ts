@@ -131,7 +131,7 @@ export function pathMarks(f: Finding): { marks: Mark[]; elsewhere: Mark[]; undra
   const marks: Mark[] = [];
   const elsewhere: Mark[] = [];
   const undrawn: string[] = [];
-  marks.push({ line: f.line, col: f.col, endCol: f.endLine === f.line ? f.endCol : undefined, kind: 'alloc', text: `${callLabel(f)} is called${f.ruleId === 'waitok-null-check' ? ' (it cannot fail)' : ''}` });
+  marks.push({ line: f.line, col: f.col, endCol: f.endLine === f.line ? f.endCol : Number.MAX_SAFE_INTEGER, kind: 'alloc', text: `${callLabel(f)} is called${f.ruleId === 'waitok-null-check' ? ' (it cannot fail)' : ''}` });
   const nt = f.trace?.nullTest;
   const ends = f.related.filter((r) => !r.file || r.file === f.file);
   for (const r of f.related) if (r.file && r.file !== f.file) elsewhere.push({ line: r.line, kind: 'end', text: `${r.file}:${r.line}: ${r.message}` });
@@ -152,7 +152,7 @@ export function pathMarks(f: Finding): { marks: Mark[]; elsewhere: Mark[]; undra
     }
     if (nt && !testDrawn) marks.push({ line: nt.line, col: nt.col, kind: 'test', text: 'the result is tested for NULL here' });
     if (ends.length && !first && f.ruleId !== 'nowait-null-deref') undrawn.push('the branches on this path were not recorded');
-    if (f.ruleId === 'nowait-null-leak' && !ends.length) undrawn.push('the analysis records no single leaking return for this finding (realloc overwrites its own argument)');
+    if (f.ruleId === 'nowait-null-leak' && !ends.length) marks.push({ line: f.line, kind: 'end', text: 'when it fails, NULL overwrites the only pointer to the old buffer, which leaks' });
   } else if (nt && f.ruleId !== 'waitok-null-check') marks.push({ line: nt.line, col: nt.col, kind: 'test', text: 'the result is tested for NULL here' });
   for (const r of ends) {
     const kind: MarkKind = f.ruleId === 'waitok-null-check' ? 'test' : 'end';
@@ -240,7 +240,7 @@ const RULE_DOC_FALLBACK: Record<string, string> = {
 
 function barChart(rows: [string, number][], max: number): string {
   const shownRows = rows.slice(0, 20);
-  const bar = 14, gap = 4, label = 150, width = 560;
+  const bar = 14, gap = 4, label = 130, width = 400;
   const h = shownRows.length * (bar + gap) + gap;
   const parts = [`<svg class="chart" role="img" aria-label="findings per subsystem" width="${width}" height="${h}" viewBox="0 0 ${width} ${h}">`];
   shownRows.forEach(([name, n], i) => {
@@ -269,7 +269,7 @@ body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:v
 header{border-bottom:1px solid var(--line);padding:14px 0 10px;margin-bottom:12px}
 h1{font-size:20px;margin:0}h2{font-size:16px;margin:22px 0 8px}h4{margin:10px 0 4px;font-size:13px}
 .dim{color:var(--dim)}code,pre,.code,.hunk{font:12.5px/1.45 ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace}
-.grid{display:flex;flex-wrap:wrap;gap:22px;align-items:flex-start}
+.grid{display:flex;flex-wrap:wrap;gap:18px 28px;align-items:flex-start}
 .tiles{display:flex;gap:10px;flex-wrap:wrap}
 .tile{border:1px solid var(--line);border-radius:6px;padding:6px 12px;min-width:92px}
 .tile b{display:block;font-size:22px}
@@ -281,7 +281,8 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 .filters{position:sticky;top:0;background:var(--bg);padding:8px 0;border-bottom:1px solid var(--line);display:flex;gap:8px;flex-wrap:wrap;align-items:center;z-index:2}
 .filters select,.filters input,.filters button{font:inherit;padding:2px 4px}
 .filters input{min-width:220px}
-details.f{border:1px solid var(--line);border-radius:6px;margin:6px 0;background:#fff}
+details.f{border:1px solid var(--line);border-radius:6px;margin:6px 0;background:#fff;scroll-margin-top:52px}
+.scroll{max-height:420px;overflow-y:auto;padding-right:6px}
 details.f>summary{cursor:pointer;padding:6px 10px;list-style:none}
 details.f>summary::-webkit-details-marker{display:none}
 details.f>summary:before{content:"▸";color:var(--dim);margin-right:6px}details.f[open]>summary:before{content:"▾"}
@@ -371,12 +372,12 @@ export function formatHtml(res: LintResult, opts: HtmlOptions = {}): string {
     const r = rulesById.get(id);
     out.push(`<tr><td>${link('rule', id)}</td><td>${r ? `<span class="sev s-${r.meta.severity}">${r.meta.severity}</span>` : ''}</td><td class="n">${n}</td></tr>`);
   }
-  out.push('</table></div><div><h2>By subsystem</h2><table><tr><th>subsystem</th><th>error</th><th>warning</th><th>note</th><th>all</th></tr>');
+  out.push('</table></div><div><h2>By subsystem</h2><div class="scroll"><table><tr><th>subsystem</th><th>error</th><th>warning</th><th>note</th><th>all</th></tr>');
   for (const [s, n] of subRows) {
     const r = subSev.get(s)!;
     out.push(`<tr><td>${link('sub', s)}</td><td class="n">${r.error || ''}</td><td class="n">${r.warning || ''}</td><td class="n">${r.note || ''}</td><td class="n">${n}</td></tr>`);
   }
-  out.push(`</table></div><div><h2>Findings per subsystem${subRows.length > 20 ? ' (top 20)' : ''}</h2>${barChart(subRows, subRows[0]?.[1] ?? 1)}</div></div>`);
+  out.push(`</table></div></div><div><h2>Findings per subsystem${subRows.length > 20 ? ' (top 20)' : ''}</h2>${barChart(subRows, subRows[0]?.[1] ?? 1)}</div></div>`);
   const diags = res.diagnostics;
   if (diags.length) {
     out.push(`<details><summary>${diags.length} message${diags.length === 1 ? '' : 's'} about files (unreadable, skipped, parse errors)</summary><ul>`);
