@@ -99,8 +99,9 @@ describe.skipIf(!!skip)(`HTML report in Chromium${skip ? ` [skipped: ${skip}]` :
     expect(leak.map((m) => [m.step, m.line, m.kind])).toEqual([
       [1, 24, 'note k-alloc'],
       [2, 25, 'note k-test'],
-      [3, 32, 'note k-branch'],
-      [4, 33, 'note k-end'],
+      [3, 26, 'note k-branch'],
+      [4, 32, 'note k-branch'],
+      [5, 33, 'note k-end'],
     ]);
     for (const m of leak) expect(m.shownAfter).toBe(m.line);
     const panic = await marks('xpt_alloc_bad');

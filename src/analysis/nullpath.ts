@@ -24,13 +24,15 @@ function rel(n: SyntaxNode, message: string, trail?: Trail): RelatedLoc {
 interface Trail {
   at: SyntaxNode;
   taken: boolean;
+  /** A goto, not a branch. */
+  jump?: boolean;
   prev?: Trail;
 }
 
 /** The last 16 branches of a trail, in path order (for reports that draw the path). */
 function stepsOf(t: Trail | undefined): NonNullable<RelatedLoc['steps']> {
   const out: NonNullable<RelatedLoc['steps']> = [];
-  for (; t && out.length < 16; t = t.prev) out.push({ line: t.at.startPosition.row + 1, col: t.at.startPosition.column + 1, taken: t.taken });
+  for (; t && out.length < 16; t = t.prev) out.push({ line: t.at.startPosition.row + 1, col: t.at.startPosition.column + 1, taken: t.taken, ...(t.jump ? { jump: true } : {}) });
   return out.reverse();
 }
 
@@ -267,7 +269,8 @@ export class FunctionAnalysis {
         if (v !== 'T' && known !== true) stack.push({ id: f, st: withCorr(false), first: false, trail: { at: node.ast!, taken: false, prev: trail } });
         continue;
       }
-      for (const n of node.succ) stack.push({ id: n, st: s, first: false, trail });
+      const tr = node.kind === 'noop' && node.ast?.type === 'goto_statement' ? { at: node.ast, taken: true, jump: true, prev: trail } : trail;
+      for (const n of node.succ) stack.push({ id: n, st: s, first: false, trail: tr });
     }
     ev.origin = null;
     ev.originEnd = -1;

@@ -11,8 +11,8 @@ export interface RelatedLoc extends Loc {
   message: string;
   /** Another file (whole-tree facts); same file when absent. */
   file?: string;
-  /** The branches taken on the failure path from the allocation to here (the last 16), for reports that draw it. */
-  steps?: { line: number; col: number; taken: boolean }[];
+  /** The branches taken and gotos followed on the failure path from the allocation to here (the last 16), for reports that draw it. */
+  steps?: { line: number; col: number; taken: boolean; jump?: boolean }[];
 }
 
 /** Everything the analysis knows about one allocation call: the input of every rule. */

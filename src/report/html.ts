@@ -127,7 +127,7 @@ function callLabel(f: Finding): string {
 const PATH_RULES = new Set(['nowait-null-panic', 'nowait-null-deref', 'nowait-null-leak']);
 
 /** The markers of a finding's path, in path order: the allocation, the test, each branch, the end. */
-export function pathMarks(f: Finding): { marks: Mark[]; elsewhere: Mark[]; undrawn: string[] } {
+export function pathMarks(f: Finding, lineText: (n: number) => string | undefined = () => undefined): { marks: Mark[]; elsewhere: Mark[]; undrawn: string[] } {
   const marks: Mark[] = [];
   const elsewhere: Mark[] = [];
   const undrawn: string[] = [];
@@ -141,6 +141,11 @@ export function pathMarks(f: Finding): { marks: Mark[]; elsewhere: Mark[]; undra
   if (PATH_RULES.has(f.ruleId)) {
     if (!nt && f.ruleId === 'nowait-null-deref') marks.push({ line: f.line, kind: 'test', text: 'the result is not tested for NULL before it is used' });
     for (const s of steps) {
+      if (s.jump) {
+        const label = /^goto\s+([A-Za-z_]\w*)/.exec((lineText(s.line) ?? '').slice(s.col - 1))?.[1];
+        marks.push({ line: s.line, col: s.col, kind: 'branch', text: label ? `jumping to ${label}:` : 'jumping to the label' });
+        continue;
+      }
       const isTest = nt !== undefined && s.line === nt.line && s.col === nt.col;
       if (isTest) testDrawn = true;
       marks.push({
@@ -152,6 +157,7 @@ export function pathMarks(f: Finding): { marks: Mark[]; elsewhere: Mark[]; undra
     }
     if (nt && !testDrawn) marks.push({ line: nt.line, col: nt.col, kind: 'test', text: 'the result is tested for NULL here' });
     if (ends.length && !first && f.ruleId !== 'nowait-null-deref') undrawn.push('the branches on this path were not recorded');
+    if (steps.length >= 16) undrawn.push('any branches before the last 16 (the analysis keeps no more)');
     if (f.ruleId === 'nowait-null-leak' && !ends.length) marks.push({ line: f.line, kind: 'end', text: 'when it fails, NULL overwrites the only pointer to the old buffer, which leaks' });
   } else if (nt && f.ruleId !== 'waitok-null-check') marks.push({ line: nt.line, col: nt.col, kind: 'test', text: 'the result is tested for NULL here' });
   for (const r of ends) {
@@ -401,8 +407,8 @@ export function formatHtml(res: LintResult, opts: HtmlOptions = {}): string {
     const id = `f${i + 1}`;
     index.push([f.ruleId, f.severity, subs[i], f.file, f.line, `${f.file}:${f.line} ${f.function} ${f.allocator} ${f.ruleId} ${f.message}`.toLowerCase()]);
     out.push(`<details class="f" id="${id}"><summary><span class="sev s-${f.severity}">${f.severity}</span> <span class="loc">${esc(f.file)}:${f.line}</span> <span class="dim">${esc(f.function)}()</span> <span class="rid">${esc(f.ruleId)}</span><br>${esc(f.message)}</summary><div class="body">`);
-    const { marks, elsewhere, undrawn } = pathMarks(f);
     const src = source(f.file);
+    const { marks, elsewhere, undrawn } = pathMarks(f, (n) => src.lines?.[n - 1]);
     if (src.lines) {
       const have = src.lines[f.line - 1];
       if (f.sourceLine !== undefined && have !== undefined && have !== f.sourceLine.replace(/\r$/, '')) out.push('<p class="warnbox">The file changed since the analysis: the lines below may not match.</p>');
