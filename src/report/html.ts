@@ -12,6 +12,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isUtf8 } from 'node:buffer';
+import { lineStarts } from '../text/lines';
 import type { LintResult } from '../engine';
 import { RULES, type Rule } from '../../rules';
 import type { Finding } from './findings';
@@ -71,8 +73,9 @@ export function subsystemOf(file: string, roots: string[] = []): string {
 }
 
 interface Source {
-  /** Lines as Latin-1 (one char per byte, so columns are exact). */
-  lines?: string[];
+  /** Line n (1-based) as Latin-1, one char per byte so that columns are exact; undefined past the end. */
+  line?: (n: number) => string | undefined;
+  count: number;
   utf8: boolean;
   error?: string;
 }
@@ -83,15 +86,16 @@ function readSource(abs: string): Source {
     buf = fs.readFileSync(abs);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return { utf8: false, error: code === 'ENOENT' ? 'the file is gone' : `the file cannot be read (${code ?? (e as Error).message})` };
+    return { count: 0, utf8: false, error: code === 'ENOENT' ? 'the file is gone' : `the file cannot be read (${code ?? (e as Error).message})` };
   }
-  let utf8 = true;
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(buf);
-  } catch {
-    utf8 = false;
-  }
-  return { lines: buf.toString('latin1').split('\n').map((l) => l.replace(/\r$/, '')), utf8 };
+  const text = buf.toString('latin1');
+  const starts = lineStarts(text);
+  const line = (n: number) => {
+    if (n < 1 || n > starts.length) return undefined;
+    const end = n < starts.length ? starts[n] - 1 : text.length;
+    return text.slice(starts[n - 1], end > starts[n - 1] && text.charCodeAt(end - 1) === 13 ? end - 1 : end);
+  };
+  return { line, count: starts.length, utf8: isUtf8(buf) };
 }
 
 /** Latin-1 bytes to display text: UTF-8 files decoded as UTF-8, others shown as Latin-1. */
@@ -167,8 +171,12 @@ export function pathMarks(f: Finding, lineText: (n: number) => string | undefine
   // context evidence that names a line of this file ("sooptcopyin() at line 66", "file.c:73")
   const ev = (f.properties?.context as { evidence?: string[] } | undefined)?.evidence ?? [];
   for (const e of ev) {
-    const m = /\bat line (\d+)/.exec(e) ?? new RegExp(`(?:^|\\s)${f.file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+)`).exec(e);
-    if (m) marks.push({ line: Number(m[1]), kind: 'evidence', text: e });
+    let at = /\bat line (\d+)/.exec(e)?.[1];
+    if (at === undefined) {
+      const i = e.indexOf(` ${f.file}:`);
+      if (i >= 0) at = /^\d+/.exec(e.slice(i + f.file.length + 2))?.[0];
+    }
+    if (at !== undefined) marks.push({ line: Number(at), kind: 'evidence', text: e });
   }
   let n = 0;
   for (const m of marks) m.n = ++n;
@@ -203,11 +211,11 @@ function codeLine(raw: string, utf8: boolean, marks: Mark[]): string {
 }
 
 function renderCode(f: Finding, src: Source, marks: Mark[]): string {
-  const lines = src.lines!;
+  const line = src.line!;
   let fn = f.trace?.fnLines;
   if (!fn) fn = [Math.max(1, f.line - 8), f.line + 8];
   const inFn = marks.filter((m) => m.line >= fn![0] && m.line <= fn![1]);
-  const show = windowLines(fn, inFn, lines.length);
+  const show = windowLines(fn, inFn, src.count);
   const byLine = new Map<number, Mark[]>();
   for (const m of inFn) {
     const a = byLine.get(m.line);
@@ -220,7 +228,7 @@ function renderCode(f: Finding, src: Source, marks: Mark[]): string {
     if (prev && n > prev + 1) out.push(`<div class="gap">⋮ ${n - prev - 1} line${n - prev - 1 === 1 ? '' : 's'}</div>`);
     prev = n;
     const ms = byLine.get(n) ?? [];
-    out.push(`<div class="l${ms.length ? ' on' : ''}" data-n="${n}"><span class="ln">${n}</span><span class="c">${codeLine(lines[n - 1] ?? '', src.utf8, ms)}</span></div>`);
+    out.push(`<div class="l${ms.length ? ' on' : ''}" data-n="${n}"><span class="ln">${n}</span><span class="c">${codeLine(line(n) ?? '', src.utf8, ms)}</span></div>`);
     for (const m of ms) out.push(`<div class="note k-${m.kind}" data-line="${m.line}" data-step="${m.n}"><span class="num">${m.n}</span>${esc(m.text)}</div>`);
   }
   out.push('</div>');
@@ -408,9 +416,9 @@ export function formatHtml(res: LintResult, opts: HtmlOptions = {}): string {
     index.push([f.ruleId, f.severity, subs[i], f.file, f.line, `${f.file}:${f.line} ${f.function} ${f.allocator} ${f.ruleId} ${f.message}`.toLowerCase()]);
     out.push(`<details class="f" id="${id}"><summary><span class="sev s-${f.severity}">${f.severity}</span> <span class="loc">${esc(f.file)}:${f.line}</span> <span class="dim">${esc(f.function)}()</span> <span class="rid">${esc(f.ruleId)}</span><br>${esc(f.message)}</summary><div class="body">`);
     const src = source(f.file);
-    const { marks, elsewhere, undrawn } = pathMarks(f, (n) => src.lines?.[n - 1]);
-    if (src.lines) {
-      const have = src.lines[f.line - 1];
+    const { marks, elsewhere, undrawn } = pathMarks(f, (n) => src.line?.(n));
+    if (src.line) {
+      const have = src.line(f.line);
       if (f.sourceLine !== undefined && have !== undefined && have !== f.sourceLine.replace(/\r$/, '')) out.push('<p class="warnbox">The file changed since the analysis: the lines below may not match.</p>');
       out.push(renderCode(f, src, marks));
     } else {
