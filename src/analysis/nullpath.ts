@@ -14,10 +14,13 @@ export function locOf(n: SyntaxNode): Loc {
   return { line: n.startPosition.row + 1, col: n.startPosition.column + 1, endLine: n.endPosition.row + 1, endCol: n.endPosition.column + 1 };
 }
 
-function rel(n: SyntaxNode, message: string, trail?: Trail): RelatedLoc {
-  const r: RelatedLoc = { ...locOf(n), message };
-  if (trail) r.steps = stepsOf(trail);
-  return r;
+function rel(n: SyntaxNode, message: string): RelatedLoc {
+  return { ...locOf(n), message };
+}
+
+/** A point on a failure path, with the branches taken to reach it. */
+function relOnPath(n: SyntaxNode, message: string, trail: Trail | undefined): RelatedLoc {
+  return { ...locOf(n), message, steps: stepsOf(trail) };
 }
 
 /** The branches taken so far on one failure path (a list shared between paths: pushing never copies). */
@@ -228,17 +231,17 @@ export class FunctionAnalysis {
       if (node.ast) ev.scan(node.ast, s, fx);
       if (fx.reallocLost) facts.reallocLost = true;
       if (fx.deref && !facts.deref) {
-        facts.deref = rel(fx.deref, `'${fx.deref.text.replace(/\s+/g, ' ').slice(0, 60)}' dereferences the NULL result`, trail);
+        facts.deref = relOnPath(fx.deref, `'${fx.deref.text.replace(/\s+/g, ' ').slice(0, 60)}' dereferences the NULL result`, trail);
         if (s.inError) low = true;
       }
       if (fx.assertFail) {
-        facts.panic ??= rel(fx.assertFail, `${callName(fx.assertFail)}() asserts the result is not NULL`, trail);
+        facts.panic ??= relOnPath(fx.assertFail, `${callName(fx.assertFail)}() asserts the result is not NULL`, trail);
         if (s.inError) low = true;
         continue;
       }
       if (fx.noReturn) {
         if (s.tested && !facts.panic) {
-          facts.panic = rel(fx.noReturn, `${callName(fx.noReturn)}() is called when the allocation fails`, trail);
+          facts.panic = relOnPath(fx.noReturn, `${callName(fx.noReturn)}() is called when the allocation fails`, trail);
           if (s.inError) low = true;
         }
         continue;
@@ -308,7 +311,7 @@ export class FunctionAnalysis {
     const resources = s.held.map((h) => h.what);
     const where = at ?? (Array.isArray(this.fn.body) ? this.fn.body[this.fn.body.length - 1] : this.fn.body);
     if (facts.leaks.some((l) => l.resources.join() === resources.join())) return;
-    facts.leaks.push({ ...rel(where, `the failure path leaves the function still holding ${resources.join(', ')}`, trail), resources });
+    facts.leaks.push({ ...relOnPath(where, `the failure path leaves the function still holding ${resources.join(', ')}`, trail), resources });
   }
 }
 

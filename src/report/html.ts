@@ -139,7 +139,7 @@ export function pathMarks(f: Finding, lineText: (n: number) => string | undefine
   const nt = f.trace?.nullTest;
   const ends = f.related.filter((r) => !r.file || r.file === f.file);
   for (const r of f.related) if (r.file && r.file !== f.file) elsewhere.push({ line: r.line, kind: 'end', text: `${r.file}:${r.line}: ${r.message}` });
-  const first = ends.find((r) => r.steps?.length);
+  const first = ends.find((r) => r.steps !== undefined);
   const steps = first?.steps ?? [];
   let testDrawn = false;
   if (PATH_RULES.has(f.ruleId)) {
