@@ -11,6 +11,9 @@ import { pathToFileURL } from 'node:url';
 import { browserMissing, launchChromium } from './browser';
 
 const ROOT = path.join(__dirname, '..', '..');
+// the page's globals, for the code run in the page (the project compiles without the DOM library)
+declare const document: { querySelectorAll(s: string): ArrayLike<{ hidden: boolean; open: boolean; textContent: string | null }> };
+declare const window: { scrollTo(x: number, y: number): void };
 
 async function main(): Promise<number> {
   const missing = browserMissing();
@@ -32,7 +35,7 @@ async function main(): Promise<number> {
     // the overview, then the list filtered to leaks, one opened: its failure path drawn over the code
     await page.goto(pathToFileURL(html).href + '#rule=nowait-null-leak&q=bar_goto');
     await page.evaluate(() => {
-      const f = [...document.querySelectorAll('details.f')].find((d) => !(d as HTMLElement).hidden && d.textContent!.includes('bar_goto_missing')) as HTMLDetailsElement | undefined;
+      const f = Array.from(document.querySelectorAll('details.f')).find((d) => !d.hidden && (d.textContent ?? '').includes('bar_goto_missing'));
       if (f) f.open = true;
       window.scrollTo(0, 0);
     });

@@ -76,8 +76,12 @@ describe.skipIf(!!skip)(`HTML report in Chromium${skip ? ` [skipped: ${skip}]` :
     expect(await again.inputValue('#kl-sub')).toBe('freebsd/tree-wrappers');
     const subs = await again.$$eval('details.f', (ds) => ds.filter((d) => !(d as HTMLElement).hidden).map((d) => d.querySelector('.loc')!.textContent!));
     expect(subs.length).toBe(findings.filter((f) => f.file.includes('/tree-wrappers/')).length);
+    // a link to one finding opens it
+    const one = await open('#id=f3');
+    expect(await one.$eval('#f3', (d) => (d as HTMLDetailsElement).open)).toBe(true);
     await page.close();
     await again.close();
+    await one.close();
   });
 
   it('draws the path markers on the right lines', async () => {

@@ -437,7 +437,7 @@ export function formatHtml(res: LintResult, opts: HtmlOptions = {}): string {
     }
     out.push(fixHunk(f, resolve));
     const rule = rulesById.get(f.ruleId);
-    out.push(`<p class="dim">${f.lowConfidence ? 'Low confidence: the path crosses code that did not parse cleanly. ' : ''}${rule ? `<a href="#rule-${esc(f.ruleId)}">About ${esc(f.ruleId)}</a> · ` : ''}fingerprint <code>${esc(f.fingerprint)}</code></p>`);
+    out.push(`<p class="dim">${f.lowConfidence ? 'Low confidence: the path crosses code that did not parse cleanly. ' : ''}${rule ? `<a href="#rule-${esc(f.ruleId)}">About ${esc(f.ruleId)}</a> · ` : ''}<a href="#id=${id}">link to this finding</a> · fingerprint <code>${esc(f.fingerprint)}</code></p>`);
     out.push('</div></details>');
   });
   out.push('</div>');

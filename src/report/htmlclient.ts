@@ -1,9 +1,16 @@
-/// <reference lib="dom" />
 /*
  * The script of the HTML report (src/report/html.ts), as plain functions whose source text the
  * report embeds (Function.prototype.toString): no imports, no framework, nothing but the DOM.
  * encodeState/decodeState are unit-tested here; klMain runs in the browser (test/html-browser.test.ts).
  */
+
+// The page's globals, typed loosely here so that the project compiles without the DOM library
+// (module-scoped declarations: they emit nothing and shadow nothing elsewhere).
+declare const document: any;
+declare const window: any;
+declare const history: any;
+declare const location: any;
+type El = any;
 
 /** The list's filter and sort state; '' means "any" (sort: '' is by file). */
 export interface ViewState {
@@ -48,13 +55,13 @@ export function decodeState(hash: string): ViewState {
 
 /** Runs in the page: wires the filters, the sort, the fragment state and the rule links. */
 export function klMain(): void {
-  const data = JSON.parse(document.getElementById('kl-data')!.textContent || '{}') as { f: [string, string, string, string, number, string][] };
-  const list = document.getElementById('kl-list')!;
-  const items: HTMLElement[] = [];
-  for (let i = 0; i < data.f.length; i++) items.push(document.getElementById('f' + (i + 1))!);
-  const ctl = (id: string) => document.getElementById(id) as HTMLInputElement | HTMLSelectElement;
+  const data = JSON.parse(document.getElementById('kl-data').textContent || '{}') as { f: [string, string, string, string, number, string][] };
+  const list: El = document.getElementById('kl-list');
+  const items: El[] = [];
+  for (let i = 0; i < data.f.length; i++) items.push(document.getElementById('f' + (i + 1)));
+  const ctl = (id: string): El => document.getElementById(id);
   const fields = ['rule', 'sev', 'sub', 'q', 'sort'];
-  const count = document.getElementById('kl-count')!;
+  const count: El = document.getElementById('kl-count');
   let applying = false;
 
   function current(): ViewState {
@@ -88,7 +95,7 @@ export function klMain(): void {
     if (s.id) {
       const el = document.getElementById(s.id);
       if (el && el.tagName === 'DETAILS') {
-        (el as HTMLDetailsElement).open = true;
+        el.open = true;
         el.hidden = false;
         if (scroll) el.scrollIntoView();
       }
@@ -109,25 +116,25 @@ export function klMain(): void {
     el.addEventListener(k === 'q' ? 'input' : 'change', changed);
   }
   window.addEventListener('hashchange', () => apply(decodeState(location.hash), true));
-  document.addEventListener('click', (ev) => {
-    const a = (ev.target as Element).closest ? (ev.target as Element).closest('a') : null;
+  document.addEventListener('click', (ev: El) => {
+    const a: El = ev.target && ev.target.closest ? ev.target.closest('a') : null;
     if (!a) return;
     const href = a.getAttribute('href') || '';
     // in-page links to rule documentation and source sections: scroll, keep the filter state in the URL
     if (href.charAt(0) === '#' && href.indexOf('=') < 0) {
-      const t = document.getElementById(href.slice(1));
+      const t: El = document.getElementById(href.slice(1));
       if (t) {
         ev.preventDefault();
-        if (t.tagName === 'DETAILS') (t as HTMLDetailsElement).open = true;
+        if (t.tagName === 'DETAILS') t.open = true;
         t.scrollIntoView();
       }
     }
   });
-  const all = document.getElementById('kl-expand');
+  const all: El = document.getElementById('kl-expand');
   if (all) {
     all.addEventListener('click', () => {
       const open = all.getAttribute('data-open') !== '1';
-      for (const it of items) if (!it.hidden) (it as HTMLDetailsElement).open = open;
+      for (const it of items) if (!it.hidden) it.open = open;
       all.setAttribute('data-open', open ? '1' : '0');
       all.textContent = open ? 'Collapse all' : 'Expand all';
     });
