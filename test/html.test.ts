@@ -134,8 +134,11 @@ describe('HTML report of the fixtures', () => {
       fs.writeFileSync(path.join(dir, 'latin.c'), Buffer.from(body('caf\xe9'), 'latin1'));
       fs.writeFileSync(path.join(dir, 'utf.c'), Buffer.from(body('caf\u00e9 \u2014 ok'), 'utf8'));
       fs.writeFileSync(path.join(dir, 'gone.c'), body('soon gone'));
+      // a long function with a long line at the dereference: only the path's neighbourhood, the line cut
+      const filler = Array.from({ length: 90 }, (_, i) => `\tn += ${i};\n`).join('');
+      fs.writeFileSync(path.join(dir, 'long.c'), `static int\ng(int n)\n{\n\tchar *p;\n\n\tp = malloc(10, M_DEVBUF, M_NOWAIT);\n${filler}\tp[0] = 1;${' '.repeat(150)}/* ${'x'.repeat(100)} */\n\treturn (n);\n}\n`);
       const res = await lint({ paths: [dir], dialect: 'freebsd', jobs: 1 });
-      expect(res.findings.map((f) => path.basename(f.file)).sort()).toEqual(['gone.c', 'latin.c', 'utf.c']);
+      expect(res.findings.map((f) => path.basename(f.file)).sort()).toEqual(['gone.c', 'latin.c', 'long.c', 'utf.c']);
       fs.rmSync(path.join(dir, 'gone.c'));
       const html = formatHtml(res, { roots: [dir] });
       expect(html).toContain('/* café */');
@@ -144,6 +147,11 @@ describe('HTML report of the fixtures', () => {
       expect(html).toContain('Source not shown: the file is gone.');
       // the line the analysis saw is still shown
       expect(html).toMatch(/<div class="l on" data-n="7"><span class="ln">7<\/span><span class="c">\tp = malloc/);
+      const long = html.slice(html.indexOf('long.c:6'), html.indexOf('</details>', html.indexOf('long.c:6')));
+      expect(long).toContain('<div class="gap">⋮ 84 lines</div>');
+      expect(long).toMatch(/data-n="97"><span class="ln">97<\/span><span class="c">\t<mark>p\[0\]<\/mark> = 1; {150}<span class="cut">…<\/span><\/span>/);
+      // lines 1-9 (the header and the allocation's neighbourhood), 94-99 (the dereference's, to the closing brace)
+      expect(long.match(/class="l[ "]/g)).toHaveLength(9 + 6);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
