@@ -381,17 +381,18 @@ export function formatHtml(res: LintResult, opts: HtmlOptions = {}): string {
   out.push(`<div class="tile"><b>${res.stats.files}</b>files linted</div>`);
   out.push(`<div class="tile"><b>${res.stats.withErrors}</b>with parse errors</div>`);
   out.push(`<div class="tile"><b id="kl-time">${opts.noTime ? '–' : (res.stats.ms / 1000).toFixed(2) + ' s'}</b>run time</div>`);
-  out.push('</div><div class="grid"><div><h2>By rule</h2><table><tr><th>rule</th><th>severity</th><th>findings</th></tr>');
+  out.push('</div>');
+  if (findings.length) out.push('<div class="grid"><div><h2>By rule</h2><table><tr><th>rule</th><th>severity</th><th>findings</th></tr>');
   for (const [id, n] of ruleRows) {
     const r = rulesById.get(id);
     out.push(`<tr><td>${link('rule', id)}</td><td>${r ? `<span class="sev s-${r.meta.severity}">${r.meta.severity}</span>` : ''}</td><td class="n">${n}</td></tr>`);
   }
-  out.push('</table></div><div><h2>By subsystem</h2><div class="scroll"><table><tr><th>subsystem</th><th>error</th><th>warning</th><th>note</th><th>all</th></tr>');
+  if (findings.length) out.push('</table></div><div><h2>By subsystem</h2><div class="scroll"><table><tr><th>subsystem</th><th>error</th><th>warning</th><th>note</th><th>all</th></tr>');
   for (const [s, n] of subRows) {
     const r = subSev.get(s)!;
     out.push(`<tr><td>${link('sub', s)}</td><td class="n">${r.error || ''}</td><td class="n">${r.warning || ''}</td><td class="n">${r.note || ''}</td><td class="n">${n}</td></tr>`);
   }
-  out.push(`</table></div></div><div><h2>Findings per subsystem${subRows.length > 20 ? ' (top 20)' : ''}</h2>${barChart(subRows, subRows[0]?.[1] ?? 1)}</div></div>`);
+  if (findings.length) out.push(`</table></div></div><div><h2>Findings per subsystem${subRows.length > 20 ? ' (top 20)' : ''}</h2>${barChart(subRows, subRows[0]?.[1] ?? 1)}</div></div>`);
   const diags = res.diagnostics;
   if (diags.length) {
     out.push(`<details><summary>${diags.length} message${diags.length === 1 ? '' : 's'} about files (unreadable, skipped, parse errors)</summary><ul>`);
