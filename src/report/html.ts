@@ -233,7 +233,11 @@ function renderCode(f: Finding, src: Source, marks: Mark[]): string {
   }
   out.push('</div>');
   const outside = marks.filter((m) => !inFn.includes(m));
-  if (outside.length) out.push(`<ul class="outside">${outside.map((m) => `<li><span class="num">${m.n}</span>line ${m.line}: ${esc(m.text)}</li>`).join('')}</ul>`);
+  const src1 = (n: number) => {
+    const t = line(n);
+    return t === undefined ? '' : `<div class="code"><div class="l" data-n="${n}"><span class="ln">${n}</span><span class="c">${codeLine(t.replace(/^\s+/, ''), src.utf8, [])}</span></div></div>`;
+  };
+  if (outside.length) out.push(`<ul class="outside">${outside.map((m) => `<li><span class="num">${m.n}</span>line ${m.line}, outside the function: ${esc(m.text)}${src1(m.line)}</li>`).join('')}</ul>`);
   return out.join('');
 }
 
