@@ -26,8 +26,6 @@ export interface HtmlOptions {
   roots?: string[];
   /** Shown path -> absolute path (default: resolved against the working directory). */
   resolve?: (shown: string) => string;
-  /** Leave the run time out (tests compare reports of two runs). */
-  noTime?: boolean;
 }
 
 /** Longest source line shown; longer ones are cut to a window around the marked column. */
@@ -384,7 +382,7 @@ export function formatHtml(res: LintResult, opts: HtmlOptions = {}): string {
   for (const [s, n] of sevRows) out.push(`<div class="tile"><b>${n}</b><a href="${esc(encodeState({ ...decodeState(''), sev: s }))}"><span class="sev s-${s}">${s}</span></a></div>`);
   out.push(`<div class="tile"><b>${res.stats.files}</b>files linted</div>`);
   out.push(`<div class="tile"><b>${res.stats.withErrors}</b>with parse errors</div>`);
-  out.push(`<div class="tile"><b id="kl-time">${opts.noTime ? '–' : (res.stats.ms / 1000).toFixed(2) + ' s'}</b>run time</div>`);
+  out.push(`<div class="tile"><b id="kl-time">${(res.stats.ms / 1000).toFixed(2)} s</b>run time</div>`);
   out.push('</div>');
   if (findings.length) out.push('<div class="grid"><div><h2>By rule</h2><table><tr><th>rule</th><th>severity</th><th>findings</th></tr>');
   for (const [id, n] of ruleRows) {
