@@ -6,6 +6,7 @@ import { lint, selectRules, type LintResult } from './engine';
 import { formatText } from './report/text';
 import { formatJson } from './report/json';
 import { formatSarif } from './report/sarif';
+import { formatHtml } from './report/html';
 import { writeFileAtomic } from './util/atomic';
 import { applyFixes, planFixes, unifiedDiff } from './workflow/fix';
 import { VERSION, ruleDocUri } from './util/version';
@@ -17,7 +18,7 @@ import { formatGithub, sarifLimitWarnings } from './workflow/github';
 import { Progress } from './workflow/progress';
 import { defaultCacheDir } from './cache/store';
 
-const FORMATS = ['text', 'json', 'sarif', 'github'];
+const FORMATS = ['text', 'json', 'sarif', 'github', 'html'];
 const DIALECTS = ['auto', 'freebsd', 'dragonfly'];
 
 class UsageError extends Error {}
@@ -119,6 +120,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     if (o.format === 'json') report = formatJson(res);
     else if (o.format === 'sarif') report = formatSarif(res, o.sarifCategory);
     else if (o.format === 'github') report = formatGithub(res);
+    else if (o.format === 'html') report = formatHtml(res, { roots: program.args });
     else report = formatText(res, color);
     if (fixPlan) {
       if (o.diff) io.stdout.write(unifiedDiff(fixPlan.files));

@@ -268,6 +268,7 @@ async function lintTree(
               fingerprint: fingerprintOf(rule.meta.id, r.file, site, src, n),
               sourceLine: src,
               properties: site.extra,
+              trace: { fnLines: site.fnLines, nullTest: site.failure.nullTest },
             });
           },
         });

@@ -18,6 +18,27 @@ function rel(n: SyntaxNode, message: string): RelatedLoc {
   return { ...locOf(n), message };
 }
 
+/** A point on a failure path, with the branches taken to reach it. */
+function relOnPath(n: SyntaxNode, message: string, trail: Trail | undefined): RelatedLoc {
+  return { ...locOf(n), message, steps: stepsOf(trail) };
+}
+
+/** The branches taken so far on one failure path (a list shared between paths: pushing never copies). */
+interface Trail {
+  at: SyntaxNode;
+  taken: boolean;
+  /** A goto, not a branch. */
+  jump?: boolean;
+  prev?: Trail;
+}
+
+/** The last 16 branches of a trail, in path order (for reports that draw the path). */
+function stepsOf(t: Trail | undefined): NonNullable<RelatedLoc['steps']> {
+  const out: NonNullable<RelatedLoc['steps']> = [];
+  for (; t && out.length < 16; t = t.prev) out.push({ line: t.at.startPosition.row + 1, col: t.at.startPosition.column + 1, taken: t.taken, ...(t.jump ? { jump: true } : {}) });
+  return out.reverse();
+}
+
 export interface FunctionUnit {
   name: string;
   /** This file's own `goto` macros (senderr, gotoerr): they win over other files' definitions. */
@@ -189,12 +210,12 @@ export class FunctionAnalysis {
     const facts: SiteFacts['failure'] = { leaks: [], tested: false };
     let low = false;
     const seen = new Set<string>();
-    const stack: { id: number; st: PState; first: boolean }[] = [
+    const stack: { id: number; st: PState; first: boolean; trail?: Trail }[] = [
       { id: startNode, st: { nulls: [], held: heldAt, tested: false, inError: nodes[startNode].inError }, first: true },
     ];
     let steps = 0;
     while (stack.length && steps++ < MAX_STEPS) {
-      const { id, st, first } = stack.pop()!;
+      const { id, st, first, trail } = stack.pop()!;
       const node = nodes[id];
       const key = `${id}|${st.nulls.join(',')}|${st.held.map((h) => h.key).join(',')}|${st.tested ? 1 : 0}|${st.consts ? JSON.stringify(st.consts) : ''}|${st.corr ? JSON.stringify(st.corr) : ''}`;
       if (seen.has(key)) continue;
@@ -204,23 +225,23 @@ export class FunctionAnalysis {
       const s: PState = { ...st, inError: st.inError || node.inError };
       const fx: Effects = {};
       if (node.kind === 'exit') {
-        if (s.tested) this.leakAt(null, s, facts);
+        if (s.tested) this.leakAt(null, s, facts, trail);
         continue;
       }
       if (node.ast) ev.scan(node.ast, s, fx);
       if (fx.reallocLost) facts.reallocLost = true;
       if (fx.deref && !facts.deref) {
-        facts.deref = rel(fx.deref, `'${fx.deref.text.replace(/\s+/g, ' ').slice(0, 60)}' dereferences the NULL result`);
+        facts.deref = relOnPath(fx.deref, `'${fx.deref.text.replace(/\s+/g, ' ').slice(0, 60)}' dereferences the NULL result`, trail);
         if (s.inError) low = true;
       }
       if (fx.assertFail) {
-        facts.panic ??= rel(fx.assertFail, `${callName(fx.assertFail)}() asserts the result is not NULL`);
+        facts.panic ??= relOnPath(fx.assertFail, `${callName(fx.assertFail)}() asserts the result is not NULL`, trail);
         if (s.inError) low = true;
         continue;
       }
       if (fx.noReturn) {
         if (s.tested && !facts.panic) {
-          facts.panic = rel(fx.noReturn, `${callName(fx.noReturn)}() is called when the allocation fails`);
+          facts.panic = relOnPath(fx.noReturn, `${callName(fx.noReturn)}() is called when the allocation fails`, trail);
           if (s.inError) low = true;
         }
         continue;
@@ -229,7 +250,7 @@ export class FunctionAnalysis {
       if (s.nulls.length === 0 && !first) continue;
       if (node.kind === 'return' || fx.exits) {
         if (s.tested) {
-          this.leakAt(fx.exits ?? node.ast!, s, facts);
+          this.leakAt(fx.exits ?? node.ast!, s, facts, trail);
           if (s.inError && facts.leaks.length) low = true;
         }
         continue;
@@ -247,11 +268,12 @@ export class FunctionAnalysis {
         const ck = v === 'U' ? this.correlationKey(node.ast!) : undefined;
         const known = ck !== undefined ? own(s.corr, ck) : undefined;
         const withCorr = (b: boolean): PState => (ck === undefined ? { ...s, tested } : { ...s, tested, corr: { ...(s.corr ?? {}), [ck]: b } });
-        if (v !== 'F' && known !== false) stack.push({ id: t, st: withCorr(true), first: false });
-        if (v !== 'T' && known !== true) stack.push({ id: f, st: withCorr(false), first: false });
+        if (v !== 'F' && known !== false) stack.push({ id: t, st: withCorr(true), first: false, trail: { at: node.ast!, taken: true, prev: trail } });
+        if (v !== 'T' && known !== true) stack.push({ id: f, st: withCorr(false), first: false, trail: { at: node.ast!, taken: false, prev: trail } });
         continue;
       }
-      for (const n of node.succ) stack.push({ id: n, st: s, first: false });
+      const tr = node.kind === 'noop' && node.ast?.type === 'goto_statement' ? { at: node.ast, taken: true, jump: true, prev: trail } : trail;
+      for (const n of node.succ) stack.push({ id: n, st: s, first: false, trail: tr });
     }
     ev.origin = null;
     ev.originEnd = -1;
@@ -284,12 +306,12 @@ export class FunctionAnalysis {
     return k ?? undefined;
   }
 
-  private leakAt(at: SyntaxNode | null, s: PState, facts: SiteFacts['failure']) {
+  private leakAt(at: SyntaxNode | null, s: PState, facts: SiteFacts['failure'], trail?: Trail) {
     if (!s.held.length) return;
     const resources = s.held.map((h) => h.what);
     const where = at ?? (Array.isArray(this.fn.body) ? this.fn.body[this.fn.body.length - 1] : this.fn.body);
     if (facts.leaks.some((l) => l.resources.join() === resources.join())) return;
-    facts.leaks.push({ ...rel(where, `the failure path leaves the function still holding ${resources.join(', ')}`), resources });
+    facts.leaks.push({ ...relOnPath(where, `the failure path leaves the function still holding ${resources.join(', ')}`, trail), resources });
   }
 }
 
@@ -341,6 +363,7 @@ export function siteFacts(
     lowConfidence,
     failure,
     via: spec.summary ? `${spec.summary} ${spec.name}()` : undefined,
+    fnLines: [fa.fn.node.startPosition.row + 1, fa.fn.node.endPosition.row + 1],
   };
 }
 

@@ -11,6 +11,8 @@ export interface RelatedLoc extends Loc {
   message: string;
   /** Another file (whole-tree facts); same file when absent. */
   file?: string;
+  /** The branches taken and gotos followed on the failure path from the allocation to here (the last 16), for reports that draw it. */
+  steps?: { line: number; col: number; taken: boolean; jump?: boolean }[];
 }
 
 /** Everything the analysis knows about one allocation call: the input of every rule. */
@@ -35,6 +37,8 @@ export interface SiteFacts {
   lowConfidence: boolean;
   /** Reached through a wrapper or macro: name of the callee actually invoked. */
   via?: string;
+  /** First and last line of the enclosing function definition (for reports that show its source). */
+  fnLines?: [number, number];
   /** What happens on the path where the allocation returned NULL. */
   failure: {
     deref?: RelatedLoc;

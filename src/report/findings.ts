@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RelatedLoc, SiteFacts } from '../analysis/types';
+import type { Loc, RelatedLoc, SiteFacts } from '../analysis/types';
 import type { Severity } from '../../rules/types';
 
 export interface Finding {
@@ -22,6 +22,8 @@ export interface Finding {
   sourceLine?: string;
   /** Facts for JSON/SARIF properties (suggestions, context). */
   properties?: Record<string, unknown>;
+  /** Path facts for reports that draw the failure path (HTML): the enclosing function's lines, the first NULL test. Not in JSON or SARIF. */
+  trace?: { fnLines?: [number, number]; nullTest?: Loc };
 }
 
 export function fingerprintOf(ruleId: string, file: string, site: SiteFacts, sourceLine: string, occurrence: number): string {

@@ -1,5 +1,5 @@
 /*
- * Stage 7, report: findings.ts (the Finding type, order, fingerprints) and one file per format (text, json, sarif); docs.ts renders the rule pages.
+ * Stage 7, report: findings.ts (the Finding type, order, fingerprints) and one file per format (text, json, sarif, html); docs.ts renders the rule pages.
  * Takes: findings, diagnostics and stats. Gives: the report text.
  * Never: changes or filters findings (the workflow layer does).
  */
