@@ -17,6 +17,9 @@
  *
  * npm run bench -- --freebsd-sample DIR [--from CHECKOUT]: check (or rebuild from a
  * checkout) the FreeBSD sample listed in bench/freebsd-sample.json (see sample.ts).
+ *
+ * npm run bench -- --parse-errors DIR [--list]: files and bytes whose cleaned-up text
+ * tree-sitter cannot parse (see parse-errors.ts).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -24,6 +27,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import fg from 'fast-glob';
 import { RACY_MS } from '../src/cache/statindex';
+import { parseErrorsMain } from './parse-errors';
 import { sampleMain } from './sample';
 import { verdictsMain } from './verdicts';
 
@@ -164,6 +168,10 @@ async function parent(argv: string[]): Promise<void> {
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv.includes('--verdicts')) return verdictsMain(argv);
+  if (argv.includes('--parse-errors')) {
+    process.exitCode = parseErrorsMain(argv);
+    return;
+  }
   if (argv.includes('--freebsd-sample')) {
     process.exitCode = sampleMain(argv);
     return;

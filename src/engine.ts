@@ -46,7 +46,7 @@ export interface LintResult {
   diagnostics: Diagnostic[];
   rules: Rule[];
   dialect: { name: string; why: string };
-  stats: { files: number; parsed: number; bytes: number; withErrors: number; sites: number; ms: number; cache?: CacheRunStats; /** Every site's context came from the memo of an earlier run. */ contextsFromMemo?: boolean };
+  stats: { files: number; parsed: number; bytes: number; withErrors: number; /** The files whose parsed parts hold ERROR nodes, and the first one's line, by file. */ parseErrors: { file: string; line: number }[]; sites: number; ms: number; cache?: CacheRunStats; /** Every site's context came from the memo of an earlier run. */ contextsFromMemo?: boolean };
   badPaths: boolean;
   wholeTree?: WholeTreeFacts;
   /** Shown paths of the files linted. */
@@ -126,12 +126,16 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   const diagnostics: Diagnostic[] = [...disc.diagnostics];
   const suppressions = new Map<string, Suppression[]>();
   let parsed = 0, bytes = 0, withErrors = 0, sites = 0;
+  const parseErrors: { file: string; line: number }[] = [];
   for (const r of results) {
     diagnostics.push(...r.diagnostics);
     if (r.suppressions?.length) suppressions.set(r.file, r.suppressions);
     bytes += r.parse.bytes;
     if (r.parse.functions > 0 || r.sites.length) parsed++;
-    if (r.parse.errorNodes) withErrors++;
+    if (r.parse.errorNodes) {
+      withErrors++;
+      parseErrors.push({ file: r.file, line: r.parse.errorLine ?? 0 });
+    }
     sites += r.sites.length;
     const occ = new Map<string, number>();
     for (const site of r.sites) {
@@ -177,7 +181,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     diagnostics,
     rules,
     dialect: { name: choice.model.name, why: choice.why },
-    stats: { files: files.length, parsed, bytes, withErrors, sites, ms: Date.now() - t0, ...(cacheStats ? { cache: cacheStats } : {}), ...(contextsFromMemo ? { contextsFromMemo } : {}) },
+    stats: { files: files.length, parsed, bytes, withErrors, parseErrors: parseErrors.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)), sites, ms: Date.now() - t0, ...(cacheStats ? { cache: cacheStats } : {}), ...(contextsFromMemo ? { contextsFromMemo } : {}) },
     badPaths: disc.badPaths,
     wholeTree,
     files: jobs.map((j) => j.shown),

@@ -8,6 +8,7 @@ export function formatJson(res: LintResult): string {
         tool: { name: 'kmalloc-lint', version: VERSION },
         dialect: res.dialect,
         stats: { files: res.stats.files, parsedFiles: res.stats.parsed, filesWithParseErrors: res.stats.withErrors, allocationSites: res.stats.sites },
+        parseErrors: res.stats.parseErrors,
         findings: res.findings.map((f) => ({
           ruleId: f.ruleId,
           severity: f.severity,
