@@ -29,6 +29,9 @@ const SNIPPETS: Record<string, string> = {
   'a comparison operator as an argument': 'static int\nfoo_late(struct timeval *a, struct timeval *b)\n{\n\tif (timevalcmp(a, b, <))\n\t\treturn (1);\n\treturn (0);\n}\n',
   'a comment in a multi-line #define': '#define\tFOO_STATS(m)\t\\\n\tm(rx_packets)\t\\\n\t/* errors */\t\\\n\tm(rx_errors)\n\nstatic int foo_v;\n',
   'GNU named variadic macro parameters': '#define\tfoo_printf(sc, fmt, args...)\tdevice_printf((sc)->dev, fmt, ##args)\nstatic int foo_u;\n',
+  '__asm __volatile': 'static __inline void\nfoo_barrier(void)\n{\n\t__asm __volatile("" : : : "memory");\n}\n',
+  'a lower-case iterator': 'static void\nfoo_flush(struct foo_softc *sc)\n{\n\tstruct foo_req *r;\n\n\tlist_for_each_entry(r, &sc->sc_list, link) {\n\t\tfoo_done(r);\n\t}\n}\n',
+  'a calling convention': 'EFI_STATUS EFIAPI\nfoo_entry(void *image)\n{\n\treturn (0);\n}\n',
   'a DDB command': 'DB_SHOW_COMMAND(foo, db_show_foo)\n{\n\tdb_printf("foo\\n");\n}\n',
 };
 
@@ -45,6 +48,13 @@ describe('preprocess: FreeBSD macro shapes', () => {
   it('leaves the names alone in comments, strings and #define lines', () => {
     const src = '#define\t__unused\t__attribute__((__unused__))\n/* mtod(m, struct ip *) (unbalanced */\nstatic const char foo_s[] = "TAILQ_HEAD(, x) __packed";\nstatic int foo_t;\n';
     expect(preprocess(src)).toBe(src);
+  });
+
+  it('leaves a function named like an iterator, and a call of one, alone; an iterator tests none of its arguments', () => {
+    const def = 'int\nfoo_for_each(int (*fn)(void *), void *arg)\n{\n\treturn (0);\n}\nstatic void\nfoo_all(void)\n{\n\tfoo_for_each(foo_one, NULL);\n}\n';
+    expect(preprocess(def)).toBe(def);
+    // `while (a, b)` would read as a test of b, the loop variable of some iterators
+    expect(preprocess('\tbar_for_each_vbus(vbus, vext) {\n')).toBe('\twhile            (vbus+ vext) {\n');
   });
 
   it('keeps the wrapper arguments an analysis reads: mtod keeps its mbuf, the type becomes one identifier', () => {

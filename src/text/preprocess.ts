@@ -141,6 +141,22 @@ function inDirective(src: string, at: number): boolean {
   return src.charCodeAt(ls) === 35; /* # */
 }
 
+/**
+ * Does the name at `at` stand where a definition or declaration names its function: in column 0
+ * (KNF), or after a type on its line (`static int foo_for_each(`, `void *`)? A statement stands
+ * after `;`, a brace, `)`, `else`, `do` or a label, or alone on an indented line.
+ */
+function definesName(code: string, at: number): boolean {
+  let p = at;
+  while (p > 0 && (code.charCodeAt(p - 1) === 32 || code.charCodeAt(p - 1) === 9)) p--;
+  if (p === 0 || code.charCodeAt(p - 1) === 10) return p === at;
+  const c = code[p - 1];
+  if (c === '*') return true;
+  if (!/\w/.test(c)) return false;
+  const word = /\w+$/.exec(code.slice(Math.max(0, p - 32), p))![0];
+  return word !== 'else' && word !== 'do';
+}
+
 /** Put `word` at `at` (it fits in the bytes it replaces). */
 function put(buf: Uint8Array | Uint16Array, at: number, word: string) {
   for (let i = 0; i < word.length; i++) buf[at + i] = word.charCodeAt(i);
@@ -189,8 +205,28 @@ function rewriteShapes(src: string, chars: () => Uint8Array | Uint16Array): void
     let open = after;
     while (open < src.length && isSpace(code.charCodeAt(open))) open++;
     const hasArgs = code.charCodeAt(open) === 40; /* ( */
+    if (shape.kind === 'keyword') {
+      if (shape.to.length <= name.length) {
+        blank(b, at, after, src);
+        put(b, after - shape.to.length, shape.to);
+      }
+      continue;
+    }
     if (shape.kind === 'loop') {
-      if (hasArgs) put(b, at, 'while' + ' '.repeat(name.length - 5));
+      if (!hasArgs || name.length < 5) continue;
+      if (/[a-z]/.test(name[0])) {
+        // a lower-case name followed by `;` is a function call
+        const { spans, end } = argSpans(code, open);
+        let q = end;
+        while (q < code.length && isSpace(code.charCodeAt(q))) q++;
+        if (q >= code.length || code.charCodeAt(end - 1) !== 41 /* ) */) continue;
+        if (code.charCodeAt(q) === 59 /* ; */ || code.charCodeAt(q) === 44 /* , */ || code.charCodeAt(q) === 41 /* ) */) continue;
+        if (definesName(code, at)) continue; // `int\nidr_for_each(...)\n{`: the function itself
+        // Linux-style iterators put the loop variable first or last: `while (a + b + c)` keeps every
+        // argument a use, and no argument reads as a NULL test (`while (a, b)` would test b)
+        for (let k = 1; k < spans.length; k++) b[code.lastIndexOf(',', spans[k][0])] = 43; /* + */
+      }
+      put(b, at, 'while' + ' '.repeat(name.length - 5));
       continue;
     }
     if (shape.kind === 'attribute') {

@@ -13,7 +13,9 @@
  *   fileScopeCall `static MALLOC_DEFINE(...);`: a call at file scope; a `static` before it is blanked
  *   emptyArgs     `SDT_PROBE_DEFINE(sdt, , , probe)`: every empty argument gets a `0` in its blank
  *   functionDef   `DB_SHOW_COMMAND(name, fn) { ... }`: the definition `void name( fn) { ... }`
- *   loop          `TAILQ_FOREACH(...)`: a `while` loop
+ *   loop          `TAILQ_FOREACH(...)`, `list_for_each_entry(...) {`: a `while` loop (a lower-case one only
+ *                 when a statement follows, not `;`: then it is a function call)
+ *   keyword       `__volatile`, `__const`: the standard keyword, right-aligned in the same bytes
  */
 export type MacroShape =
   | { kind: 'attribute' }
@@ -24,7 +26,8 @@ export type MacroShape =
   | { kind: 'fileScopeCall' }
   | { kind: 'emptyArgs' }
   | { kind: 'functionDef' }
-  | { kind: 'loop' };
+  | { kind: 'loop' }
+  | { kind: 'keyword'; to: string };
 
 export interface ShapeEntry {
   /** Exact macro names. */
@@ -46,6 +49,8 @@ export const MACRO_SHAPES: ShapeEntry[] = [
       '__locks_exclusive', '__locks_shared', '__trylocks_exclusive', '__trylocks_shared', '__unlocks',
       '__asserts_exclusive', '__asserts_shared', '__requires_exclusive', '__requires_shared',
       '__requires_unlocked', '__no_lock_analysis', '__guarded_by', '__pt_guarded_by', '__counted_by',
+      // calling conventions of vendor code (EFI, the Atheros HAL)
+      'EFIAPI', '__ahdecl',
     ],
     shape: { kind: 'attribute' },
   },
@@ -64,6 +69,10 @@ export const MACRO_SHAPES: ShapeEntry[] = [
   { pattern: 'SDT_[A-Z0-9_]+', shape: { kind: 'emptyArgs' } },
   { names: ['DB_COMMAND', 'DB_SHOW_COMMAND', 'DB_SHOW_ALL_COMMAND', 'DB_COMMAND_FLAGS', 'DB_SHOW_COMMAND_FLAGS'], shape: { kind: 'functionDef' } },
   { pattern: '[A-Z][A-Z0-9_]*_FOREACH[A-Z0-9_]*', shape: { kind: 'loop' } },
+  { pattern: '[a-z][a-z0-9_]*_for_each[a-z0-9_]*|for_each_[a-z0-9_]+', shape: { kind: 'loop' } },
+  { names: ['__volatile'], shape: { kind: 'keyword', to: 'volatile' } },
+  { names: ['__const'], shape: { kind: 'keyword', to: 'const' } },
+  { names: ['__signed'], shape: { kind: 'keyword', to: 'signed' } },
 ];
 
 const exact = new Map<string, MacroShape>();
