@@ -171,7 +171,6 @@ function rewriteShapes(src: string, chars: () => Uint8Array | Uint16Array): void
   SHAPE_NAMES.lastIndex = 0;
   const hasShape = SHAPE_NAMES.test(src);
   if (!hasShape && !src.includes('define')) return;
-  const code = blankNoise(src);
   if (src.includes('define')) {
     // a comment inside a #define continued over lines
     for (let at = src.indexOf('#'); at >= 0; at = src.indexOf('#', at + 1)) {
@@ -191,6 +190,8 @@ function rewriteShapes(src: string, chars: () => Uint8Array | Uint16Array): void
     }
   }
   if (!hasShape) return;
+  // names and arguments are read on the text with comments and strings blanked
+  const code = blankNoise(src);
   SHAPE_NAMES.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = SHAPE_NAMES.exec(src))) {

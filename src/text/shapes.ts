@@ -84,7 +84,7 @@ for (const e of MACRO_SHAPES) {
 
 /** One regex finding every name the table covers (as a whole word). */
 export const SHAPE_NAMES = new RegExp(
-  `(?<![A-Za-z0-9_])(?:${[...MACRO_SHAPES.flatMap((e) => e.names ?? []), ...MACRO_SHAPES.flatMap((e) => (e.pattern ? [e.pattern] : []))].join('|')})(?![A-Za-z0-9_])`,
+  `\\b(?:${[...MACRO_SHAPES.flatMap((e) => e.names ?? []), ...MACRO_SHAPES.flatMap((e) => (e.pattern ? [e.pattern] : []))].join('|')})\\b`,
   'g',
 );
 
