@@ -29,6 +29,7 @@ const SNIPPETS: Record<string, string> = {
   'a comparison operator as an argument': 'static int\nfoo_late(struct timeval *a, struct timeval *b)\n{\n\tif (timevalcmp(a, b, <))\n\t\treturn (1);\n\treturn (0);\n}\n',
   'a comment in a multi-line #define': '#define\tFOO_STATS(m)\t\\\n\tm(rx_packets)\t\\\n\t/* errors */\t\\\n\tm(rx_errors)\n\nstatic int foo_v;\n',
   'GNU named variadic macro parameters': '#define\tfoo_printf(sc, fmt, args...)\tdevice_printf((sc)->dev, fmt, ##args)\nstatic int foo_u;\n',
+  'GNU named variadic parameters with a blank': '#define\tfoo_dprintf(sc, fmt, args ...)\tdevice_printf((sc)->dev, fmt, ##args)\nstatic int foo_u;\n',
   '__asm __volatile': 'static __inline void\nfoo_barrier(void)\n{\n\t__asm __volatile("" : : : "memory");\n}\n',
   'a lower-case iterator': 'static void\nfoo_flush(struct foo_softc *sc)\n{\n\tstruct foo_req *r;\n\n\tlist_for_each_entry(r, &sc->sc_list, link) {\n\t\tfoo_done(r);\n\t}\n}\n',
   'a calling convention': 'EFI_STATUS EFIAPI\nfoo_entry(void *image)\n{\n\treturn (0);\n}\n',

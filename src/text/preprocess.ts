@@ -181,8 +181,11 @@ function rewriteShapes(src: string, chars: () => Uint8Array | Uint16Array): void
       if (end < 0) end = src.length;
       const body = src.slice(ls, end);
       // GNU named variadic parameters: `#define f(fmt, args...)` -> `(fmt,     ...)`
-      const va = /^[ \t]*#[ \t]*define[ \t]+\w+\([^()]*?\b(\w+)\.\.\.\)/.exec(body);
-      if (va) blank(chars(), ls + va[0].length - 4 - va[1].length, ls + va[0].length - 4, src);
+      const va = /^[ \t]*#[ \t]*define[ \t]+\w+\([^()]*?\b(\w+)([ \t]*)\.\.\.\)/.exec(body);
+      if (va) {
+        const nameEnd = ls + va[0].length - 4 - va[2].length;
+        blank(chars(), nameEnd - va[1].length, nameEnd, src);
+      }
       if (body.includes('\\\n') && body.includes('/*')) {
         for (const m of body.matchAll(/\/\*[\s\S]*?\*\//g)) blank(chars(), ls + m.index, ls + m.index + m[0].length, src);
       }
