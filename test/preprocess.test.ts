@@ -58,6 +58,14 @@ describe('preprocess: FreeBSD macro shapes', () => {
     expect(preprocess('\tbar_for_each_vbus(vbus, vext) {\n')).toBe('\twhile            (vbus+ vext) {\n');
   });
 
+  it('never blanks past an unbalanced argument list', () => {
+    const src = 'int foo_a __aligned(8;\nstatic int\nfoo_b(void)\n{\n\treturn (mtod(m, struct ip *;\n}\n';
+    const out = preprocess(src);
+    expectSameLayout(src, out);
+    expect(out).toContain('foo_b(void)');
+    expect(out).toContain('(8;');
+  });
+
   it('keeps the wrapper arguments an analysis reads: mtod keeps its mbuf, the type becomes one identifier', () => {
     const out = preprocess('\tip = mtod(m, struct ip *);\n');
     expect(out).toBe('\tip = mtod(m, ___________);\n');

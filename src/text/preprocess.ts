@@ -234,7 +234,9 @@ function rewriteShapes(src: string, chars: () => Uint8Array | Uint16Array): void
       continue;
     }
     if (shape.kind === 'attribute') {
-      blank(b, at, hasArgs ? argSpans(code, open).end : after, src);
+      // with its (...) when they close; an unbalanced one loses only the name
+      const end = hasArgs ? argSpans(code, open).end : after;
+      blank(b, at, code.charCodeAt(end - 1) === 41 /* ) */ ? end : after, src);
       continue;
     }
     if (!hasArgs) continue;
