@@ -14,6 +14,12 @@
  *
  * npm run bench -- --verdicts ROOT --tree NAME: precision per rule from the
  * judged findings in bench/verdicts/NAME.jsonl (see verdicts.ts).
+ *
+ * npm run bench -- --freebsd-sample DIR [--from CHECKOUT]: check (or rebuild from a
+ * checkout) the FreeBSD sample listed in bench/freebsd-sample.json (see sample.ts).
+ *
+ * npm run bench -- --parse-errors DIR [--list]: files and bytes whose cleaned-up text
+ * tree-sitter cannot parse (see parse-errors.ts).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -21,6 +27,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import fg from 'fast-glob';
 import { RACY_MS } from '../src/cache/statindex';
+import { parseErrorsMain } from './parse-errors';
+import { sampleMain } from './sample';
 import { verdictsMain } from './verdicts';
 
 interface Measure {
@@ -160,6 +168,14 @@ async function parent(argv: string[]): Promise<void> {
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv.includes('--verdicts')) return verdictsMain(argv);
+  if (argv.includes('--parse-errors')) {
+    process.exitCode = parseErrorsMain(argv);
+    return;
+  }
+  if (argv.includes('--freebsd-sample')) {
+    process.exitCode = sampleMain(argv);
+    return;
+  }
   if (argv[0] === '--child') {
     const m = argv[1] === 'bare' ? await childBare(argv[2]) : await childLint(argv.slice(2));
     process.stdout.write(JSON.stringify(m) + '\n');

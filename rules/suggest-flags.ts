@@ -8,13 +8,13 @@ export const suggestFlagsRule: Rule = {
     id: 'suggest-flags',
     name: 'SuggestFlags',
     severity: 'note',
-    summary: 'Flags the allocator model suggests for an allocation, from its inferred context (opt-in; one note per site)',
+    summary: 'Allocations whose flags the allocator model would change for their inferred context, with the flags it suggests (opt-in; a note only where it would change them)',
     tags: ['maintainability', 'kernel', 'context'],
     precision: 'medium',
     securitySeverity: '0.0',
     optIn: true,
     doc: {
-      what: 'For every allocation whose context the linter could infer (interrupt handler, callout, lock held, attach path, kernel thread, ...) and whose flags differ from what the allocator model suggests there, a note with the suggested flags and the evidence. Sites whose context is unknown get no note (the findings of the other rules say \"context unknown\"). This is an audit aid for reviewing a whole tree; the default rules attach the same suggestion to their findings.',
+      what: 'A note for each allocation (malloc, mbuf and objcache allocators whose flags are an argument of the call) whose flags the allocator model would change for the context the linter inferred, with the suggested flags and the evidence: no-wait flags where the code may sleep (suggests M_WAITOK, or M_INTWAIT on DragonFly where the reserve matters), M_WAITOK or a wrong failure path where the code may not sleep (suggests no-wait flags, with M_USE_RESERVE on FreeBSD or M_INTNOWAIT on DragonFly, and a correct failure path), DragonFly interrupt threads (M_INTWAIT), and places where nothing may be allocated at all (spin mutex, critical section, interrupt filter: move the allocation). Where the context is unknown, only DragonFly sites with no-wait flags get a note (M_INTWAIT is valid in any thread and cannot fail; never applied by --fix). No note for a site whose flags already fit its context or whose suggested flags are the ones it has, for a site of unknown context on FreeBSD, or for allocators that take no flags or always may fail (wrappers with the flags fixed inside, m_pullup). So the number of notes is the number of sites the model would change, not the number of allocations. This is an audit aid for reviewing a whole tree; the default rules attach the same suggestion to their findings.',
       why: 'Choosing the wait class is a question of context: M_WAITOK where the code may sleep (the allocation cannot fail), and on DragonFly M_INTWAIT in interrupt threads; no-wait flags with a correct failure path only where the code may not sleep.',
       example: `/* in foo_attach(), which may sleep */
 sc->sc_ring = malloc(RINGSZ, M_DEVBUF, M_NOWAIT | M_ZERO);`,

@@ -57,6 +57,7 @@ export function buildProgram(): Command {
     .option('--cache-dir <dir>', 'per-file result cache folder (default: $KMALLOC_LINT_CACHE_DIR, $XDG_CACHE_HOME/kmalloc-lint or ~/.cache/kmalloc-lint)')
     .option('--no-cache', 'do not read or write the result cache')
     .option('-q, --quiet', 'print findings only: no notices on stderr')
+    .option('-v, --verbose', 'also list the files tree-sitter could not parse cleanly (findings there are low confidence)')
     .option('--color', 'force colour in text output')
     .option('--no-color', 'never use colour')
     .showHelpAfterError('(run kmalloc-lint --help for usage)');
@@ -137,8 +138,11 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       const perText = [...per].map(([k, v]) => `${k} ${v}`).join(', ');
       const c = res.stats.cache;
       const cacheText = c ? `; ${c.indexHits + c.contentHits} of ${res.stats.files} files from cache` : '';
+      const pe = res.stats.withErrors;
+      const parseText = pe ? `; ${pe} file${pe === 1 ? '' : 's'} with parse errors${o.verbose ? '' : ' (--verbose lists them)'}` : '';
+      if (o.verbose) for (const p of res.stats.parseErrors) io.stderr.write(`kmalloc-lint: ${p.file}:${p.line}: note: tree-sitter could not parse this code cleanly; findings whose path crosses it are low confidence\n`);
       io.stderr.write(
-        `kmalloc-lint: ${res.stats.files} files, ${res.findings.length} finding${res.findings.length === 1 ? '' : 's'}${perText ? ` (${perText})` : ''}; dialect ${res.dialect.name} (${res.dialect.why}); ${(res.stats.ms / 1000).toFixed(2)}s${cacheText}\n`,
+        `kmalloc-lint: ${res.stats.files} files, ${res.findings.length} finding${res.findings.length === 1 ? '' : 's'}${perText ? ` (${perText})` : ''}; dialect ${res.dialect.name} (${res.dialect.why})${parseText}; ${(res.stats.ms / 1000).toFixed(2)}s${cacheText}\n`,
       );
       const extra = summaryLine(wf, plan);
       if (extra) io.stderr.write(extra);

@@ -52,7 +52,7 @@ export interface LintResult {
   dialect: { name: string; why: string };
   /** When the paths span trees linted with different dialects or headers: each tree's. */
   dialects?: { tree: string; name: string; why: string }[];
-  stats: { files: number; parsed: number; bytes: number; withErrors: number; sites: number; ms: number; cache?: CacheRunStats; /** Every site's context came from the memo of an earlier run. */ contextsFromMemo?: boolean };
+  stats: { files: number; parsed: number; bytes: number; withErrors: number; /** The files whose parsed parts hold ERROR nodes, and the first one's line, by file. */ parseErrors: { file: string; line: number }[]; sites: number; ms: number; cache?: CacheRunStats; /** Every site's context came from the memo of an earlier run. */ contextsFromMemo?: boolean };
   badPaths: boolean;
   wholeTree?: WholeTreeFacts;
   /** Shown paths of the files linted. */
@@ -157,7 +157,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   const findings: Finding[] = [];
   const diagnostics: Diagnostic[] = [...disc.diagnostics];
   const suppressions = new Map<string, Suppression[]>();
-  const stats = { parsed: 0, bytes: 0, withErrors: 0, sites: 0 };
+  const stats = { parsed: 0, bytes: 0, withErrors: 0, parseErrors: [] as { file: string; line: number }[], sites: 0 };
   let cacheStats: CacheRunStats | undefined;
   let contextsFromMemo = true;
   let wholeTree: WholeTreeFacts | undefined;
@@ -187,7 +187,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     rules,
     dialect,
     ...(trees.length > 1 ? { dialects: trees.map((t) => ({ tree: t.where!, name: t.choice.model.name, why: t.choice.why })) } : {}),
-    stats: { files: files.length, ...stats, ms: Date.now() - t0, ...(cacheStats ? { cache: cacheStats } : {}), ...(contextsFromMemo ? { contextsFromMemo } : {}) },
+    stats: { files: files.length, ...stats, parseErrors: stats.parseErrors.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)), ms: Date.now() - t0, ...(cacheStats ? { cache: cacheStats } : {}), ...(contextsFromMemo ? { contextsFromMemo } : {}) },
     badPaths: disc.badPaths,
     wholeTree,
     files: jobs.map((j) => j.shown),
@@ -207,7 +207,7 @@ async function lintTree(
   jobOpts: FileJobOptions,
   progress: (done: number) => void,
   T: (what: string) => void,
-  into: { findings: Finding[]; diagnostics: Diagnostic[]; suppressions: Map<string, Suppression[]>; stats: { parsed: number; bytes: number; withErrors: number; sites: number } },
+  into: { findings: Finding[]; diagnostics: Diagnostic[]; suppressions: Map<string, Suppression[]>; stats: { parsed: number; bytes: number; withErrors: number; parseErrors: { file: string; line: number }[]; sites: number } },
 ): Promise<{ cacheStats?: CacheRunStats; contextsFromMemo: boolean; wholeTree?: WholeTreeFacts }> {
   const cache = new ResultCache({ dir: opts.cache?.dir, roots: tree.roots });
   let dialect = opts.adjustModel ? opts.adjustModel(tree.choice.model) : tree.choice.model;
@@ -235,7 +235,10 @@ async function lintTree(
     if (r.suppressions?.length) suppressions.set(r.file, r.suppressions);
     stats.bytes += r.parse.bytes;
     if (r.parse.functions > 0 || r.sites.length) stats.parsed++;
-    if (r.parse.errorNodes) stats.withErrors++;
+    if (r.parse.errorNodes) {
+      stats.withErrors++;
+      stats.parseErrors.push({ file: r.file, line: r.parse.errorLine ?? 0 });
+    }
     stats.sites += r.sites.length;
     const occ = new Map<string, number>();
     for (const site of r.sites) {

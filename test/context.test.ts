@@ -43,3 +43,15 @@ describe('context: bus enumeration and detach on DragonFly', () => {
     }
   });
 });
+
+describe('suggest-flags: what its page says', () => {
+  it('notes only the sites whose flags the model would change, as documented', async () => {
+    const { suggestFlagsRule } = await import('../rules/suggest-flags');
+    expect(suggestFlagsRule.meta.summary).not.toMatch(/one note per site/);
+    expect(suggestFlagsRule.meta.doc.what).toMatch(/No note for a site whose flags already fit/);
+    const res = await lint({ paths: [path.join(root, 'freebsd', 'context.c')], dialect: 'freebsd', jobs: 1, rules: ['suggest-flags'] });
+    expect(res.findings.length).toBeGreaterThan(0);
+    expect(res.findings.length).toBeLessThan(res.stats.sites);
+    for (const f of res.findings) expect(f.properties?.suggestedFlags === undefined || f.properties.suggestedFlags !== f.flags).toBe(true);
+  });
+});

@@ -185,6 +185,16 @@ export function typeArgsAsNames(text: string, hits: number[], model: Model): str
   return out ? out.toString('latin1') : text;
 }
 
+/** The line of the first ERROR or MISSING node under n (which has one). */
+function firstErrorLine(n: SyntaxNode): number {
+  for (;;) {
+    if (n.type === 'ERROR' || n.isMissing) return n.startPosition.row + 1;
+    const next = n.children.find((c) => c.hasError || c.isMissing);
+    if (!next) return n.startPosition.row + 1;
+    n = next;
+  }
+}
+
 export function analyzeText(file: string, text: string, dialect: DialectModel): FileResult {
   const { model } = compiled(dialect);
   const result: FileResult = { file, sites: [], diagnostics: [], parse: { bytes: text.length, errorNodes: false, functions: 0 }, lines: {} };
@@ -213,6 +223,7 @@ export function analyzeText(file: string, text: string, dialect: DialectModel): 
   if (!live.length && !macros.size) return result;
   const { tree, clean } = live.length ? parseC(text, live, typeArgsAsNames(pre, live, model), code) : { tree: undefined, clean: pre };
   result.parse.errorNodes = tree?.rootNode.hasError ?? false;
+  if (tree && result.parse.errorNodes) result.parse.errorLine = firstErrorLine(tree.rootNode);
   // the analysis reads JavaScript copies (src/analysis/jsast.ts) of the top-level definitions that hold calls
   const src = source(clean);
   const tops = new Map<number, JNode>();

@@ -67,7 +67,7 @@ export interface FileResult {
   sites: SiteFacts[];
   diagnostics: Diagnostic[];
   /** Parse statistics. */
-  parse: { bytes: number; errorNodes: boolean; functions: number };
+  parse: { bytes: number; errorNodes: boolean; functions: number; /** The line of the first ERROR or MISSING node, when errorNodes. */ errorLine?: number };
   /** Context-inference facts of the file (src/context/extract.ts), when asked for. */
   context?: import('../context/extract').FileContext;
   /** A hash of `context` (src/cache/contextmemo.ts keys the resolved contexts by these). */

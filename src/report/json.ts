@@ -54,6 +54,7 @@ export function formatJson(res: LintResult): string {
         dialect: res.dialect,
         ...(res.dialects ? { dialects: res.dialects } : {}),
         stats: { files: res.stats.files, parsedFiles: res.stats.parsed, filesWithParseErrors: res.stats.withErrors, allocationSites: res.stats.sites },
+        parseErrors: res.stats.parseErrors,
         findings: res.findings.map(jsonFinding),
         diagnostics: res.diagnostics,
       },

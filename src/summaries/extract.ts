@@ -209,17 +209,21 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
     const hasAlloc = firstCall(bodyText, model.allocators) >= 0;
     if (hasAlloc || hasReturn) {
       const allocOf = new Map<string, { name: string; args: string[] }>();
+      // the names the body returns (`return (req);`): a call assigned to one may be a wrapper's allocation
+      const returned = hasReturn ? returnedNames(inner) : undefined;
       for (const c of callsIn(bodyText, 0)) {
         const fi = model.frees.get(c.name);
         if (fi !== undefined) {
           const pi = paramOf(c.args[fi]);
           if (pi !== undefined && !s.releasesParams.includes(pi)) s.releasesParams.push(pi);
         }
-        if (model.allocators.has(c.name)) {
+        // an allocator, or (for a returned variable) any other function: another wrapper, resolved in resolve.ts
+        if (model.allocators.has(c.name) || (returned?.size && !KEYWORD_CALLS.has(c.name))) {
           // `x = (cast) alloc(...)` or `type *x = alloc(...)`: the text just before the call
           const before = bodyText.slice(Math.max(0, c.at - 160), c.at);
           const lm = /([A-Za-z_][\w]*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*|\s*\[[^\]]*\])*)\s*=\s*(?:\(\s*[^()]*\)\s*)*\(?\s*$/.exec(before);
-          if (lm) allocOf.set(lm[1].replace(/\s+/g, ''), { name: c.name, args: c.args });
+          const lhs = lm?.[1].replace(/\s+/g, '');
+          if (lhs && (model.allocators.has(c.name) || returned!.has(lhs))) allocOf.set(lhs, { name: c.name, args: c.args });
         }
       }
       for (const rm of inner.matchAll(/\breturn\b\s*([^;]*);/g)) {
@@ -240,8 +244,9 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
           if (fp !== undefined) s.returnsAlloc = { allocator: call.name, flagsParam: fp, family: spec.family };
           else if (model.verdict(spec, fv).canFail === 'yes') s.returnsAlloc = { allocator: call.name, canFail: 'yes', family: spec.family };
           if (s.returnsAlloc) break;
-        } else if (!spec && !KEYWORD_CALLS.has(call.name)) {
-          s.returnsAlloc ??= { allocator: call.name, via: call.name, family: 'malloc', argMap: call.args.map((a) => paramOf(a) ?? null) };
+        } else if (!spec && !KEYWORD_CALLS.has(call.name) && !s.returnsAlloc) {
+          // the first call returned: the argument texts belong with the argument map
+          s.returnsAlloc = { allocator: call.name, via: call.name, family: 'malloc', argMap: call.args.map((a) => paramOf(a) ?? null) };
           (s.returnsAlloc as { argText?: string[] }).argText = call.args;
         }
       }
@@ -252,6 +257,16 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
 }
 
 const KEYWORD_CALLS = new Set(['sizeof', 'if', 'while', 'for', 'switch', 'return']);
+
+/** The plain names (`p`, `sc->sc_buf`) that `return` statements of a body return. */
+function returnedNames(body: string): Set<string> {
+  const out = new Set<string>();
+  for (const rm of body.matchAll(/\breturn\b\s*([^;]*);/g)) {
+    const v = stripParens(rm[1]);
+    if (/^[A-Za-z_][\w]*(?:(?:->|\.)[A-Za-z_]\w*)*$/.test(v)) out.add(v);
+  }
+  return out;
+}
 
 /** `((x))` -> `x`; keeps a cast in front of a value. */
 function stripParens(t: string): string {
@@ -290,7 +305,9 @@ export function summarizeFile(file: string, shown: string, dialect: DialectModel
     if (probed?.hit) return Object.assign(none(), { cacheInfo: probed });
     const text = buf.toString('latin1');
     const allocates = firstCall(text, compiled(dialect).model.allocators) >= 0;
-    const sum = summarizeText(shown, text, dialect, allocates);
+    // a header's inline functions may wrap wrappers defined elsewhere (a level up, another header) without calling an allocator themselves
+    const inlineWrappers = !allocates && /\.h$/.test(file) && /\binline\b/.test(text);
+    const sum = summarizeText(shown, text, dialect, allocates || inlineWrappers);
     if (text.includes('->')) sum.fields = scanFields(text);
     return probed ? Object.assign(sum, { cacheInfo: probed }) : sum;
   } catch {

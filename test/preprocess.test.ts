@@ -1,0 +1,110 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getParser } from '../src/analysis/file';
+import { preprocess } from '../src/text/preprocess';
+import { MACRO_SHAPES, shapeOf } from '../src/text/shapes';
+import { runCli, tmpDir } from './helpers/run';
+
+/** FreeBSD idioms tree-sitter-c cannot parse as written, rewritten by shape (src/text/shapes.ts). */
+
+const hasError = (text: string) => getParser().parse(text).rootNode.hasError;
+
+function expectSameLayout(a: string, b: string) {
+  expect(b.length).toBe(a.length);
+  for (let i = 0; i < a.length; i++) if (a[i] === '\n' || b[i] === '\n') expect(b[i], `offset ${i}`).toBe(a[i]);
+}
+
+// each snippet is kernel-style C of our own that tree-sitter-c alone does not parse
+const SNIPPETS: Record<string, string> = {
+  'attribute after a parameter': 'static int\nfoo_detach(device_t dev __unused, int how __diagused)\n{\n\treturn (0);\n}\n',
+  'packed, aligned structure': 'struct foo_hdr {\n\tuint8_t\tfh_type;\n\tuint16_t\tfh_len;\n} __packed __aligned(4);\nint foo_x;\n',
+  'static MALLOC_DEFINE': 'static MALLOC_DEFINE(M_FOO, "foo", "foo buffers");\nstatic int foo_y;\n',
+  'static SYSCTL_NODE over lines': 'static SYSCTL_NODE(_hw, OID_AUTO, foo, CTLFLAG_RD | CTLFLAG_MPSAFE, 0,\n    "foo driver");\nstatic int foo_z;\n',
+  'mtod with a type': 'static void\nfoo_input(struct mbuf *m)\n{\n\tstruct ip *ip;\n\n\tip = mtod(m, struct ip *);\n\tip->ip_len = 0;\n}\n',
+  'container_of and offsetof': 'static void\nfoo_task(void *arg)\n{\n\tstruct foo_softc *sc = __containerof(arg, struct foo_softc, sc_task);\n\tsize_t n = __offsetof(struct foo_softc, sc_last);\n}\n',
+  'VNET_DEFINE of a queue head': 'VNET_DEFINE_STATIC(LIST_HEAD(, foo_entry), foo_head) = LIST_HEAD_INITIALIZER(foo_head);\nVNET_DEFINE(struct foo_stats *, foo_stats);\nstatic int foo_w;\n',
+  'TAILQ_HEAD in a structure': 'struct foo_softc {\n\tTAILQ_HEAD(, foo_req)\tsc_free;\n\tSTAILQ_HEAD(foo_q, foo_req) sc_queued;\n\tint\t\tsc_n;\n};\n',
+  'SDT probes with empty arguments': 'SDT_PROVIDER_DECLARE(foo);\nSDT_PROBE_DEFINE2(foo, , , start, "int", "int");\nstatic void\nfoo_start(int a)\n{\n\tSDT_PROBE2(foo, , , start, a, 0);\n}\n',
+  'a comparison operator as an argument': 'static int\nfoo_late(struct timeval *a, struct timeval *b)\n{\n\tif (timevalcmp(a, b, <))\n\t\treturn (1);\n\treturn (0);\n}\n',
+  'a comment in a multi-line #define': '#define\tFOO_STATS(m)\t\\\n\tm(rx_packets)\t\\\n\t/* errors */\t\\\n\tm(rx_errors)\n\nstatic int foo_v;\n',
+  'GNU named variadic macro parameters': '#define\tfoo_printf(sc, fmt, args...)\tdevice_printf((sc)->dev, fmt, ##args)\nstatic int foo_u;\n',
+  'GNU named variadic parameters with a blank': '#define\tfoo_dprintf(sc, fmt, args ...)\tdevice_printf((sc)->dev, fmt, ##args)\nstatic int foo_u;\n',
+  '__asm __volatile': 'static __inline void\nfoo_barrier(void)\n{\n\t__asm __volatile("" : : : "memory");\n}\n',
+  'a lower-case iterator': 'static void\nfoo_flush(struct foo_softc *sc)\n{\n\tstruct foo_req *r;\n\n\tlist_for_each_entry(r, &sc->sc_list, link) {\n\t\tfoo_done(r);\n\t}\n}\n',
+  'a calling convention': 'EFI_STATUS EFIAPI\nfoo_entry(void *image)\n{\n\treturn (0);\n}\n',
+  'a DDB command': 'DB_SHOW_COMMAND(foo, db_show_foo)\n{\n\tdb_printf("foo\\n");\n}\n',
+};
+
+describe('preprocess: FreeBSD macro shapes', () => {
+  for (const [what, src] of Object.entries(SNIPPETS)) {
+    it(`parses ${what}, every offset kept`, () => {
+      expect(hasError(src), 'the snippet must not parse as written').toBe(true);
+      const out = preprocess(src);
+      expectSameLayout(src, out);
+      expect(hasError(out), out).toBe(false);
+    });
+  }
+
+  it('leaves the names alone in comments, strings and #define lines', () => {
+    const src = '#define\t__unused\t__attribute__((__unused__))\n/* mtod(m, struct ip *) (unbalanced */\nstatic const char foo_s[] = "TAILQ_HEAD(, x) __packed";\nstatic int foo_t;\n';
+    expect(preprocess(src)).toBe(src);
+  });
+
+  it('leaves a function named like an iterator, and a call of one, alone; an iterator tests none of its arguments', () => {
+    const def = 'int\nfoo_for_each(int (*fn)(void *), void *arg)\n{\n\treturn (0);\n}\nstatic void\nfoo_all(void)\n{\n\tfoo_for_each(foo_one, NULL);\n}\n';
+    expect(preprocess(def)).toBe(def);
+    // `while (a, b)` would read as a test of b, the loop variable of some iterators
+    expect(preprocess('\tbar_for_each_vbus(vbus, vext) {\n')).toBe('\twhile            (vbus+ vext) {\n');
+  });
+
+  it('never blanks past an unbalanced argument list', () => {
+    const src = 'int foo_a __aligned(8;\nstatic int\nfoo_b(void)\n{\n\treturn (mtod(m, struct ip *;\n}\n';
+    const out = preprocess(src);
+    expectSameLayout(src, out);
+    expect(out).toContain('foo_b(void)');
+    expect(out).toContain('(8;');
+  });
+
+  it('keeps the wrapper arguments an analysis reads: mtod keeps its mbuf, the type becomes one identifier', () => {
+    const out = preprocess('\tip = mtod(m, struct ip *);\n');
+    expect(out).toBe('\tip = mtod(m, ___________);\n');
+  });
+
+  it('is driven by the table: every listed name has its shape', () => {
+    for (const e of MACRO_SHAPES) for (const n of e.names ?? []) expect(shapeOf(n)).toBe(e.shape);
+    expect(shapeOf('SYSCTL_INT')?.kind).toBe('fileScopeCall');
+    expect(shapeOf('SDT_PROBE_DEFINE3_XLATE')?.kind).toBe('emptyArgs');
+    expect(shapeOf('TAILQ_FOREACH_SAFE')?.kind).toBe('loop');
+    expect(shapeOf('foo_bar')).toBeUndefined();
+  });
+});
+
+describe('files with parse errors: JSON list, --verbose, summary count', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = tmpDir('parse-errors');
+    // one file tree-sitter cannot parse cleanly even after the clean-up, one it can
+    fs.writeFileSync(path.join(dir, 'bad.c'), 'static int\nfoo_attach(device_t dev)\n{\n\tstruct foo_softc *sc;\n\n\tsc = malloc(sizeof(*sc), M_DEVBUF, M_NOWAIT);\n\tswitch FOO_KIND(sc) {\n\tcase 1:\n\t\tbreak;\n\t}\n\tif (sc == NULL)\n\t\treturn (ENOMEM);\n\treturn (0);\n}\n');
+    fs.writeFileSync(path.join(dir, 'good.c'), 'static int\nfoo_probe(device_t dev __unused)\n{\n\tvoid *p;\n\n\tp = malloc(16, M_DEVBUF, M_NOWAIT);\n\tif (p == NULL)\n\t\treturn (ENOMEM);\n\tfree(p, M_DEVBUF);\n\treturn (0);\n}\n');
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('lists them in JSON with the first error line, and counts them in the summary', () => {
+    const r = runCli([dir, '-d', 'freebsd', '-f', 'json', '--no-cache']);
+    const j = JSON.parse(r.stdout);
+    expect(j.parseErrors).toHaveLength(1);
+    expect(j.parseErrors[0].file).toMatch(/bad\.c$/);
+    expect(j.parseErrors[0].line).toBe(7);
+    expect(j.stats.filesWithParseErrors).toBe(1);
+    expect(r.stderr).toMatch(/; 1 file with parse errors \(--verbose lists them\);/);
+    expect(r.stderr).not.toMatch(/good\.c/);
+  });
+
+  it('names each with --verbose', () => {
+    const r = runCli([dir, '-d', 'freebsd', '--no-cache', '--verbose']);
+    expect(r.stderr).toMatch(/bad\.c:7: note: tree-sitter could not parse this code cleanly/);
+    expect(r.stderr).not.toMatch(/good\.c/);
+    expect(r.stderr).toMatch(/; 1 file with parse errors;/);
+  });
+});
