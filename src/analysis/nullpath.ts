@@ -3,6 +3,7 @@ import { own } from '../util/own';
 import type { Model } from '../model/model';
 import type { AllocatorSpec } from '../model/types';
 import { callArgs, callName, lvalKey, unparen } from './ast';
+import { applyLocalFacts, CfgShape, defOf, localNullTest, type LocalFacts } from './pathfacts';
 import { buildCfg, type Cfg } from './cfg';
 import { Evaluator, type Effects, type Held, type PState } from './effects';
 import { evalFlags } from './flags';
@@ -179,24 +180,134 @@ export class FunctionAnalysis {
     return inSt;
   }
 
+  /** Loop back-edges, post-dominance and predecessors of this function's CFG. */
+  private shapeOf?: CfgShape;
+  get shape(): CfgShape {
+    return (this.shapeOf ??= new CfgShape(this.cfg));
+  }
+
+  private nullIn?: Map<number, LocalFacts>;
+
+  /**
+   * What each simple local holds on every path into each node (NULL or not;
+   * a must-analysis forward from the entry): `th = NULL` before a branch that
+   * sets th only when an allocation succeeded.
+   */
+  localFactsIn(id: number): LocalFacts {
+    if (!this.nullIn) {
+      const { nodes, entry } = this.cfg;
+      const inF = new Map<number, LocalFacts>();
+      inF.set(entry, {});
+      const work = [entry];
+      let steps = 0;
+      while (work.length && steps++ < 20000) {
+        const n = work.pop()!;
+        const out = applyLocalFacts(nodes[n].ast, inF.get(n)!, this.fn.locals);
+        for (const s of nodes[n].kind === 'return' ? [this.cfg.exit] : nodes[n].succ) {
+          const prev = inF.get(s);
+          if (!prev) {
+            inF.set(s, out);
+            work.push(s);
+            continue;
+          }
+          let changed = false;
+          const meet: LocalFacts = {};
+          for (const k of Object.keys(prev)) {
+            if (out[k] === prev[k]) meet[k] = prev[k];
+            else changed = true;
+          }
+          if (changed) {
+            inF.set(s, meet);
+            work.push(s);
+          }
+        }
+      }
+      this.nullIn = inF;
+    }
+    return this.nullIn.get(id) ?? {};
+  }
+
+  /**
+   * The truth of a condition the evaluator left undecided, with what the
+   * path knows about simple locals (`if (th != NULL)` where th is still NULL).
+   */
+  private localTruth(e: SyntaxNode | null, s: PState, lf: LocalFacts): 'T' | 'F' | 'U' {
+    const u = unparen(e);
+    if (!u) return 'U';
+    if (u.type === 'unary_expression' && u.child(0)?.type === '!') {
+      const v = this.localTruth(u.childForFieldName('argument'), s, lf);
+      return v === 'T' ? 'F' : v === 'F' ? 'T' : 'U';
+    }
+    if (u.type === 'binary_expression') {
+      const op = u.childForFieldName('operator')?.type;
+      if (op === '&&' || op === '||') {
+        const r = u.childForFieldName('right');
+        const a = this.ev.containsOrigin(r) ? (op === '&&' ? 'T' : 'F') : this.localTruth(u.childForFieldName('left'), s, lf);
+        if (op === '&&' && a === 'F') return 'F';
+        if (op === '||' && a === 'T') return 'T';
+        const b = this.localTruth(r, s, lf);
+        if (op === '&&') return a === 'T' && b === 'T' ? 'T' : b === 'F' ? 'F' : 'U';
+        return a === 'F' && b === 'F' ? 'F' : b === 'T' ? 'T' : 'U';
+      }
+    }
+    const v = this.ev.truth(u, s, {});
+    if (v !== 'U') return v;
+    const t = localNullTest(u);
+    const f = t && !s.nulls.includes(t.name) ? lf[t.name] : undefined;
+    if (!t || !f) return 'U';
+    return (f === 'N') === t.whenNull ? 'T' : 'F';
+  }
+
+  /** After a node: an allocation macro that stores a new result into a NULL lvalue (a retry) ends what we knew. */
+  private reassignedByAllocation(ast: SyntaxNode | null, s: PState): boolean {
+    if (!ast || !s.nulls.length) return false;
+    let changed = false;
+    for (const c of ast.descendantsOfType('call_expression')) {
+      if (this.ev.containsOrigin(c) || (this.ev.origin && c.startIndex === this.ev.origin.startIndex)) continue;
+      const spec = this.ev.allocSpec(c);
+      if (!spec || spec.result.kind !== 'arg') continue;
+      const k = lvalKey(callArgs(c)[spec.result.index]);
+      if (k && s.nulls.includes(k)) {
+        s.nulls = s.nulls.filter((x) => x !== k);
+        changed = true;
+      }
+    }
+    return changed && s.nulls.length === 0;
+  }
+
   /** Explore the paths on which `call` returned NULL. */
   failurePaths(call: SyntaxNode, startNode: number): { facts: SiteFacts['failure']; lowConfidence: boolean } {
     const { nodes } = this.cfg;
     const ev = this.ev;
     const heldAt = (this.held().get(startNode) ?? []).slice();
+    const lf0 = this.localFactsIn(startNode);
     ev.origin = call;
     ev.originEnd = call.endIndex;
     const facts: SiteFacts['failure'] = { leaks: [], tested: false };
+    const tests: { id: number; keys: string[] }[] = [];
     let low = false;
     const seen = new Set<string>();
-    const stack: { id: number; st: PState; first: boolean }[] = [
-      { id: startNode, st: { nulls: [], held: heldAt, tested: false, inError: nodes[startNode].inError }, first: true },
+    /*
+     * dt: the test of the result that decided this path (-1: none, or a loop back-edge was crossed since);
+     * ok: the other branch of that test; join: the first node on this path that the other branch reaches too.
+     */
+    type Item = { id: number; st: PState; first: boolean; lf: LocalFacts; dt: number; ok: number; join: number };
+    const stack: Item[] = [
+      { id: startNode, st: { nulls: [], held: heldAt, tested: false, inError: nodes[startNode].inError }, first: true, lf: lf0, dt: -1, ok: -1, join: -1 },
     ];
+    const push = (from: Item, to: number, st: PState, lf: LocalFacts, dec?: { dt: number; ok: number }) => {
+      let { dt, ok, join } = dec ? { ...dec, join: -1 } : from;
+      if (dt >= 0 && this.shape.isBackEdge(from.id, to)) dt = -1;
+      else if (dt >= 0 && join < 0 && ok >= 0 && this.shape.reachableAvoiding(ok, dt).has(to)) join = to;
+      stack.push({ id: to, st, first: false, lf, dt, ok, join });
+    };
     let steps = 0;
     while (stack.length && steps++ < MAX_STEPS) {
-      const { id, st, first } = stack.pop()!;
+      const item = stack.pop()!;
+      const { id, st, first } = item;
       const node = nodes[id];
-      const key = `${id}|${st.nulls.join(',')}|${st.held.map((h) => h.key).join(',')}|${st.tested ? 1 : 0}|${st.consts ? JSON.stringify(st.consts) : ''}|${st.corr ? JSON.stringify(st.corr) : ''}`;
+      const lfKey = Object.keys(item.lf).length ? JSON.stringify(item.lf) : '';
+      const key = `${id}|${st.nulls.join(',')}|${st.held.map((h) => h.key).join(',')}|${st.tested ? 1 : 0}|${st.consts ? JSON.stringify(st.consts) : ''}|${st.corr ? JSON.stringify(st.corr) : ''}|${lfKey}|${item.dt}|${item.join}`;
       if (seen.has(key)) continue;
       seen.add(key);
       if (!first) ev.originEnd = -1;
@@ -219,14 +330,20 @@ export class FunctionAnalysis {
         continue;
       }
       if (fx.noReturn) {
-        if (s.tested && !facts.panic) {
+        // a panic counts when the NULL result decides that it is reached: on the failure branch of a test of the
+        // result, before that branch joins code the success branch reaches too (unless every path from the join
+        // panics), and not only through another turn of a loop
+        const decided = item.dt >= 0 && (item.join < 0 || this.shape.postDominates(id, item.join));
+        if (s.tested && decided && !facts.panic) {
           facts.panic = rel(fx.noReturn, `${callName(fx.noReturn)}() is called when the allocation fails`);
           if (s.inError) low = true;
         }
         continue;
       }
       if (fx.killed) continue;
+      if (!first && this.reassignedByAllocation(node.ast, s)) continue;
       if (s.nulls.length === 0 && !first) continue;
+      const lf = applyLocalFacts(node.ast, item.lf, this.fn.locals);
       if (node.kind === 'return' || fx.exits) {
         if (s.tested) {
           this.leakAt(fx.exits ?? node.ast!, s, facts);
@@ -235,11 +352,15 @@ export class FunctionAnalysis {
         continue;
       }
       if (node.kind === 'cond') {
-        const v = ev.truth(node.ast, s, fx);
-        const tested = s.tested || (fx.nullConsulted === true && v !== 'U');
-        if (fx.nullConsulted && v !== 'U') {
+        let v = ev.truth(node.ast, s, fx);
+        const byResult = fx.nullConsulted === true && v !== 'U';
+        // decided by a value the failure branch set (`error = ENOMEM`): the path stays decided past the join
+        const byDerived = !byResult && v !== 'U' && item.dt >= 0;
+        if (v === 'U') v = this.localTruth(node.ast, s, lf);
+        const tested = s.tested || byResult;
+        if (byResult) {
           facts.tested = true;
-          facts.nullTest ??= rel(node.ast!, 'the result is tested for NULL here');
+          tests.push({ id, keys: this.keysIn(node.ast!, s.nulls) });
         }
         const [t, f] = node.succ;
         // `if (flags & X) crit_enter(); ... if (flags & X) crit_exit();`: the same pure test of an
@@ -247,15 +368,88 @@ export class FunctionAnalysis {
         const ck = v === 'U' ? this.correlationKey(node.ast!) : undefined;
         const known = ck !== undefined ? own(s.corr, ck) : undefined;
         const withCorr = (b: boolean): PState => (ck === undefined ? { ...s, tested } : { ...s, tested, corr: { ...(s.corr ?? {}), [ck]: b } });
-        if (v !== 'F' && known !== false) stack.push({ id: t, st: withCorr(true), first: false });
-        if (v !== 'T' && known !== true) stack.push({ id: f, st: withCorr(false), first: false });
+        // an undecided test of a simple local's nullness: each branch knows the answer
+        const lt = v === 'U' ? localNullTest(node.ast) : undefined;
+        const lfOn = (b: boolean): LocalFacts => (lt && this.fn.locals.has(lt.name) && !s.nulls.includes(lt.name) ? { ...lf, [lt.name]: b === lt.whenNull ? 'N' : 'NN' } : lf);
+        const dec = (other: number) => (byResult ? { dt: id, ok: other } : byDerived ? { dt: item.dt, ok: item.ok } : undefined);
+        if (v !== 'F' && known !== false) push(item, t, withCorr(true), lfOn(true), dec(f));
+        if (v !== 'T' && known !== true) push(item, f, withCorr(false), lfOn(false), dec(t));
         continue;
       }
-      for (const n of node.succ) stack.push({ id: n, st: s, first: false });
+      for (const n of node.succ) push(item, n, s, lf);
     }
     ev.origin = null;
     ev.originEnd = -1;
+    // the dead-test note names a test every path into which carries this result
+    for (const t of tests) {
+      if (facts.nullTest) break;
+      if (t.keys.length && t.keys.every((k) => this.onlyThisResult(t.id, k, startNode))) facts.nullTest = rel(nodes[t.id].ast!, 'the result is tested for NULL here');
+    }
     return { facts, lowConfidence: low };
+  }
+
+  /** The tracked lvalues a condition mentions. */
+  private keysIn(cond: SyntaxNode, nulls: string[]): string[] {
+    const out = new Set<string>();
+    const visit = (n: SyntaxNode) => {
+      const k = n.type === 'identifier' || n.type === 'field_expression' || n.type === 'subscript_expression' || n.type === 'pointer_expression' ? lvalKey(n) : undefined;
+      if (k && nulls.includes(k)) out.add(k);
+      for (const c of n.namedChildren) visit(c);
+    };
+    visit(cond);
+    return [...out];
+  }
+
+  /**
+   * Does every path into node `test` carry, in `key`, the result of the
+   * allocation at `start` or of another allocation that cannot fail? Walks
+   * back from the test; a copy (`sc->buf = buf`) follows the copied value.
+   * `buf = NULL; if (x) buf = malloc(..., M_WAITOK); ... if (buf)`: no.
+   */
+  private onlyThisResult(test: number, key: string, start: number): boolean {
+    const preds = this.shape.predecessors();
+    const { nodes, entry } = this.cfg;
+    const resultArgOf = (c: SyntaxNode) => {
+      const spec = this.ev.allocSpec(c);
+      return spec?.result.kind === 'arg' ? spec.result.index : undefined;
+    };
+    const cannotFail = (c: SyntaxNode) => {
+      const spec = this.ev.allocSpec(c);
+      if (!spec) return false;
+      const fl = spec.flagsArg !== undefined ? callArgs(c)[spec.flagsArg] : undefined;
+      return this.model.verdict(spec, fl ? evalFlags(fl, this.model, spec.family) : undefined).canFail === 'no';
+    };
+    const seen = new Set<string>();
+    const work: { id: number; key: string; self: boolean }[] = [{ id: test, key, self: true }];
+    let steps = 0;
+    while (work.length) {
+      if (steps++ > 5000) return false;
+      const { id, key: k, self } = work.pop()!;
+      const sk = `${id}|${k}|${self ? 1 : 0}`;
+      if (seen.has(sk)) continue;
+      seen.add(sk);
+      if (id === start && !self) continue;
+      if (id === entry) {
+        // an uninitialised local reaches nothing; a parameter, a global or a field does
+        if (this.fn.locals.has(k)) continue;
+        return false;
+      }
+      if (!self || id === start) {
+        if (id === start) continue;
+        const d = defOf(nodes[id].ast, k, resultArgOf);
+        if (d.kind === 'call') {
+          if (cannotFail(d.call)) continue;
+          return false;
+        }
+        if (d.kind === 'other') return false;
+        if (d.kind === 'copy') {
+          for (const p of preds[id]) work.push({ id: p, key: d.from, self: false });
+          continue;
+        }
+      }
+      for (const p of preds[id]) work.push({ id: p, key: k, self: false });
+    }
+    return true;
   }
 
   private corrKeys = new Map<number, string | null>();

@@ -63,7 +63,8 @@ const dragonflyAllocators: AllocatorSpec[] = [
   { name: 'realloc', arity: 4, flagsArg: 3, family: 'malloc', result: ret, freedBy: mallocFree, reallocArg: 0 },
   { name: 'reallocf', arity: 4, flagsArg: 3, family: 'malloc', result: ret, freedBy: mallocFree, reallocArg: 0, freesOldOnFailure: true },
   { name: 'MALLOC', arity: 5, typeArg: 1, flagsArg: 4, family: 'malloc', result: arg0, freedBy: mallocFree, macro: true },
-  { name: 'contigmalloc', arity: 7, flagsArg: 2, family: 'malloc', result: ret, freedBy: ['contigfree', 'free', 'kfree'], waitMayFail: true },
+  /* DragonFly contigmalloc tests only M_WAITOK (and M_ZERO) in its flags: 0 is a valid no-wait request. */
+  { name: 'contigmalloc', arity: 7, flagsArg: 2, family: 'malloc', result: ret, freedBy: ['contigfree', 'free', 'kfree'], waitMayFail: true, waitFlagsTested: ['M_WAITOK'] },
   { name: 'objcache_get', arity: 2, flagsArg: 1, family: 'objcache', result: ret, freedBy: ['objcache_put'] },
   { name: 'mpipe_alloc_nowait', arity: 1, family: 'malloc', result: ret, freedBy: ['mpipe_free'], noWait: true },
   /* 2004: mpipe_alloc(mpipe, flags) */

@@ -28,6 +28,12 @@ export interface AllocatorSpec {
   freedBy: string[];
   /** A waiting call may still return NULL (contigmalloc). */
   waitMayFail?: boolean;
+  /**
+   * The allocator's own flag contract: it tests only these wait flags, so a call
+   * that gives none of them is a valid no-wait call (DragonFly contigmalloc tests
+   * only M_WAITOK and M_ZERO: flags 0 do not wait and may return NULL).
+   */
+  waitFlagsTested?: string[];
   /** The allocator may fail whatever the flags (m_pullup). */
   alwaysMayFail?: boolean;
   /** Fixed no-wait allocator with no flags argument (mpipe_alloc_nowait). */
