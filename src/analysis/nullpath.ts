@@ -187,6 +187,39 @@ export class FunctionAnalysis {
   }
 
   private nullIn?: Map<number, LocalFacts>;
+  private testedLocalsOf?: Set<string>;
+  private panicsOf?: boolean;
+
+  /** Locals some condition of the function tests for NULL: the only ones whose facts can decide a branch. */
+  get testedLocals(): Set<string> {
+    if (!this.testedLocalsOf) {
+      const out = new Set<string>();
+      const leaves = (e: SyntaxNode | null) => {
+        const u = unparen(e);
+        if (!u) return;
+        const op = u.type === 'binary_expression' ? u.childForFieldName('operator')?.type : undefined;
+        if (op === '&&' || op === '||') {
+          leaves(u.childForFieldName('left'));
+          leaves(u.childForFieldName('right'));
+          return;
+        }
+        if (u.type === 'unary_expression' && u.child(0)?.type === '!') return leaves(u.childForFieldName('argument'));
+        const t = localNullTest(u);
+        if (t && this.fn.locals.has(t.name)) out.add(t.name);
+      };
+      for (const n of this.cfg.nodes) if (n.kind === 'cond') leaves(n.ast);
+      this.testedLocalsOf = out;
+    }
+    return this.testedLocalsOf;
+  }
+
+  /** Does the function call anything that never returns (panic)? Only then does a path need to know what decided it. */
+  get panics(): boolean {
+    if (this.panicsOf === undefined) {
+      this.panicsOf = this.cfg.nodes.some((n) => !!n.ast && n.ast.descendantsOfType('call_expression').some((c) => this.model.noReturn.has(callName(c) ?? '')));
+    }
+    return this.panicsOf;
+  }
 
   /**
    * What each simple local holds on every path into each node (NULL or not;
@@ -202,7 +235,7 @@ export class FunctionAnalysis {
       let steps = 0;
       while (work.length && steps++ < 20000) {
         const n = work.pop()!;
-        const out = applyLocalFacts(nodes[n].ast, inF.get(n)!, this.fn.locals);
+        const out = applyLocalFacts(nodes[n].ast, inF.get(n)!, this.testedLocals);
         for (const s of nodes[n].kind === 'return' ? [this.cfg.exit] : nodes[n].succ) {
           const prev = inF.get(s);
           if (!prev) {
@@ -280,7 +313,8 @@ export class FunctionAnalysis {
     const { nodes } = this.cfg;
     const ev = this.ev;
     const heldAt = (this.held().get(startNode) ?? []).slice();
-    const lf0 = this.localFactsIn(startNode);
+    const lf0 = this.testedLocals.size ? this.localFactsIn(startNode) : {};
+    const panics = this.panics;
     ev.origin = call;
     ev.originEnd = call.endIndex;
     const facts: SiteFacts['failure'] = { leaks: [], tested: false };
@@ -296,7 +330,7 @@ export class FunctionAnalysis {
       { id: startNode, st: { nulls: [], held: heldAt, tested: false, inError: nodes[startNode].inError }, first: true, lf: lf0, dt: -1, ok: -1, join: -1 },
     ];
     const push = (from: Item, to: number, st: PState, lf: LocalFacts, dec?: { dt: number; ok: number }) => {
-      let { dt, ok, join } = dec ? { ...dec, join: -1 } : from;
+      let { dt, ok, join } = dec && panics ? { ...dec, join: -1 } : from;
       if (dt >= 0 && this.shape.isBackEdge(from.id, to)) dt = -1;
       else if (dt >= 0 && join < 0 && ok >= 0 && this.shape.reachableAvoiding(ok, dt).has(to)) join = to;
       stack.push({ id: to, st, first: false, lf, dt, ok, join });
@@ -343,7 +377,7 @@ export class FunctionAnalysis {
       if (fx.killed) continue;
       if (!first && this.reassignedByAllocation(node.ast, s)) continue;
       if (s.nulls.length === 0 && !first) continue;
-      const lf = applyLocalFacts(node.ast, item.lf, this.fn.locals);
+      const lf = this.testedLocals.size ? applyLocalFacts(node.ast, item.lf, this.testedLocals) : item.lf;
       if (node.kind === 'return' || fx.exits) {
         if (s.tested) {
           this.leakAt(fx.exits ?? node.ast!, s, facts);
@@ -370,7 +404,7 @@ export class FunctionAnalysis {
         const withCorr = (b: boolean): PState => (ck === undefined ? { ...s, tested } : { ...s, tested, corr: { ...(s.corr ?? {}), [ck]: b } });
         // an undecided test of a simple local's nullness: each branch knows the answer
         const lt = v === 'U' ? localNullTest(node.ast) : undefined;
-        const lfOn = (b: boolean): LocalFacts => (lt && this.fn.locals.has(lt.name) && !s.nulls.includes(lt.name) ? { ...lf, [lt.name]: b === lt.whenNull ? 'N' : 'NN' } : lf);
+        const lfOn = (b: boolean): LocalFacts => (lt && this.testedLocals.has(lt.name) && !s.nulls.includes(lt.name) ? { ...lf, [lt.name]: b === lt.whenNull ? 'N' : 'NN' } : lf);
         const dec = (other: number) => (byResult ? { dt: id, ok: other } : byDerived ? { dt: item.dt, ok: item.ok } : undefined);
         if (v !== 'F' && known !== false) push(item, t, withCorr(true), lfOn(true), dec(f));
         if (v !== 'T' && known !== true) push(item, f, withCorr(false), lfOn(false), dec(t));
