@@ -126,8 +126,8 @@ export class FunctionAnalysis {
   readonly ev: Evaluator;
 
   constructor(readonly fn: FunctionUnit, readonly model: Model) {
-    this.cfg = buildCfg(fn.body, model.dialect.gotoMacros, fn.localGotos);
     this.ev = new Evaluator(model);
+    this.cfg = buildCfg(fn.body, model.dialect.gotoMacros, fn.localGotos, this.ev.exitMacros);
     this.ev.locals = fn.locals;
   }
 

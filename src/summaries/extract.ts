@@ -12,6 +12,7 @@ import { probeFile, type Probed } from '../cache/probe';
 import type { FileJobOptions } from '../run/filework';
 import { isWordChar as isWord } from '../text/calltext';
 import { functionMacros } from '../text/defines';
+import { exitDefsOf, type ExitDef } from './exits';
 
 /**
  * Per-file facts for whole-tree analysis. Serialisable, so it runs in worker
@@ -56,6 +57,8 @@ export interface FileSummary {
   functions: FnSummary[];
   macros: MacroSummary[];
   fields?: FieldFacts;
+  /** Macros that leave the function, by their definitions in this file (src/summaries/exits.ts). */
+  exitDefs?: ExitDef[];
 }
 
 
@@ -291,6 +294,8 @@ export function summarizeFile(file: string, shown: string, dialect: DialectModel
     const text = buf.toString('latin1');
     const allocates = firstCall(text, compiled(dialect).model.allocators) >= 0;
     const sum = summarizeText(shown, text, dialect, allocates);
+    const exits = text.includes('define') ? exitDefsOf(text, compiled(dialect).model.noReturn) : [];
+    if (exits.length) sum.exitDefs = exits;
     if (text.includes('->')) sum.fields = scanFields(text);
     return probed ? Object.assign(sum, { cacheInfo: probed }) : sum;
   } catch {

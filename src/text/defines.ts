@@ -47,3 +47,29 @@ export function functionMacros(text: string): FunctionMacro[] {
   }
   return out;
 }
+
+const DEFINE_ANY = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(\()?/gm;
+
+/**
+ * Every `#define` of a file, object-like or function-like, in order, each
+ * with its continuation lines joined; `params` is undefined for an
+ * object-like macro. Every branch of every `#if` is read.
+ */
+export function allDefines(text: string): { name: string; params?: string; body: string }[] {
+  const out: { name: string; params?: string; body: string }[] = [];
+  DEFINE_ANY.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = DEFINE_ANY.exec(text))) {
+    const at = m.index;
+    if (continuesPrevious(text, at)) continue;
+    let nl = text.indexOf('\n', at);
+    while (nl >= 0 && continuesPrevious(text, nl + 1)) nl = text.indexOf('\n', nl + 1);
+    const line = text.slice(at + m[0].length, nl < 0 ? text.length : nl).replace(/\\\r?\n/g, '  ');
+    if (m[2]) {
+      const close = line.indexOf(')');
+      if (close < 0) continue;
+      out.push({ name: m[1], params: line.slice(0, close), body: line.slice(close + 1).trim() });
+    } else out.push({ name: m[1], params: undefined, body: line.trim() });
+  }
+  return out;
+}
