@@ -3,7 +3,7 @@ import { own } from '../util/own';
 import type { Model } from '../model/model';
 import type { AllocatorSpec } from '../model/types';
 import { callArgs, callName, lvalKey, unparen } from './ast';
-import { applyLocalFacts, CfgShape, defOf, localNullTest, type LocalFacts } from './pathfacts';
+import { applyLocalFacts, CfgShape, defOf, localNullTest, roomHolds, type LocalFacts } from './pathfacts';
 import { buildCfg, type Cfg } from './cfg';
 import { Evaluator, type Effects, type Held, type PState } from './effects';
 import { evalFlags } from './flags';
@@ -422,6 +422,56 @@ export class FunctionAnalysis {
     return { facts, lowConfidence: low };
   }
 
+  /**
+   * Does a prepend of `len` bytes to the mbuf in `key` fit in room reserved in
+   * this function on every path to it? The mbuf came from a function that
+   * reserves headroom holding `len` (`ieee80211_getmgtframe(&frm, hdrroom +
+   * sizeof(struct hdr), len)`), or `m->m_data += room` holding it, and
+   * nothing prepended since.
+   */
+  prependFits(start: number, key: string, len: string): boolean {
+    const room = this.model.dialect.headroom;
+    const preds = this.shape.predecessors();
+    const { nodes, entry } = this.cfg;
+    const resultArgOf = (c: SyntaxNode) => {
+      const spec = this.ev.allocSpec(c);
+      return spec?.result.kind === 'arg' ? spec.result.index : undefined;
+    };
+    const seen = new Set<string>();
+    const work: { id: number; key: string }[] = preds[start].map((id) => ({ id, key }));
+    while (work.length) {
+      const { id, key: k } = work.pop()!;
+      if (seen.has(`${id}|${k}`)) continue;
+      seen.add(`${id}|${k}`);
+      if (seen.size > 2000 || id === entry || id === start) return false;
+      const ast = nodes[id].ast;
+      // room made or used up by hand: `m->m_data += n`, another prepend
+      let verdict: boolean | undefined;
+      for (const a of ast?.descendantsOfType(['assignment_expression', 'call_expression']) ?? []) {
+        if (a.type === 'assignment_expression' && lvalKey(a.childForFieldName('left')) === `${k}->m_data`) {
+          const r = a.childForFieldName('right');
+          verdict = a.childForFieldName('operator')?.type === '+=' && !!r && roomHolds(r.text, len);
+        } else if (a.type === 'call_expression') {
+          const spec = this.ev.allocSpec(a);
+          if (spec?.prepend && lvalKey(callArgs(a)[spec.prepend.mbufArg]) === k) verdict = false;
+        }
+      }
+      if (verdict === false) return false;
+      if (verdict === true) continue;
+      const d = defOf(ast, k, resultArgOf);
+      if (d.kind === 'other') return false;
+      if (d.kind === 'call') {
+        const name = callName(d.call);
+        const h = name && room ? own(room, name) : undefined;
+        const text = h?.text ?? (h?.arg !== undefined ? callArgs(d.call)[h.arg]?.text : undefined);
+        if (text === undefined || !roomHolds(text, len)) return false;
+        continue;
+      }
+      for (const p of preds[id]) work.push({ id: p, key: d.kind === 'copy' ? d.from : k });
+    }
+    return true;
+  }
+
   /** The tracked lvalues a condition mentions. */
   private keysIn(cond: SyntaxNode, nulls: string[]): string[] {
     const out = new Set<string>();
@@ -531,7 +581,7 @@ export function siteFacts(
   const args = callArgs(call);
   const flagsNode = spec.flagsArg !== undefined ? args[spec.flagsArg] : undefined;
   const flagValue = flagsNode ? evalFlags(flagsNode, model, spec.family) : undefined;
-  const verdict = model.verdict(spec, flagValue);
+  let verdict = model.verdict(spec, flagValue);
   const start = fa.nodeFor(call);
   const heldAt = start !== undefined ? fa.held().get(start) ?? [] : [];
   let lvalue: string | undefined;
@@ -549,7 +599,17 @@ export function siteFacts(
   }
   let failure: SiteFacts['failure'] = { leaks: [], tested: false };
   let lowConfidence = call.hasError || fa.cfg.nodes.some((n) => n.inError);
-  if (start !== undefined && verdict.canFail !== 'unknown' || (start !== undefined && spec.alwaysMayFail)) {
+  let extra: SiteFacts['extra'];
+  if (spec.prepend && verdict.canFail === 'yes' && start !== undefined) {
+    const key = lvalKey(args[spec.prepend.mbufArg]);
+    const len = args[spec.prepend.lenArg]?.text;
+    if (key && len && fa.prependFits(start, key, len)) {
+      // the header goes into room reserved for it: the prepend cannot fail
+      verdict = { ...verdict, canFail: 'no' };
+      extra = { headroomReserved: true };
+    }
+  }
+  if (!extra && (start !== undefined && verdict.canFail !== 'unknown' || (start !== undefined && spec.alwaysMayFail))) {
     const r = fa.failurePaths(call, start!);
     failure = r.facts;
     lowConfidence = r.lowConfidence || (call.hasError);
@@ -569,6 +629,7 @@ export function siteFacts(
     lowConfidence,
     failure,
     via: spec.summary ? `${spec.summary} ${spec.name}()` : undefined,
+    ...(extra ? { extra } : {}),
   };
 }
 

@@ -228,3 +228,23 @@ export function defOf(ast: SyntaxNode | null, key: string, resultArgOf: (call: S
   if (ast) visit(ast);
   return found;
 }
+
+/** Is `len` one of the terms of the sum `room` (`ic_headroom + sizeof(struct hdr)` holds `sizeof(struct hdr)`)? */
+export function roomHolds(room: string, len: string): boolean {
+  const norm = (s: string) => s.replace(/\s+/g, '').replace(/^\((.*)\)$/, '$1');
+  const want = norm(len);
+  let depth = 0;
+  let last = 0;
+  const terms: string[] = [];
+  const r = norm(room);
+  for (let i = 0; i <= r.length; i++) {
+    const c = r[i];
+    if (c === '(' || c === '[') depth++;
+    else if (c === ')' || c === ']') depth--;
+    else if ((c === '+' || c === undefined) && depth === 0) {
+      terms.push(r.slice(last, i));
+      last = i + 1;
+    }
+  }
+  return !!want && terms.includes(want);
+}

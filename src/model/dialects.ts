@@ -27,12 +27,12 @@ const mbufAllocators: AllocatorSpec[] = [
   { name: 'm_dup', arity: 2, flagsArg: 1, family: 'mbuf', result: ret, freedBy: mbufFree },
   { name: 'm_copym', arity: 4, flagsArg: 3, family: 'mbuf', result: ret, freedBy: mbufFree },
   { name: 'm_copypacket', arity: 2, flagsArg: 1, family: 'mbuf', result: ret, freedBy: mbufFree },
-  { name: 'm_prepend', arity: 3, flagsArg: 2, family: 'mbuf', result: ret, freedBy: mbufFree, freesOldOnFailure: true },
+  { name: 'm_prepend', arity: 3, flagsArg: 2, family: 'mbuf', result: ret, freedBy: mbufFree, freesOldOnFailure: true, prepend: { mbufArg: 0, lenArg: 1 } },
   { name: 'm_pullup', arity: 2, family: 'mbuf', result: ret, freedBy: mbufFree, alwaysMayFail: true, freesOldOnFailure: true },
   { name: 'm_pulldown', arity: 4, family: 'mbuf', result: ret, freedBy: [], alwaysMayFail: true, freesOldOnFailure: true },
   { name: 'MGET', arity: 3, flagsArg: 1, family: 'mbuf', result: arg0, freedBy: mbufFree, macro: true },
   { name: 'MGETHDR', arity: 3, flagsArg: 1, family: 'mbuf', result: arg0, freedBy: mbufFree, macro: true },
-  { name: 'M_PREPEND', arity: 3, flagsArg: 2, family: 'mbuf', result: arg0, freedBy: mbufFree, macro: true, freesOldOnFailure: true },
+  { name: 'M_PREPEND', arity: 3, flagsArg: 2, family: 'mbuf', result: arg0, freedBy: mbufFree, macro: true, freesOldOnFailure: true, prepend: { mbufArg: 0, lenArg: 1 } },
 ];
 
 const freebsdAllocators: AllocatorSpec[] = [

@@ -13,6 +13,7 @@ import type { FileJobOptions } from '../run/filework';
 import { isWordChar as isWord } from '../text/calltext';
 import { functionMacros } from '../text/defines';
 import { exitDefsOf, type ExitDef } from './exits';
+import { headroomFnsOf, type HeadroomFn } from './headroom';
 
 /**
  * Per-file facts for whole-tree analysis. Serialisable, so it runs in worker
@@ -59,6 +60,8 @@ export interface FileSummary {
   fields?: FieldFacts;
   /** Macros that leave the function, by their definitions in this file (src/summaries/exits.ts). */
   exitDefs?: ExitDef[];
+  /** Functions that return an mbuf with reserved headroom (src/summaries/headroom.ts). */
+  headroomFns?: HeadroomFn[];
 }
 
 
@@ -296,6 +299,8 @@ export function summarizeFile(file: string, shown: string, dialect: DialectModel
     const sum = summarizeText(shown, text, dialect, allocates);
     const exits = text.includes('define') ? exitDefsOf(text, compiled(dialect).model.noReturn) : [];
     if (exits.length) sum.exitDefs = exits;
+    const room = allocates ? headroomFnsOf(text) : [];
+    if (room.length) sum.headroomFns = room;
     if (text.includes('->')) sum.fields = scanFields(text);
     return probed ? Object.assign(sum, { cacheInfo: probed }) : sum;
   } catch {

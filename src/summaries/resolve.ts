@@ -10,6 +10,7 @@ import type { FileSummary, FnSummary, MacroSummary } from './extract';
 import { FieldIndex } from './fields';
 import { flagValueFromText } from '../context/textscan';
 import { resolveExitDefs } from './exits';
+import { resolveHeadroom } from './headroom';
 
 export interface WholeTreeFacts {
   wrappers: number;
@@ -135,7 +136,7 @@ export function resolveSummaries(base: DialectModel, files: FileSummary[]): { mo
   for (const name of learned.noReturn) if (!noReturn.includes(name) && !allocs.has(name)) noReturn.push(name);
   const wrappers = [...allocs.values()].filter((a) => a.summary === 'wrapper').length;
   return {
-    model: { ...base, allocators: [...base.allocators, ...[...allocs.values()].sort((a, b) => (a.name < b.name ? -1 : 1))], derefArgs, noReturn, frees, exitMacros, gotoMacros },
+    model: { ...base, headroom: resolveHeadroom(sorted), allocators: [...base.allocators, ...[...allocs.values()].sort((a, b) => (a.name < b.name ? -1 : 1))], derefArgs, noReturn, frees, exitMacros, gotoMacros },
     facts: { wrappers, macros: macroCount, derefHelpers, noReturn: noReturn.length - base.noReturn.length, releasers },
     fields,
   };
