@@ -18,6 +18,13 @@ function continuesPrevious(text: string, ls: number): boolean {
   return q > 0 && text.charCodeAt(q - 1) === 92 /* \ */;
 }
 
+/** The end of the line at `at` with the lines that continue it (a `#define` with its backslash-newlines). */
+function defineEnd(text: string, at: number): number {
+  let nl = text.indexOf('\n', at);
+  while (nl >= 0 && continuesPrevious(text, nl + 1)) nl = text.indexOf('\n', nl + 1);
+  return nl < 0 ? text.length : nl;
+}
+
 /** The macro whose `#define` (with its backslash-continued lines) holds offset `idx`, if any. */
 export function defineAt(text: string, idx: number): string | undefined {
   let ls = text.lastIndexOf('\n', idx - 1) + 1;
@@ -39,10 +46,7 @@ export function functionMacros(text: string): FunctionMacro[] {
     const at = m.index;
     // a line that continues the one before is not a line of its own
     if (continuesPrevious(text, at)) continue;
-    let nl = text.indexOf('\n', at);
-    while (nl >= 0 && continuesPrevious(text, nl + 1)) nl = text.indexOf('\n', nl + 1);
-    const end = nl < 0 ? text.length : nl;
-    const p = DEFINE_PARTS.exec(text.slice(at, end).replace(/\\\r?\n/g, '  '));
+    const p = DEFINE_PARTS.exec(text.slice(at, defineEnd(text, at)).replace(/\\\r?\n/g, '  '));
     if (p) out.push({ name: p[1], params: p[2], body: p[3] });
   }
   return out;
@@ -62,9 +66,7 @@ export function allDefines(text: string): { name: string; params?: string; body:
   while ((m = DEFINE_ANY.exec(text))) {
     const at = m.index;
     if (continuesPrevious(text, at)) continue;
-    let nl = text.indexOf('\n', at);
-    while (nl >= 0 && continuesPrevious(text, nl + 1)) nl = text.indexOf('\n', nl + 1);
-    const line = text.slice(at + m[0].length, nl < 0 ? text.length : nl).replace(/\\\r?\n/g, '  ');
+    const line = text.slice(at + m[0].length, defineEnd(text, at)).replace(/\\\r?\n/g, '  ');
     if (m[2]) {
       const close = line.indexOf(')');
       if (close < 0) continue;
