@@ -3,7 +3,7 @@ import { own } from '../util/own';
 import type { Model } from '../model/model';
 import type { AllocatorSpec } from '../model/types';
 import { callArgs, callName, lvalKey, unparen } from './ast';
-import { applyLocalFacts, CfgShape, defOf, localNullTest, roomHolds, type LocalFacts } from './pathfacts';
+import { applyLocalOps, CfgShape, defOf, localNullTest, localOps, roomHolds, type LocalFacts, type LocalOp } from './pathfacts';
 import { buildCfg, type Cfg } from './cfg';
 import { Evaluator, type Effects, type Held, type PState } from './effects';
 import { evalFlags } from './flags';
@@ -187,6 +187,15 @@ export class FunctionAnalysis {
   }
 
   private nullIn?: Map<number, LocalFacts>;
+  private opsAt = new Map<number, LocalOp[]>();
+  private retriesAt = new Map<number, SyntaxNode[]>();
+
+  /** The stores to tested locals that node `id` makes. */
+  private opsOf(id: number): LocalOp[] {
+    let ops = this.opsAt.get(id);
+    if (!ops) this.opsAt.set(id, (ops = localOps(this.cfg.nodes[id].ast, this.testedLocals)));
+    return ops;
+  }
   private testedLocalsOf?: Set<string>;
   private panicsOf?: boolean;
 
@@ -235,7 +244,7 @@ export class FunctionAnalysis {
       let steps = 0;
       while (work.length && steps++ < 20000) {
         const n = work.pop()!;
-        const out = applyLocalFacts(nodes[n].ast, inF.get(n)!, this.testedLocals);
+        const out = applyLocalOps(this.opsOf(n), inF.get(n)!);
         for (const s of nodes[n].kind === 'return' ? [this.cfg.exit] : nodes[n].succ) {
           const prev = inF.get(s);
           if (!prev) {
@@ -292,11 +301,17 @@ export class FunctionAnalysis {
   }
 
   /** After a node: an allocation macro that stores a new result into a NULL lvalue (a retry) ends what we knew. */
-  private reassignedByAllocation(ast: SyntaxNode | null, s: PState): boolean {
+  private reassignedByAllocation(id: number, s: PState): boolean {
+    const ast = this.cfg.nodes[id].ast;
     if (!ast || !s.nulls.length) return false;
+    let calls = this.retriesAt.get(id);
+    if (!calls) {
+      calls = ast.descendantsOfType('call_expression').filter((c) => this.ev.allocSpec(c)?.result.kind === 'arg');
+      this.retriesAt.set(id, calls);
+    }
     let changed = false;
-    for (const c of ast.descendantsOfType('call_expression')) {
-      if (this.ev.containsOrigin(c) || (this.ev.origin && c.startIndex === this.ev.origin.startIndex)) continue;
+    for (const c of calls) {
+      if (this.ev.origin && c.startIndex === this.ev.origin.startIndex) continue;
       const spec = this.ev.allocSpec(c);
       if (!spec || spec.result.kind !== 'arg') continue;
       const k = lvalKey(callArgs(c)[spec.result.index]);
@@ -375,9 +390,9 @@ export class FunctionAnalysis {
         continue;
       }
       if (fx.killed) continue;
-      if (!first && this.reassignedByAllocation(node.ast, s)) continue;
+      if (!first && this.reassignedByAllocation(id, s)) continue;
       if (s.nulls.length === 0 && !first) continue;
-      const lf = this.testedLocals.size ? applyLocalFacts(node.ast, item.lf, this.testedLocals) : item.lf;
+      const lf = this.testedLocals.size ? applyLocalOps(this.opsOf(id), item.lf) : item.lf;
       if (node.kind === 'return' || fx.exits) {
         if (s.tested) {
           this.leakAt(fx.exits ?? node.ast!, s, facts);

@@ -13,31 +13,31 @@ export type LocalFacts = Record<string, 'N' | 'NN'>;
 
 const OPAQUE = new Set(['sizeof_expression', 'alignof_expression', 'offsetof_expression', 'string_literal', 'concatenated_string', 'comment', 'type_descriptor']);
 
+/** What a store does to a local: makes it NULL ('N') or not ('NN'), copies another local, or forgets it. */
+export type LocalOp = { name: string; v: 'N' | 'NN' | { copy: string } | undefined };
+
 /** What an assigned value says about the local it lands in. */
-function valueFact(r: SyntaxNode | null, lf: LocalFacts): 'N' | 'NN' | undefined {
+function valueOp(r: SyntaxNode | null): LocalOp['v'] {
   const u = unparen(r);
   if (!u) return undefined;
   if (isNullLiteral(u)) return 'N';
   if (u.type === 'string_literal' || u.type === 'concatenated_string') return 'NN';
   if (u.type === 'pointer_expression' && u.child(0)?.type === '&') return 'NN';
-  if (u.type === 'identifier') return lf[u.text];
-  if (u.type === 'assignment_expression' && u.childForFieldName('operator')?.type === '=') return valueFact(u.childForFieldName('right'), lf);
+  if (u.type === 'identifier') return { copy: u.text };
+  if (u.type === 'assignment_expression' && u.childForFieldName('operator')?.type === '=') return valueOp(u.childForFieldName('right'));
   return undefined;
 }
 
 /**
- * The facts after evaluating `ast`: `x = NULL` makes x NULL, `x = &y` or a
- * string makes it non-NULL, any other store to x (or taking its address)
- * forgets it. Only names in `locals`. Returns `lf` itself when nothing changed.
+ * The stores to `locals` that evaluating `ast` makes, in order: `x = NULL`
+ * makes x NULL, `x = &y` or a string makes it non-NULL, `x = y` copies what
+ * is known of y, any other store to x (or taking its address) forgets it.
  */
-export function applyLocalFacts(ast: SyntaxNode | null, lf: LocalFacts, locals: Set<string>): LocalFacts {
-  if (!ast) return lf;
-  let out = lf;
-  const set = (k: string, v: 'N' | 'NN' | undefined) => {
-    if (!locals.has(k) || out[k] === v) return;
-    out = { ...out };
-    if (v === undefined) delete out[k];
-    else out[k] = v;
+export function localOps(ast: SyntaxNode | null, locals: Set<string>): LocalOp[] {
+  const out: LocalOp[] = [];
+  if (!ast || !locals.size) return out;
+  const set = (k: string, v: LocalOp['v']) => {
+    if (locals.has(k)) out.push({ name: k, v });
   };
   const visit = (n: SyntaxNode) => {
     if (OPAQUE.has(n.type)) return;
@@ -46,7 +46,7 @@ export function applyLocalFacts(ast: SyntaxNode | null, lf: LocalFacts, locals: 
         const r = n.childForFieldName('right');
         if (r) visit(r);
         const l = unparen(n.childForFieldName('left'));
-        if (l?.type === 'identifier') set(l.text, n.childForFieldName('operator')?.type === '=' ? valueFact(r, out) : undefined);
+        if (l?.type === 'identifier') set(l.text, n.childForFieldName('operator')?.type === '=' ? valueOp(r) : undefined);
         else if (l) visit(l);
         return;
       }
@@ -55,7 +55,7 @@ export function applyLocalFacts(ast: SyntaxNode | null, lf: LocalFacts, locals: 
         if (v) visit(v);
         let d: SyntaxNode | null = n.childForFieldName('declarator');
         while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
-        if (d) set(d.text, valueFact(v, out));
+        if (d) set(d.text, valueOp(v));
         return;
       }
       case 'update_expression': {
@@ -75,6 +75,19 @@ export function applyLocalFacts(ast: SyntaxNode | null, lf: LocalFacts, locals: 
     for (const c of n.namedChildren) visit(c);
   };
   visit(ast);
+  return out;
+}
+
+/** The facts after the stores `ops`; `lf` itself when nothing changed. */
+export function applyLocalOps(ops: LocalOp[], lf: LocalFacts): LocalFacts {
+  let out = lf;
+  for (const { name, v } of ops) {
+    const nv = typeof v === 'object' ? out[v.copy] : v;
+    if (out[name] === nv) continue;
+    out = { ...out };
+    if (nv === undefined) delete out[name];
+    else out[name] = nv;
+  }
   return out;
 }
 

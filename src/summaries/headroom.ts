@@ -43,7 +43,8 @@ function signature(header: string): { name: string; params: string[] } | undefin
 
 /** This file's functions that return an mbuf with reserved headroom, or the result of a call that may. */
 export function headroomFnsOf(text: string): HeadroomFn[] {
-  if (!text.includes('mbuf')) return [];
+  // only files that define a function returning an mbuf (KNF: the type on its own line)
+  if (!text.includes('mbuf') || !/^(?:static\s+)?(?:__inline\s+|inline\s+)?struct\s+mbuf\s*\*/m.test(text)) return [];
   const clean = blankNoise(text);
   const out: HeadroomFn[] = [];
   for (const fn of splitKnf(clean)) {
