@@ -344,8 +344,13 @@ export class FunctionAnalysis {
     const stack: Item[] = [
       { id: startNode, st: { nulls: [], held: heldAt, tested: false, inError: nodes[startNode].inError }, first: true, lf: lf0, dt: -1, ok: -1, join: -1 },
     ];
+    const lfKeys = new WeakMap<LocalFacts, string>([[lf0, JSON.stringify(lf0)]]);
     const push = (from: Item, to: number, st: PState, lf: LocalFacts, dec?: { dt: number; ok: number }) => {
-      let { dt, ok, join } = dec && panics ? { ...dec, join: -1 } : from;
+      if (!panics) {
+        stack.push({ id: to, st, first: false, lf, dt: -1, ok: -1, join: -1 });
+        return;
+      }
+      let { dt, ok, join } = dec ? { ...dec, join: -1 } : from;
       if (dt >= 0 && this.shape.isBackEdge(from.id, to)) dt = -1;
       else if (dt >= 0 && join < 0 && ok >= 0 && this.shape.reachableAvoiding(ok, dt).has(to)) join = to;
       stack.push({ id: to, st, first: false, lf, dt, ok, join });
@@ -355,7 +360,8 @@ export class FunctionAnalysis {
       const item = stack.pop()!;
       const { id, st, first } = item;
       const node = nodes[id];
-      const lfKey = Object.keys(item.lf).length ? JSON.stringify(item.lf) : '';
+      let lfKey = lfKeys.get(item.lf);
+      if (lfKey === undefined) lfKeys.set(item.lf, (lfKey = JSON.stringify(item.lf)));
       const key = `${id}|${st.nulls.join(',')}|${st.held.map((h) => h.key).join(',')}|${st.tested ? 1 : 0}|${st.consts ? JSON.stringify(st.consts) : ''}|${st.corr ? JSON.stringify(st.corr) : ''}|${lfKey}|${item.dt}|${item.join}`;
       if (seen.has(key)) continue;
       seen.add(key);

@@ -114,17 +114,20 @@ export function localNullTest(e: SyntaxNode | null): { name: string; whenNull: b
 
 /** Control-flow shape facts of one CFG, computed on demand. */
 export class CfgShape {
-  private back?: Set<string>;
+  private back?: Set<number>;
   private preds?: number[][];
-  private fromSuccess = new Map<string, Set<number>>();
-  private pdom = new Map<string, boolean>();
+  private fromSuccess = new Map<number, Set<number>>();
+  private pdom = new Map<number, boolean>();
+  private readonly n: number;
 
-  constructor(readonly cfg: Cfg) {}
+  constructor(readonly cfg: Cfg) {
+    this.n = cfg.nodes.length;
+  }
 
   /** Is u -> v a loop back-edge (v is an ancestor of u in a depth-first walk from the entry)? */
   isBackEdge(u: number, v: number): boolean {
     if (!this.back) {
-      const back = new Set<string>();
+      const back = new Set<number>();
       const state = new Uint8Array(this.cfg.nodes.length); // 0 new, 1 on stack, 2 done
       const stack: { id: number; i: number }[] = [{ id: this.cfg.entry, i: 0 }];
       state[this.cfg.entry] = 1;
@@ -133,7 +136,7 @@ export class CfgShape {
         const succ = this.cfg.nodes[top.id].succ;
         if (top.i < succ.length) {
           const s = succ[top.i++];
-          if (state[s] === 1) back.add(`${top.id}>${s}`);
+          if (state[s] === 1) back.add(top.id * this.n + s);
           else if (state[s] === 0) {
             state[s] = 1;
             stack.push({ id: s, i: 0 });
@@ -145,7 +148,7 @@ export class CfgShape {
       }
       this.back = back;
     }
-    return this.back.has(`${u}>${v}`);
+    return this.back.has(u * this.n + v);
   }
 
   predecessors(): number[][] {
@@ -159,7 +162,7 @@ export class CfgShape {
 
   /** Nodes reachable from `from` without passing through `avoid`. */
   reachableAvoiding(from: number, avoid: number): Set<number> {
-    const key = `${from}/${avoid}`;
+    const key = from * this.n + avoid;
     let r = this.fromSuccess.get(key);
     if (!r) {
       r = new Set<number>();
@@ -177,7 +180,7 @@ export class CfgShape {
 
   /** Does every path from `from` to the function's exit pass through `p`? */
   postDominates(p: number, from: number): boolean {
-    const key = `${p}/${from}`;
+    const key = p * this.n + from;
     let v = this.pdom.get(key);
     if (v === undefined) {
       v = from === p || !this.reachableAvoiding(from, p).has(this.cfg.exit);
