@@ -188,7 +188,7 @@ export class FunctionAnalysis {
 
   private nullIn?: Map<number, LocalFacts>;
   private opsAt = new Map<number, LocalOp[]>();
-  private retriesAt = new Map<number, SyntaxNode[]>();
+  private storesAt = new Map<number, { at: number; key: string }[]>();
 
   /** The stores to tested locals that node `id` makes. */
   private opsOf(id: number): LocalOp[] {
@@ -300,23 +300,35 @@ export class FunctionAnalysis {
     return (f === 'N') === t.whenNull ? 'T' : 'F';
   }
 
-  /** After a node: an allocation macro that stores a new result into a NULL lvalue (a retry) ends what we knew. */
-  private reassignedByAllocation(id: number, s: PState): boolean {
+  /**
+   * After a node: a new value stored through a call ends what we knew of an
+   * lvalue: an allocation macro writing its result (a retry), or any callee
+   * handed its address (`ncp_sock_recv(so, &m, &len)`).
+   */
+  private storedByCall(id: number, s: PState): boolean {
     const ast = this.cfg.nodes[id].ast;
     if (!ast || !s.nulls.length) return false;
-    let calls = this.retriesAt.get(id);
-    if (!calls) {
-      calls = ast.descendantsOfType('call_expression').filter((c) => this.ev.allocSpec(c)?.result.kind === 'arg');
-      this.retriesAt.set(id, calls);
+    let stores = this.storesAt.get(id);
+    if (!stores) {
+      stores = [];
+      for (const c of ast.descendantsOfType('call_expression')) {
+        const spec = this.ev.allocSpec(c);
+        const args = callArgs(c);
+        const r = spec?.result.kind === 'arg' ? lvalKey(args[spec.result.index]) : undefined;
+        if (r) stores.push({ at: c.startIndex, key: r });
+        for (const a of args) {
+          const u = unparen(a);
+          const k = u?.type === 'pointer_expression' && u.child(0)?.type === '&' ? lvalKey(u.childForFieldName('argument')) : undefined;
+          if (k) stores.push({ at: c.startIndex, key: k });
+        }
+      }
+      this.storesAt.set(id, stores);
     }
     let changed = false;
-    for (const c of calls) {
-      if (this.ev.origin && c.startIndex === this.ev.origin.startIndex) continue;
-      const spec = this.ev.allocSpec(c);
-      if (!spec || spec.result.kind !== 'arg') continue;
-      const k = lvalKey(callArgs(c)[spec.result.index]);
-      if (k && s.nulls.includes(k)) {
-        s.nulls = s.nulls.filter((x) => x !== k);
+    for (const { at, key } of stores) {
+      if (this.ev.origin && at === this.ev.origin.startIndex) continue;
+      if (s.nulls.includes(key)) {
+        s.nulls = s.nulls.filter((x) => x !== key);
         changed = true;
       }
     }
@@ -396,7 +408,7 @@ export class FunctionAnalysis {
         continue;
       }
       if (fx.killed) continue;
-      if (!first && this.reassignedByAllocation(id, s)) continue;
+      if (!first && this.storedByCall(id, s)) continue;
       if (s.nulls.length === 0 && !first) continue;
       const lf = this.testedLocals.size ? applyLocalOps(this.opsOf(id), item.lf) : item.lf;
       if (node.kind === 'return' || fx.exits) {
