@@ -10,7 +10,7 @@ export const waitFlagMissing: Rule = {
     precision: 'very-high',
     securitySeverity: '4.0',
     doc: {
-      what: 'Finds malloc-family calls whose flags give neither or both wait classes. FreeBSD malloc(9) requires exactly one of M_WAITOK and M_NOWAIT; DragonFly kmalloc(9) requires exactly one of M_WAITOK, M_INTWAIT and M_NOWAIT (or their M_INT*/M_SYS* combinations).',
+      what: 'Finds malloc-family calls whose flags give neither or both wait classes. FreeBSD malloc(9) requires exactly one of M_WAITOK and M_NOWAIT; DragonFly kmalloc(9) requires exactly one of M_WAITOK, M_INTWAIT and M_NOWAIT (or their M_INT*/M_SYS* combinations). An allocator with its own contract in the model is judged by it: DragonFly contigmalloc tests only M_WAITOK (and M_ZERO), so flags 0 ask for a no-wait allocation that may return NULL and are not reported.',
       why: 'With neither flag the behaviour depends on the header\'s bit values: in old FreeBSD headers M_WAITOK was 0, so `M_ZERO` alone meant "may sleep", while today INVARIANTS kernels panic on it. With both, the call may sleep although the author expected it not to.',
       example: `p = malloc(len, M_DEVBUF, M_ZERO);`,
       fix: 'Say which you mean: M_WAITOK where the code may sleep, M_NOWAIT (with a failure path) where it may not.',

@@ -41,7 +41,7 @@ const IGNORED = new Set(['comment', '{', '}', ';', 'preproc_call', 'preproc_def'
 /** Deepest statement nesting the CFG builder follows. */
 export const MAX_NESTING = 500;
 
-export function buildCfg(body: SyntaxNode | SyntaxNode[], gotoMacros: Record<string, string> = {}, localGotos?: Record<string, string>): Cfg {
+export function buildCfg(body: SyntaxNode | SyntaxNode[], gotoMacros: Record<string, string> = {}, localGotos?: Record<string, string>, exitMacros?: Set<string>): Cfg {
   const nodes: CNode[] = [];
   const byStart = new Map<number, number>();
   const labels = new Map<string, number>();
@@ -91,7 +91,9 @@ export function buildCfg(body: SyntaxNode | SyntaxNode[], gotoMacros: Record<str
       case 'expression_statement': {
         // ERROUT(e)-style macros expand to `goto label`
         const e = s.namedChildren[0];
-        const fn = e?.type === 'call_expression' ? e.childForFieldName('function') : null;
+        // `return_VOID;`, `USB_ATTACH_ERROR_RETURN;`: an object-like macro that leaves the function
+        if (e?.type === 'identifier' && exitMacros?.has(e.text)) return mk('return', s, [exit], inError);
+        const fn = e?.type === 'call_expression' ? e.childForFieldName('function') : e?.type === 'identifier' ? e : null;
         const label = fn?.type === 'identifier' ? own(localGotos, fn.text) ?? own(gotoMacros, fn.text) : undefined;
         if (label !== undefined) {
           const id = mk('expr', s, [exit], inError);

@@ -3,6 +3,7 @@ import { own } from '../util/own';
 import type { Model } from '../model/model';
 import type { AllocatorSpec } from '../model/types';
 import { callArgs, callName, lvalKey, unparen } from './ast';
+import { applyLocalOps, CfgShape, defOf, localNullTest, localOps, roomHolds, type LocalFacts, type LocalOp } from './pathfacts';
 import { buildCfg, type Cfg } from './cfg';
 import { Evaluator, type Effects, type Held, type PState } from './effects';
 import { evalFlags } from './flags';
@@ -146,8 +147,8 @@ export class FunctionAnalysis {
   readonly ev: Evaluator;
 
   constructor(readonly fn: FunctionUnit, readonly model: Model) {
-    this.cfg = buildCfg(fn.body, model.dialect.gotoMacros, fn.localGotos);
     this.ev = new Evaluator(model);
+    this.cfg = buildCfg(fn.body, model.dialect.gotoMacros, fn.localGotos, this.ev.exitMacros);
     this.ev.locals = fn.locals;
   }
 
@@ -200,24 +201,201 @@ export class FunctionAnalysis {
     return inSt;
   }
 
+  /** Loop back-edges, post-dominance and predecessors of this function's CFG. */
+  private shapeOf?: CfgShape;
+  get shape(): CfgShape {
+    return (this.shapeOf ??= new CfgShape(this.cfg));
+  }
+
+  private nullIn?: Map<number, LocalFacts>;
+  private opsAt = new Map<number, LocalOp[]>();
+  private storesAt = new Map<number, { at: number; key: string }[]>();
+
+  /** The stores to tested locals that node `id` makes. */
+  private opsOf(id: number): LocalOp[] {
+    let ops = this.opsAt.get(id);
+    if (!ops) this.opsAt.set(id, (ops = localOps(this.cfg.nodes[id].ast, this.testedLocals)));
+    return ops;
+  }
+  private testedLocalsOf?: Set<string>;
+  private panicsOf?: boolean;
+
+  /** Locals some condition of the function tests for NULL: the only ones whose facts can decide a branch. */
+  get testedLocals(): Set<string> {
+    if (!this.testedLocalsOf) {
+      const out = new Set<string>();
+      const leaves = (e: SyntaxNode | null) => {
+        const u = unparen(e);
+        if (!u) return;
+        const op = u.type === 'binary_expression' ? u.childForFieldName('operator')?.type : undefined;
+        if (op === '&&' || op === '||') {
+          leaves(u.childForFieldName('left'));
+          leaves(u.childForFieldName('right'));
+          return;
+        }
+        if (u.type === 'unary_expression' && u.child(0)?.type === '!') return leaves(u.childForFieldName('argument'));
+        const t = localNullTest(u);
+        if (t && this.fn.locals.has(t.name)) out.add(t.name);
+      };
+      for (const n of this.cfg.nodes) if (n.kind === 'cond') leaves(n.ast);
+      this.testedLocalsOf = out;
+    }
+    return this.testedLocalsOf;
+  }
+
+  /** Does the function call anything that never returns (panic)? Only then does a path need to know what decided it. */
+  get panics(): boolean {
+    if (this.panicsOf === undefined) {
+      this.panicsOf = this.cfg.nodes.some((n) => !!n.ast && n.ast.descendantsOfType('call_expression').some((c) => this.model.noReturn.has(callName(c) ?? '')));
+    }
+    return this.panicsOf;
+  }
+
+  /**
+   * What each simple local holds on every path into each node (NULL or not;
+   * a must-analysis forward from the entry): `th = NULL` before a branch that
+   * sets th only when an allocation succeeded.
+   */
+  localFactsIn(id: number): LocalFacts {
+    if (!this.nullIn) {
+      const { nodes, entry } = this.cfg;
+      const inF = new Map<number, LocalFacts>();
+      inF.set(entry, {});
+      const work = [entry];
+      let steps = 0;
+      while (work.length && steps++ < 20000) {
+        const n = work.pop()!;
+        const out = applyLocalOps(this.opsOf(n), inF.get(n)!);
+        for (const s of nodes[n].kind === 'return' ? [this.cfg.exit] : nodes[n].succ) {
+          const prev = inF.get(s);
+          if (!prev) {
+            inF.set(s, out);
+            work.push(s);
+            continue;
+          }
+          let changed = false;
+          const meet: LocalFacts = {};
+          for (const k of Object.keys(prev)) {
+            if (out[k] === prev[k]) meet[k] = prev[k];
+            else changed = true;
+          }
+          if (changed) {
+            inF.set(s, meet);
+            work.push(s);
+          }
+        }
+      }
+      this.nullIn = inF;
+    }
+    return this.nullIn.get(id) ?? {};
+  }
+
+  /**
+   * The truth of a condition the evaluator left undecided, with what the
+   * path knows about simple locals (`if (th != NULL)` where th is still NULL).
+   */
+  private localTruth(e: SyntaxNode | null, s: PState, lf: LocalFacts): 'T' | 'F' | 'U' {
+    const u = unparen(e);
+    if (!u) return 'U';
+    if (u.type === 'unary_expression' && u.child(0)?.type === '!') {
+      const v = this.localTruth(u.childForFieldName('argument'), s, lf);
+      return v === 'T' ? 'F' : v === 'F' ? 'T' : 'U';
+    }
+    if (u.type === 'binary_expression') {
+      const op = u.childForFieldName('operator')?.type;
+      if (op === '&&' || op === '||') {
+        const r = u.childForFieldName('right');
+        const a = this.ev.containsOrigin(r) ? (op === '&&' ? 'T' : 'F') : this.localTruth(u.childForFieldName('left'), s, lf);
+        if (op === '&&' && a === 'F') return 'F';
+        if (op === '||' && a === 'T') return 'T';
+        const b = this.localTruth(r, s, lf);
+        if (op === '&&') return a === 'T' && b === 'T' ? 'T' : b === 'F' ? 'F' : 'U';
+        return a === 'F' && b === 'F' ? 'F' : b === 'T' ? 'T' : 'U';
+      }
+    }
+    const v = this.ev.truth(u, s, {});
+    if (v !== 'U') return v;
+    const t = localNullTest(u);
+    const f = t && !s.nulls.includes(t.name) ? lf[t.name] : undefined;
+    if (!t || !f) return 'U';
+    return (f === 'N') === t.whenNull ? 'T' : 'F';
+  }
+
+  /**
+   * After a node: a new value stored through a call ends what we knew of an
+   * lvalue: an allocation macro writing its result (a retry), or any callee
+   * handed its address (`ncp_sock_recv(so, &m, &len)`).
+   */
+  private storedByCall(id: number, s: PState): boolean {
+    const ast = this.cfg.nodes[id].ast;
+    if (!ast || !s.nulls.length) return false;
+    let stores = this.storesAt.get(id);
+    if (!stores) {
+      stores = [];
+      for (const c of ast.descendantsOfType('call_expression')) {
+        const spec = this.ev.allocSpec(c);
+        const args = callArgs(c);
+        const r = spec?.result.kind === 'arg' ? lvalKey(args[spec.result.index]) : undefined;
+        if (r) stores.push({ at: c.startIndex, key: r });
+        for (const a of args) {
+          const u = unparen(a);
+          const k = u?.type === 'pointer_expression' && u.child(0)?.type === '&' ? lvalKey(u.childForFieldName('argument')) : undefined;
+          if (k) stores.push({ at: c.startIndex, key: k });
+        }
+      }
+      this.storesAt.set(id, stores);
+    }
+    let changed = false;
+    for (const { at, key } of stores) {
+      if (this.ev.origin && at === this.ev.origin.startIndex) continue;
+      if (s.nulls.includes(key)) {
+        s.nulls = s.nulls.filter((x) => x !== key);
+        changed = true;
+      }
+    }
+    return changed && s.nulls.length === 0;
+  }
+
   /** Explore the paths on which `call` returned NULL. */
   failurePaths(call: SyntaxNode, startNode: number): { facts: SiteFacts['failure']; lowConfidence: boolean } {
     const { nodes } = this.cfg;
     const ev = this.ev;
     const heldAt = (this.held().get(startNode) ?? []).slice();
+    const lf0 = this.testedLocals.size ? this.localFactsIn(startNode) : {};
+    const panics = this.panics;
     ev.origin = call;
     ev.originEnd = call.endIndex;
     const facts: SiteFacts['failure'] = { leaks: [], tested: false };
+    const tests: { id: number; keys: string[] }[] = [];
     let low = false;
     const seen = new Set<string>();
-    const stack: { id: number; st: PState; first: boolean; trail?: Trail }[] = [
-      { id: startNode, st: { nulls: [], held: heldAt, tested: false, inError: nodes[startNode].inError }, first: true },
+    /*
+     * dt: the test of the result that decided this path (-1: none, or a loop back-edge was crossed since);
+     * ok: the other branch of that test; join: the first node on this path that the other branch reaches too.
+     */
+    type Item = { id: number; st: PState; first: boolean; lf: LocalFacts; dt: number; ok: number; join: number; trail?: Trail };
+    const stack: Item[] = [
+      { id: startNode, st: { nulls: [], held: heldAt, tested: false, inError: nodes[startNode].inError }, first: true, lf: lf0, dt: -1, ok: -1, join: -1 },
     ];
+    const lfKeys = new WeakMap<LocalFacts, string>([[lf0, JSON.stringify(lf0)]]);
+    const push = (from: Item, to: number, st: PState, lf: LocalFacts, dec: { dt: number; ok: number } | undefined, trail: Trail | undefined) => {
+      if (!panics) {
+        stack.push({ id: to, st, first: false, lf, dt: -1, ok: -1, join: -1, trail });
+        return;
+      }
+      let { dt, ok, join } = dec ? { ...dec, join: -1 } : from;
+      if (dt >= 0 && this.shape.isBackEdge(from.id, to)) dt = -1;
+      else if (dt >= 0 && join < 0 && ok >= 0 && this.shape.reachableAvoiding(ok, dt).has(to)) join = to;
+      stack.push({ id: to, st, first: false, lf, dt, ok, join, trail });
+    };
     let steps = 0;
     while (stack.length && steps++ < MAX_STEPS) {
-      const { id, st, first, trail } = stack.pop()!;
+      const item = stack.pop()!;
+      const { id, st, first, trail } = item;
       const node = nodes[id];
-      const key = `${id}|${st.nulls.join(',')}|${st.held.map((h) => h.key).join(',')}|${st.tested ? 1 : 0}|${st.consts ? JSON.stringify(st.consts) : ''}|${st.corr ? JSON.stringify(st.corr) : ''}`;
+      let lfKey = lfKeys.get(item.lf);
+      if (lfKey === undefined) lfKeys.set(item.lf, (lfKey = JSON.stringify(item.lf)));
+      const key = `${id}|${st.nulls.join(',')}|${st.held.map((h) => h.key).join(',')}|${st.tested ? 1 : 0}|${st.consts ? JSON.stringify(st.consts) : ''}|${st.corr ? JSON.stringify(st.corr) : ''}|${lfKey}|${item.dt}|${item.join}`;
       if (seen.has(key)) continue;
       seen.add(key);
       if (!first) ev.originEnd = -1;
@@ -240,14 +418,20 @@ export class FunctionAnalysis {
         continue;
       }
       if (fx.noReturn) {
-        if (s.tested && !facts.panic) {
+        // a panic counts when the NULL result decides that it is reached: on the failure branch of a test of the
+        // result, before that branch joins code the success branch reaches too (unless every path from the join
+        // panics), and not only through another turn of a loop
+        const decided = item.dt >= 0 && (item.join < 0 || this.shape.postDominates(id, item.join));
+        if (s.tested && decided && !facts.panic) {
           facts.panic = relOnPath(fx.noReturn, `${callName(fx.noReturn)}() is called when the allocation fails`, trail);
           if (s.inError) low = true;
         }
         continue;
       }
       if (fx.killed) continue;
+      if (!first && this.storedByCall(id, s)) continue;
       if (s.nulls.length === 0 && !first) continue;
+      const lf = this.testedLocals.size ? applyLocalOps(this.opsOf(id), item.lf) : item.lf;
       if (node.kind === 'return' || fx.exits) {
         if (s.tested) {
           this.leakAt(fx.exits ?? node.ast!, s, facts, trail);
@@ -256,11 +440,15 @@ export class FunctionAnalysis {
         continue;
       }
       if (node.kind === 'cond') {
-        const v = ev.truth(node.ast, s, fx);
-        const tested = s.tested || (fx.nullConsulted === true && v !== 'U');
-        if (fx.nullConsulted && v !== 'U') {
+        let v = ev.truth(node.ast, s, fx);
+        const byResult = fx.nullConsulted === true && v !== 'U';
+        // decided by a value the failure branch set (`error = ENOMEM`): the path stays decided past the join
+        const byDerived = !byResult && v !== 'U' && item.dt >= 0;
+        if (v === 'U') v = this.localTruth(node.ast, s, lf);
+        const tested = s.tested || byResult;
+        if (byResult) {
           facts.tested = true;
-          facts.nullTest ??= rel(node.ast!, 'the result is tested for NULL here');
+          tests.push({ id, keys: this.keysIn(node.ast!, s.nulls) });
         }
         const [t, f] = node.succ;
         // `if (flags & X) crit_enter(); ... if (flags & X) crit_exit();`: the same pure test of an
@@ -268,16 +456,139 @@ export class FunctionAnalysis {
         const ck = v === 'U' ? this.correlationKey(node.ast!) : undefined;
         const known = ck !== undefined ? own(s.corr, ck) : undefined;
         const withCorr = (b: boolean): PState => (ck === undefined ? { ...s, tested } : { ...s, tested, corr: { ...(s.corr ?? {}), [ck]: b } });
-        if (v !== 'F' && known !== false) stack.push({ id: t, st: withCorr(true), first: false, trail: { at: node.ast!, taken: true, prev: trail } });
-        if (v !== 'T' && known !== true) stack.push({ id: f, st: withCorr(false), first: false, trail: { at: node.ast!, taken: false, prev: trail } });
+        // an undecided test of a simple local's nullness: each branch knows the answer
+        const lt = v === 'U' ? localNullTest(node.ast) : undefined;
+        const lfOn = (b: boolean): LocalFacts => (lt && this.testedLocals.has(lt.name) && !s.nulls.includes(lt.name) ? { ...lf, [lt.name]: b === lt.whenNull ? 'N' : 'NN' } : lf);
+        const dec = (other: number) => (byResult ? { dt: id, ok: other } : byDerived ? { dt: item.dt, ok: item.ok } : undefined);
+        if (v !== 'F' && known !== false) push(item, t, withCorr(true), lfOn(true), dec(f), { at: node.ast!, taken: true, prev: trail });
+        if (v !== 'T' && known !== true) push(item, f, withCorr(false), lfOn(false), dec(t), { at: node.ast!, taken: false, prev: trail });
         continue;
       }
       const tr = node.kind === 'noop' && node.ast?.type === 'goto_statement' ? { at: node.ast, taken: true, jump: true, prev: trail } : trail;
-      for (const n of node.succ) stack.push({ id: n, st: s, first: false, trail: tr });
+      for (const n of node.succ) push(item, n, s, lf, undefined, tr);
     }
     ev.origin = null;
     ev.originEnd = -1;
+    // the dead-test note names a test every path into which carries this result
+    for (const t of tests) {
+      if (facts.nullTest) break;
+      if (t.keys.length && t.keys.every((k) => this.onlyThisResult(t.id, k, startNode))) facts.nullTest = rel(nodes[t.id].ast!, 'the result is tested for NULL here');
+    }
     return { facts, lowConfidence: low };
+  }
+
+  /**
+   * Does a prepend of `len` bytes to the mbuf in `key` fit in room reserved in
+   * this function on every path to it? The mbuf came from a function that
+   * reserves headroom holding `len` (`ieee80211_getmgtframe(&frm, hdrroom +
+   * sizeof(struct hdr), len)`), or `m->m_data += room` holding it, and
+   * nothing prepended since.
+   */
+  prependFits(start: number, key: string, len: string): boolean {
+    const room = this.model.dialect.headroom;
+    const preds = this.shape.predecessors();
+    const { nodes, entry } = this.cfg;
+    const resultArgOf = (c: SyntaxNode) => {
+      const spec = this.ev.allocSpec(c);
+      return spec?.result.kind === 'arg' ? spec.result.index : undefined;
+    };
+    const seen = new Set<string>();
+    const work: { id: number; key: string }[] = preds[start].map((id) => ({ id, key }));
+    while (work.length) {
+      const { id, key: k } = work.pop()!;
+      if (seen.has(`${id}|${k}`)) continue;
+      seen.add(`${id}|${k}`);
+      if (seen.size > 2000 || id === entry || id === start) return false;
+      const ast = nodes[id].ast;
+      // room made or used up by hand: `m->m_data += n`, another prepend
+      let verdict: boolean | undefined;
+      for (const a of ast?.descendantsOfType(['assignment_expression', 'call_expression']) ?? []) {
+        if (a.type === 'assignment_expression' && lvalKey(a.childForFieldName('left')) === `${k}->m_data`) {
+          const r = a.childForFieldName('right');
+          verdict = a.childForFieldName('operator')?.type === '+=' && !!r && roomHolds(r.text, len);
+        } else if (a.type === 'call_expression') {
+          const spec = this.ev.allocSpec(a);
+          if (spec?.prepend && lvalKey(callArgs(a)[spec.prepend.mbufArg]) === k) verdict = false;
+        }
+      }
+      if (verdict === false) return false;
+      if (verdict === true) continue;
+      const d = defOf(ast, k, resultArgOf);
+      if (d.kind === 'other') return false;
+      if (d.kind === 'call') {
+        const name = callName(d.call);
+        const h = name && room ? own(room, name) : undefined;
+        const text = h?.text ?? (h?.arg !== undefined ? callArgs(d.call)[h.arg]?.text : undefined);
+        if (text === undefined || !roomHolds(text, len)) return false;
+        continue;
+      }
+      for (const p of preds[id]) work.push({ id: p, key: d.kind === 'copy' ? d.from : k });
+    }
+    return true;
+  }
+
+  /** The tracked lvalues a condition mentions. */
+  private keysIn(cond: SyntaxNode, nulls: string[]): string[] {
+    const out = new Set<string>();
+    const visit = (n: SyntaxNode) => {
+      const k = n.type === 'identifier' || n.type === 'field_expression' || n.type === 'subscript_expression' || n.type === 'pointer_expression' ? lvalKey(n) : undefined;
+      if (k && nulls.includes(k)) out.add(k);
+      for (const c of n.namedChildren) visit(c);
+    };
+    visit(cond);
+    return [...out];
+  }
+
+  /**
+   * Does every path into node `test` carry, in `key`, the result of the
+   * allocation at `start` or of another allocation that cannot fail? Walks
+   * back from the test; a copy (`sc->buf = buf`) follows the copied value.
+   * `buf = NULL; if (x) buf = malloc(..., M_WAITOK); ... if (buf)`: no.
+   */
+  private onlyThisResult(test: number, key: string, start: number): boolean {
+    const preds = this.shape.predecessors();
+    const { nodes, entry } = this.cfg;
+    const resultArgOf = (c: SyntaxNode) => {
+      const spec = this.ev.allocSpec(c);
+      return spec?.result.kind === 'arg' ? spec.result.index : undefined;
+    };
+    const cannotFail = (c: SyntaxNode) => {
+      const spec = this.ev.allocSpec(c);
+      if (!spec) return false;
+      const fl = spec.flagsArg !== undefined ? callArgs(c)[spec.flagsArg] : undefined;
+      return this.model.verdict(spec, fl ? evalFlags(fl, this.model, spec.family) : undefined).canFail === 'no';
+    };
+    const seen = new Set<string>();
+    const work: { id: number; key: string; self: boolean }[] = [{ id: test, key, self: true }];
+    let steps = 0;
+    while (work.length) {
+      if (steps++ > 5000) return false;
+      const { id, key: k, self } = work.pop()!;
+      const sk = `${id}|${k}|${self ? 1 : 0}`;
+      if (seen.has(sk)) continue;
+      seen.add(sk);
+      if (id === start && !self) continue;
+      if (id === entry) {
+        // an uninitialised local reaches nothing; a parameter, a global or a field does
+        if (this.fn.locals.has(k)) continue;
+        return false;
+      }
+      if (!self || id === start) {
+        if (id === start) continue;
+        const d = defOf(nodes[id].ast, k, resultArgOf);
+        if (d.kind === 'call') {
+          if (cannotFail(d.call)) continue;
+          return false;
+        }
+        if (d.kind === 'other') return false;
+        if (d.kind === 'copy') {
+          for (const p of preds[id]) work.push({ id: p, key: d.from, self: false });
+          continue;
+        }
+      }
+      for (const p of preds[id]) work.push({ id: p, key: k, self: false });
+    }
+    return true;
   }
 
   private corrKeys = new Map<number, string | null>();
@@ -325,7 +636,7 @@ export function siteFacts(
   const args = callArgs(call);
   const flagsNode = spec.flagsArg !== undefined ? args[spec.flagsArg] : undefined;
   const flagValue = flagsNode ? evalFlags(flagsNode, model, spec.family) : undefined;
-  const verdict = model.verdict(spec, flagValue);
+  let verdict = model.verdict(spec, flagValue);
   const start = fa.nodeFor(call);
   const heldAt = start !== undefined ? fa.held().get(start) ?? [] : [];
   let lvalue: string | undefined;
@@ -343,7 +654,17 @@ export function siteFacts(
   }
   let failure: SiteFacts['failure'] = { leaks: [], tested: false };
   let lowConfidence = call.hasError || fa.cfg.nodes.some((n) => n.inError);
-  if (start !== undefined && verdict.canFail !== 'unknown' || (start !== undefined && spec.alwaysMayFail)) {
+  let extra: SiteFacts['extra'];
+  if (spec.prepend && verdict.canFail === 'yes' && start !== undefined) {
+    const key = lvalKey(args[spec.prepend.mbufArg]);
+    const len = args[spec.prepend.lenArg]?.text;
+    if (key && len && fa.prependFits(start, key, len)) {
+      // the header goes into room reserved for it: the prepend cannot fail
+      verdict = { ...verdict, canFail: 'no' };
+      extra = { headroomReserved: true };
+    }
+  }
+  if (!extra && (start !== undefined && verdict.canFail !== 'unknown' || (start !== undefined && spec.alwaysMayFail))) {
     const r = fa.failurePaths(call, start!);
     failure = r.facts;
     lowConfidence = r.lowConfidence || (call.hasError);
@@ -363,6 +684,7 @@ export function siteFacts(
     lowConfidence,
     failure,
     via: spec.summary ? `${spec.summary} ${spec.name}()` : undefined,
+    ...(extra ? { extra } : {}),
     fnLines: [fa.fn.node.startPosition.row + 1, fa.fn.node.endPosition.row + 1],
   };
 }

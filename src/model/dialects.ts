@@ -27,12 +27,12 @@ const mbufAllocators: AllocatorSpec[] = [
   { name: 'm_dup', arity: 2, flagsArg: 1, family: 'mbuf', result: ret, freedBy: mbufFree },
   { name: 'm_copym', arity: 4, flagsArg: 3, family: 'mbuf', result: ret, freedBy: mbufFree },
   { name: 'm_copypacket', arity: 2, flagsArg: 1, family: 'mbuf', result: ret, freedBy: mbufFree },
-  { name: 'm_prepend', arity: 3, flagsArg: 2, family: 'mbuf', result: ret, freedBy: mbufFree, freesOldOnFailure: true },
+  { name: 'm_prepend', arity: 3, flagsArg: 2, family: 'mbuf', result: ret, freedBy: mbufFree, freesOldOnFailure: true, prepend: { mbufArg: 0, lenArg: 1 } },
   { name: 'm_pullup', arity: 2, family: 'mbuf', result: ret, freedBy: mbufFree, alwaysMayFail: true, freesOldOnFailure: true },
   { name: 'm_pulldown', arity: 4, family: 'mbuf', result: ret, freedBy: [], alwaysMayFail: true, freesOldOnFailure: true },
   { name: 'MGET', arity: 3, flagsArg: 1, family: 'mbuf', result: arg0, freedBy: mbufFree, macro: true },
   { name: 'MGETHDR', arity: 3, flagsArg: 1, family: 'mbuf', result: arg0, freedBy: mbufFree, macro: true },
-  { name: 'M_PREPEND', arity: 3, flagsArg: 2, family: 'mbuf', result: arg0, freedBy: mbufFree, macro: true, freesOldOnFailure: true },
+  { name: 'M_PREPEND', arity: 3, flagsArg: 2, family: 'mbuf', result: arg0, freedBy: mbufFree, macro: true, freesOldOnFailure: true, prepend: { mbufArg: 0, lenArg: 1 } },
 ];
 
 const freebsdAllocators: AllocatorSpec[] = [
@@ -63,7 +63,8 @@ const dragonflyAllocators: AllocatorSpec[] = [
   { name: 'realloc', arity: 4, flagsArg: 3, family: 'malloc', result: ret, freedBy: mallocFree, reallocArg: 0 },
   { name: 'reallocf', arity: 4, flagsArg: 3, family: 'malloc', result: ret, freedBy: mallocFree, reallocArg: 0, freesOldOnFailure: true },
   { name: 'MALLOC', arity: 5, typeArg: 1, flagsArg: 4, family: 'malloc', result: arg0, freedBy: mallocFree, macro: true },
-  { name: 'contigmalloc', arity: 7, flagsArg: 2, family: 'malloc', result: ret, freedBy: ['contigfree', 'free', 'kfree'], waitMayFail: true },
+  /* DragonFly contigmalloc tests only M_WAITOK (and M_ZERO) in its flags: 0 is a valid no-wait request. */
+  { name: 'contigmalloc', arity: 7, flagsArg: 2, family: 'malloc', result: ret, freedBy: ['contigfree', 'free', 'kfree'], waitMayFail: true, waitFlagsTested: ['M_WAITOK'] },
   { name: 'objcache_get', arity: 2, flagsArg: 1, family: 'objcache', result: ret, freedBy: ['objcache_put'] },
   { name: 'mpipe_alloc_nowait', arity: 1, family: 'malloc', result: ret, freedBy: ['mpipe_free'], noWait: true },
   /* 2004: mpipe_alloc(mpipe, flags) */

@@ -96,6 +96,7 @@ export class Model {
       return { canFail: 'unknown', maySleep: 'unknown', reserve: 'none', waitClass: 'unknown', klass: 'unknown' };
     }
     const v = flags.value;
+    if (spec.waitFlagsTested) return this.contractVerdict(spec, spec.waitFlagsTested, v);
     const nowait = (v & b.nowait) !== 0;
     const wait = b.waitok !== 0 ? (v & b.waitok) !== 0 : !nowait;
     const waitClass: Verdict['waitClass'] = nowait && wait ? 'both' : !nowait && !wait ? 'none' : 'ok';
@@ -112,5 +113,19 @@ export class Model {
     const intr = reserve === 'interrupt-reserve';
     const klass: Verdict['klass'] = waitClass !== 'ok' ? 'unknown' : nowait ? (intr ? 'intnowait' : 'nowait') : intr ? 'intwait' : 'wait';
     return { canFail, maySleep, reserve, waitClass, klass };
+  }
+
+  /**
+   * An allocator with its own flag contract (spec.waitFlagsTested): it waits
+   * exactly when one of those flags is set, and otherwise is a no-wait call
+   * that may fail; no wait class is ever missing. A waiting call may still
+   * fail when the spec says so (waitMayFail).
+   */
+  private contractVerdict(spec: AllocatorSpec, tested: string[], v: number): Verdict {
+    let waitBits = 0;
+    for (const n of tested) waitBits |= this.flagValue(spec.family, n) ?? 0;
+    const wait = (v & waitBits) !== 0;
+    if (!wait) return { canFail: 'yes', maySleep: 'no', reserve: 'none', waitClass: 'ok', klass: 'nowait' };
+    return { canFail: spec.waitMayFail ? 'unknown' : 'no', maySleep: 'yes', reserve: 'none', waitClass: 'ok', klass: 'wait' };
   }
 }

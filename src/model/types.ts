@@ -28,6 +28,14 @@ export interface AllocatorSpec {
   freedBy: string[];
   /** A waiting call may still return NULL (contigmalloc). */
   waitMayFail?: boolean;
+  /**
+   * The allocator's own flag contract: it tests only these wait flags, so a call
+   * that gives none of them is a valid no-wait call (DragonFly contigmalloc tests
+   * only M_WAITOK and M_ZERO: flags 0 do not wait and may return NULL).
+   */
+  waitFlagsTested?: string[];
+  /** Prepends `lenArg` bytes to the mbuf in `mbufArg` (M_PREPEND): it cannot fail when that room was reserved. */
+  prepend?: { mbufArg: number; lenArg: number };
   /** The allocator may fail whatever the flags (m_pullup). */
   alwaysMayFail?: boolean;
   /** Fixed no-wait allocator with no flags argument (mpipe_alloc_nowait). */
@@ -110,6 +118,8 @@ export interface DialectModel {
   exitMacros?: string[];
   /** Macros whose expansion is `goto label` in the caller (learned from the tree). */
   gotoMacros?: Record<string, string>;
+  /** Functions that return an mbuf with room reserved before its data (learned from the tree): the argument that says how much, or its text. */
+  headroom?: Record<string, { arg?: number; text?: string }>;
   /** Where the header facts came from ("built-in" or a tree's sys/sys/malloc.h). */
   source: string;
 }

@@ -12,6 +12,8 @@ import { probeFile, type Probed } from '../cache/probe';
 import type { FileJobOptions } from '../run/filework';
 import { isWordChar as isWord } from '../text/calltext';
 import { functionMacros } from '../text/defines';
+import { exitDefsOf, type ExitDef } from './exits';
+import { headroomFnsOf, type HeadroomFn } from './headroom';
 
 /**
  * Per-file facts for whole-tree analysis. Serialisable, so it runs in worker
@@ -56,6 +58,10 @@ export interface FileSummary {
   functions: FnSummary[];
   macros: MacroSummary[];
   fields?: FieldFacts;
+  /** Macros that leave the function, by their definitions in this file (src/summaries/exits.ts). */
+  exitDefs?: ExitDef[];
+  /** Functions that return an mbuf with reserved headroom (src/summaries/headroom.ts). */
+  headroomFns?: HeadroomFn[];
 }
 
 
@@ -308,6 +314,10 @@ export function summarizeFile(file: string, shown: string, dialect: DialectModel
     // a header's inline functions may wrap wrappers defined elsewhere (a level up, another header) without calling an allocator themselves
     const inlineWrappers = !allocates && /\.h$/.test(file) && /\binline\b/.test(text);
     const sum = summarizeText(shown, text, dialect, allocates || inlineWrappers);
+    const exits = text.includes('define') ? exitDefsOf(text, compiled(dialect).model.noReturn) : [];
+    if (exits.length) sum.exitDefs = exits;
+    const room = allocates ? headroomFnsOf(text) : [];
+    if (room.length) sum.headroomFns = room;
     if (text.includes('->')) sum.fields = scanFields(text);
     return probed ? Object.assign(sum, { cacheInfo: probed }) : sum;
   } catch {

@@ -9,6 +9,8 @@ import { Model } from '../model/model';
 import type { FileSummary, FnSummary, MacroSummary } from './extract';
 import { FieldIndex } from './fields';
 import { flagValueFromText } from '../context/textscan';
+import { resolveExitDefs } from './exits';
+import { resolveHeadroom } from './headroom';
 
 export interface WholeTreeFacts {
   wrappers: number;
@@ -126,9 +128,15 @@ export function resolveSummaries(base: DialectModel, files: FileSummary[]): { mo
     if (m.gotoLabel && keyable(name)) gotoMacros[name] = m.gotoLabel;
     else if (m.exits) exitMacros.push(name);
   }
+  const learned = resolveExitDefs(sorted);
+  const vetoed = new Set(sorted.flatMap((f) => (f.exitDefs ?? []).filter((d) => d.kind === 'none').map((d) => d.name)));
+  for (let i = exitMacros.length - 1; i >= 0; i--) if (vetoed.has(exitMacros[i]) && !(base.exitMacros ?? []).includes(exitMacros[i])) exitMacros.splice(i, 1);
+  for (const name of learned.exits) if (!exitMacros.includes(name) && !allocs.has(name)) exitMacros.push(name);
+  for (const [name, label] of Object.entries(learned.gotos)) if (keyable(name) && own(gotoMacros, name) === undefined && !allocs.has(name)) gotoMacros[name] = label;
+  for (const name of learned.noReturn) if (!noReturn.includes(name) && !allocs.has(name)) noReturn.push(name);
   const wrappers = [...allocs.values()].filter((a) => a.summary === 'wrapper').length;
   return {
-    model: { ...base, allocators: [...base.allocators, ...[...allocs.values()].sort((a, b) => (a.name < b.name ? -1 : 1))], derefArgs, noReturn, frees, exitMacros, gotoMacros },
+    model: { ...base, headroom: resolveHeadroom(sorted), allocators: [...base.allocators, ...[...allocs.values()].sort((a, b) => (a.name < b.name ? -1 : 1))], derefArgs, noReturn, frees, exitMacros, gotoMacros },
     facts: { wrappers, macros: macroCount, derefHelpers, noReturn: noReturn.length - base.noReturn.length, releasers },
     fields,
   };

@@ -18,6 +18,13 @@ function continuesPrevious(text: string, ls: number): boolean {
   return q > 0 && text.charCodeAt(q - 1) === 92 /* \ */;
 }
 
+/** The end of the line at `at` with the lines that continue it (a `#define` with its backslash-newlines). */
+function defineEnd(text: string, at: number): number {
+  let nl = text.indexOf('\n', at);
+  while (nl >= 0 && continuesPrevious(text, nl + 1)) nl = text.indexOf('\n', nl + 1);
+  return nl < 0 ? text.length : nl;
+}
+
 /** The macro whose `#define` (with its backslash-continued lines) holds offset `idx`, if any. */
 export function defineAt(text: string, idx: number): string | undefined {
   let ls = text.lastIndexOf('\n', idx - 1) + 1;
@@ -39,11 +46,32 @@ export function functionMacros(text: string): FunctionMacro[] {
     const at = m.index;
     // a line that continues the one before is not a line of its own
     if (continuesPrevious(text, at)) continue;
-    let nl = text.indexOf('\n', at);
-    while (nl >= 0 && continuesPrevious(text, nl + 1)) nl = text.indexOf('\n', nl + 1);
-    const end = nl < 0 ? text.length : nl;
-    const p = DEFINE_PARTS.exec(text.slice(at, end).replace(/\\\r?\n/g, '  '));
+    const p = DEFINE_PARTS.exec(text.slice(at, defineEnd(text, at)).replace(/\\\r?\n/g, '  '));
     if (p) out.push({ name: p[1], params: p[2], body: p[3] });
+  }
+  return out;
+}
+
+const DEFINE_ANY = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(\()?/gm;
+
+/**
+ * Every `#define` of a file, object-like or function-like, in order, each
+ * with its continuation lines joined; `params` is undefined for an
+ * object-like macro. Every branch of every `#if` is read.
+ */
+export function allDefines(text: string): { name: string; params?: string; body: string }[] {
+  const out: { name: string; params?: string; body: string }[] = [];
+  DEFINE_ANY.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = DEFINE_ANY.exec(text))) {
+    const at = m.index;
+    if (continuesPrevious(text, at)) continue;
+    const line = text.slice(at + m[0].length, defineEnd(text, at)).replace(/\\\r?\n/g, '  ');
+    if (m[2]) {
+      const close = line.indexOf(')');
+      if (close < 0) continue;
+      out.push({ name: m[1], params: line.slice(0, close), body: line.slice(close + 1).trim() });
+    } else out.push({ name: m[1], params: undefined, body: line.trim() });
   }
   return out;
 }
