@@ -10,7 +10,7 @@ import { formatHtml } from './report/html';
 import { writeFileAtomic } from './util/atomic';
 import { applyFixes, planFixes, unifiedDiff } from './workflow/fix';
 import { VERSION, ruleDocUri } from './util/version';
-import { addWorkflowOptions, finishWorkflow, prepareWorkflow, summaryLine, WorkflowUsageError, type WfOpts } from './workflow/run';
+import { addWorkflowOptions, failsRun, finishWorkflow, prepareWorkflow, summaryLine, WorkflowUsageError, type WfOpts } from './workflow/run';
 import { ConfigError } from './workflow/config';
 import { GitError } from './workflow/gitdiff';
 import { BaselineError } from './workflow/baseline';
@@ -144,9 +144,10 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       if (extra) io.stderr.write(extra);
       if (o.format === 'sarif') for (const w of sarifLimitWarnings(report, res.findings.length)) io.stderr.write(`kmalloc-lint: warning: ${w}\n`);
     }
-    if (res.badPaths) return 2;
+    // 2 when something could not be analysed (an internal error), not only for a bad path
+    if (res.badPaths || res.diagnostics.some((d) => d.level === 'error')) return 2;
     if (wf.wroteBaseline) return 0;
-    return res.findings.length ? 1 : 0;
+    return failsRun(res.findings, plan.failOn) ? 1 : 0;
   } catch (e) {
     if (e instanceof UsageError || e instanceof WorkflowUsageError || e instanceof ConfigError || e instanceof GitError || e instanceof BaselineError) {
       io.stderr.write(`kmalloc-lint: error: ${e.message}\n`);

@@ -319,7 +319,7 @@ describe('.kmalloc-lint.json', () => {
 
   it('ships a schema with the same keys and rule ids as the checks', () => {
     const schema = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'schema', 'kmalloc-lint.schema.json'), 'utf8'));
-    expect(Object.keys(schema.properties).sort()).toEqual(['$schema', 'allocators', 'dialect', 'exclude', 'include', 'releases', 'resourcePairs', 'rules', 'wrappers']);
+    expect(Object.keys(schema.properties).sort()).toEqual(['$schema', 'allocators', 'dialect', 'exclude', 'failOn', 'include', 'releases', 'resourcePairs', 'rules', 'wrappers']);
     expect(schema.properties.rules.propertyNames.enum.sort()).toEqual([...KNOWN_RULE_IDS].sort());
     const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'));
     expect(pkg.files).toContain('schema');

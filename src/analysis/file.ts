@@ -185,6 +185,9 @@ export function typeArgsAsNames(text: string, hits: number[], model: Model): str
   return out ? out.toString('latin1') : text;
 }
 
+/** Deeper trees than this (real kernel code stays under 150 levels) are not analysed: the walks recurse. */
+export const MAX_NESTING = 1000;
+
 export function analyzeText(file: string, text: string, dialect: DialectModel): FileResult {
   const { model } = compiled(dialect);
   const result: FileResult = { file, sites: [], diagnostics: [], parse: { bytes: text.length, errorNodes: false, functions: 0 }, lines: {} };
@@ -215,15 +218,30 @@ export function analyzeText(file: string, text: string, dialect: DialectModel): 
   result.parse.errorNodes = tree?.rootNode.hasError ?? false;
   // the analysis reads JavaScript copies (src/analysis/jsast.ts) of the top-level definitions that hold calls
   const src = source(clean);
-  const tops = new Map<number, JNode>();
+  const tops = new Map<number, JNode | null>();
+  let curTop = -1;
   const identAt = (idx: number): JNode | undefined => {
     const n = tree!.rootNode.descendantForIndex(idx, idx);
     if (!n || n.type !== 'identifier') return undefined;
     let top: SyntaxNode = n;
     for (let p = n.parent; p && p.parent; p = p.parent) top = p;
+    curTop = top.startIndex;
     let j = tops.get(top.startIndex);
-    if (!j) tops.set(top.startIndex, (j = mirrorNode(top, src)));
-    return j.descendantForIndex(idx, idx);
+    if (j === undefined) {
+      const st = { depth: 0 };
+      j = mirrorNode(top, src, st);
+      // the analysis walks trees recursively: a definition nested deeper than any real code is skipped, alone
+      if (st.depth > MAX_NESTING) {
+        unanalysed(top.startIndex, `code nested ${st.depth} levels deep (over ${MAX_NESTING})`);
+        j = null;
+      }
+      tops.set(top.startIndex, j);
+    }
+    return j?.descendantForIndex(idx, idx);
+  };
+  const unanalysed = (at: number, why: string) => {
+    starts ??= lineStarts(text);
+    result.diagnostics.push({ file, level: 'error', message: `line ${lineOf(starts, at)}: ${why}; the allocations in this definition were not analysed` });
   };
   const fns = new Map<number, FunctionAnalysis>();
   let localGotos: Record<string, string> | undefined;
@@ -237,6 +255,7 @@ export function analyzeText(file: string, text: string, dialect: DialectModel): 
     return text.slice(a, b);
   };
   const seenCalls = new Set<number>();
+  const failed = new Set<number>();
   const liveSet = new Set(live);
   for (const idx of hits) {
     const macro = macros.get(idx);
@@ -250,27 +269,37 @@ export function analyzeText(file: string, text: string, dialect: DialectModel): 
       }
       continue;
     }
-    const call = tree && callAt(identAt(idx));
-    if (!call) continue;
-    if (seenCalls.has(call.startIndex)) continue;
-    seenCalls.add(call.startIndex);
-    const name = text.slice(idx, call.childForFieldName('arguments')!.startIndex).trim();
-    const spec = model.allocators.get(name.replace(/\s+/g, ''));
-    if (!spec) continue;
-    const fn = functionOf(call);
-    if (!fn) continue; // in a macro body or at file scope: handled by whole-tree analysis
-    fn.localGotos = localGotos ??= fileGotoMacros(text);
-    let fa = fns.get(fn.key);
-    if (!fa) {
-      fa = new FunctionAnalysis(fn, model);
-      fns.set(fn.key, fa);
+    curTop = -1;
+    try {
+      const call = tree && callAt(identAt(idx));
+      if (!call) continue;
+      if (seenCalls.has(call.startIndex)) continue;
+      seenCalls.add(call.startIndex);
+      const name = text.slice(idx, call.childForFieldName('arguments')!.startIndex).trim();
+      const spec = model.allocators.get(name.replace(/\s+/g, ''));
+      if (!spec) continue;
+      const fn = functionOf(call);
+      if (!fn) continue; // in a macro body or at file scope: handled by whole-tree analysis
+      fn.localGotos = localGotos ??= fileGotoMacros(text);
+      let fa = fns.get(fn.key);
+      if (!fa) {
+        fa = new FunctionAnalysis(fn, model);
+        fns.set(fn.key, fa);
+      }
+      const ev = fa.ev;
+      if (!ev.allocSpec(call)) continue; // another arity: a userland malloc(n) or a local function of that name
+      const site = siteFacts(call, spec, fa, model);
+      if (!site) continue;
+      result.sites.push(site);
+      result.lines[site.loc.line] = lineText(site.loc.line);
+    } catch (e) {
+      // one definition the analysis cannot handle loses its sites, not the file's other findings
+      const at = curTop >= 0 ? curTop : idx;
+      if (failed.has(at)) continue;
+      failed.add(at);
+      tops.set(at, null);
+      unanalysed(at, `internal error (${(e as Error).message})`);
     }
-    const ev = fa.ev;
-    if (!ev.allocSpec(call)) continue; // another arity: a userland malloc(n) or a local function of that name
-    const site = siteFacts(call, spec, fa, model);
-    if (!site) continue;
-    result.sites.push(site);
-    result.lines[site.loc.line] = lineText(site.loc.line);
   }
   result.parse.functions = fns.size;
   return result;

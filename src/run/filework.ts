@@ -66,15 +66,20 @@ export function lintFile(file: string, shown: string, dialect: DialectModel, opt
   let result: FileResult;
   try {
     result = analyzeText(shown, text, dialect);
-    if (opts.context && /\.c$/.test(file)) {
-      result.context = extractContext(shown, text, compiled(dialect).model);
-      // without the path: a cached result serves copies of the file under other names
-      result.contextHash = createHash('sha1').update(JSON.stringify({ ...result.context, file: '' })).digest('hex');
-    }
   } catch (e) {
     const r = empty(shown);
     r.diagnostics.push({ file: shown, level: 'error', message: `internal error while analysing this file, skipped: ${(e as Error).message}` });
     return r;
+  }
+  if (opts.context && /\.c$/.test(file)) {
+    try {
+      result.context = extractContext(shown, text, compiled(dialect).model);
+      // without the path: a cached result serves copies of the file under other names
+      result.contextHash = createHash('sha1').update(JSON.stringify({ ...result.context, file: '' })).digest('hex');
+    } catch (e) {
+      // the findings stand; the calling contexts of this file's functions are unknown
+      result.diagnostics.push({ file: shown, level: 'error', message: `internal error while reading this file's calls and registrations: ${(e as Error).message}` });
+    }
   }
   const sup = scanSuppressions(text);
   if (sup.length) result.suppressions = sup;
