@@ -5,6 +5,7 @@ import type { Diagnostic, FileResult } from './analysis/types';
 import { chooseDialect, dialectOfTree, TreeMarkers, type DialectChoice } from './model/dialect';
 import { discover } from './run/discover';
 import { compareFindings, fingerprintOf, type Finding } from './report/findings';
+import { CodePoints, excerptOf } from './report/excerpt';
 import { Model } from './model/model';
 import { DEFAULT_MAX_FILE_SIZE } from './run/filework';
 import { attachContexts } from './context/context';
@@ -238,8 +239,18 @@ async function lintTree(
     if (r.parse.errorNodes) stats.withErrors++;
     stats.sites += r.sites.length;
     const occ = new Map<string, number>();
+    const codePoints = new Map<number, CodePoints>();
     for (const site of r.sites) {
-      const src = r.lines[site.loc.line] ?? '';
+      // a long line costs a finding a window of it, not the whole line
+      const full = r.lines[site.loc.line] ?? '';
+      const ex = excerptOf(full, site.loc.col);
+      const src = ex.text;
+      let sourceWindow: Finding['sourceWindow'];
+      if (ex.text !== full) {
+        let cp = codePoints.get(site.loc.line);
+        if (!cp) codePoints.set(site.loc.line, (cp = new CodePoints(full)));
+        sourceWindow = { start: ex.start, codePointsBefore: cp.before(ex.start), cutAfter: ex.cutAfter };
+      }
       const elsewhere = fields?.usesFor(site, r.file);
       if (elsewhere?.length) site.failure.fieldDeref = elsewhere;
       for (const rule of rules) {
@@ -267,6 +278,7 @@ async function lintTree(
               lowConfidence: site.lowConfidence,
               fingerprint: fingerprintOf(rule.meta.id, r.file, site, src, n),
               sourceLine: src,
+              ...(sourceWindow ? { sourceWindow } : {}),
               properties: site.extra,
               trace: { fnLines: site.fnLines, nullTest: site.failure.nullTest },
             });

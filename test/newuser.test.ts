@@ -89,3 +89,50 @@ describe('--fail-on', () => {
     expect(wrong.stderr).toContain("'often'");
   });
 });
+
+describe('long source lines', () => {
+  const oneLine = (n: number, lead = '') =>
+    HDR + lead + Array.from({ length: n }, (_, i) => `static void f${i}(struct softc *sc) { int *p; p = malloc(8, M_DEVBUF, M_NOWAIT); *p = 0; }`).join(' ') + '\n';
+
+  it('a 200 KB line: every finding, a window of the line with a caret under the call, quickly', () => {
+    const f = write('long/table.c', oneLine(2500));
+    const t0 = Date.now();
+    const r = runCli([f, '-d', 'freebsd', '--no-cache']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    const out = r.stdout.split('\n');
+    const heads = out.map((l, i) => [l, i] as const).filter(([l]) => /: error nowait-null-deref: /.test(l));
+    expect(heads).toHaveLength(2500);
+    for (const [head, i] of [heads[0], heads[1234], heads[2499]]) {
+      const col = Number(/:4:(\d+): /.exec(head)![1]);
+      const src = out[i + 1].slice(2);
+      const caret = out[i + 2].slice(2);
+      expect(src.length).toBeLessThanOrEqual(162);
+      expect(src.startsWith('…')).toBe(true);
+      expect(caret.indexOf('^')).toBeGreaterThan(0);
+      expect(src.slice(caret.indexOf('^'))).toMatch(/^malloc\(8, M_DEVBUF, M_NOWAIT\)/);
+      expect(col).toBeGreaterThan(0);
+    }
+    expect(r.stdout.length).toBeLessThan(2500 * 600);
+  });
+
+  it('SARIF columns of a long line count code points, also for the part before the window', () => {
+    // 'é' is two UTF-8 bytes: every column after it is one less in code points than in bytes
+    const f = write('long/utf8.c', oneLine(20, '/* é */ '));
+    const r = runCli([f, '-d', 'freebsd', '--no-cache', '-f', 'sarif']);
+    const res = JSON.parse(r.stdout).runs[0].results;
+    const j = JSON.parse(runCli([f, '-d', 'freebsd', '--no-cache', '-f', 'json']).stdout).findings;
+    expect(res).toHaveLength(20);
+    for (let i = 0; i < 20; i++) {
+      expect(res[i].locations[0].physicalLocation.region.startColumn).toBe(j[i].column - 1);
+      expect(res[i].locations[0].physicalLocation.region.endColumn).toBe(j[i].endColumn - 1);
+    }
+  });
+
+  it('a short line is shown whole, as before', () => {
+    const f = write('long/short.c', HDR + bad('short_fn'));
+    const out = runCli([f, '-d', 'freebsd', '--no-cache']).stdout.split('\n');
+    expect(out[1]).toBe('  \tp = malloc(8, M_DEVBUF, M_NOWAIT);');
+    expect(out[2]).toBe('  \t    ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~');
+  });
+});

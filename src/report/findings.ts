@@ -19,7 +19,10 @@ export interface Finding {
   lowConfidence: boolean;
   /** Stable across unrelated edits: no line numbers in it. */
   fingerprint: string;
+  /** The source line, or for a long line a window of it (src/report/excerpt.ts). */
   sourceLine?: string;
+  /** When sourceLine is a window: the column of its first character, code points before it, and whether the line goes on after it. */
+  sourceWindow?: { start: number; codePointsBefore: number; cutAfter: boolean };
   /** Facts for JSON/SARIF properties (suggestions, context). */
   properties?: Record<string, unknown>;
   /** Path facts for reports that draw the failure path (HTML): the enclosing function's lines, the first NULL test. Not in JSON or SARIF. */

@@ -46,10 +46,13 @@ function codePointCol(line: string | undefined, col: number): number {
   return before.toString('utf8').length + 1;
 }
 
-function primaryRegion(f: { line: number; col: number; endLine: number; endCol: number; sourceLine?: string }) {
+function primaryRegion(f: Pick<Finding, 'line' | 'col' | 'endLine' | 'endCol' | 'sourceLine' | 'sourceWindow'>) {
   const r = region(f);
-  r.startColumn = codePointCol(f.sourceLine, f.col);
-  if (f.endLine === f.line) r.endColumn = codePointCol(f.sourceLine, f.endCol);
+  // a window of a long line: columns relative to it, plus the code points before it
+  const w = f.sourceWindow;
+  const cp = (col: number) => (w ? w.codePointsBefore + codePointCol(f.sourceLine, col - w.start + 1) : codePointCol(f.sourceLine, col));
+  r.startColumn = cp(f.col);
+  if (f.endLine === f.line) r.endColumn = cp(f.endCol);
   return r;
 }
 
