@@ -136,3 +136,54 @@ describe('long source lines', () => {
     expect(out[2]).toBe('  \t    ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~');
   });
 });
+
+describe('unreadable directories', () => {
+  it('one inside the tree and one named on the command line are both named, with the error', (ctx) => {
+    const base = path.join(dir, 'unreadable');
+    write('unreadable/t/ok/a.c', HDR + bad('a_fn'));
+    write('unreadable/t/locked/b.c', HDR + bad('b_fn'));
+    write('unreadable/top/c.c', HDR + bad('c_fn'));
+    for (const d of [dir, base, path.join(base, 't'), path.join(base, 't', 'ok')]) fs.chmodSync(d, 0o755);
+    fs.chmodSync(path.join(base, 't', 'locked'), 0o000);
+    fs.chmodSync(path.join(base, 'top'), 0o000);
+    try {
+      // root reads any folder: run as the unprivileged user nobody
+      const asUser = process.getuid?.() === 0 ? { uid: 65534 } : {};
+      let r;
+      try {
+        r = runCli(['t', 'top', '-d', 'freebsd', '--no-cache'], { cwd: base, ...asUser });
+      } catch (e) {
+        return ctx.skip(`cannot run as an unprivileged user: ${(e as Error).message}`);
+      }
+      if (!r.stdout.includes('t/ok/a.c')) return ctx.skip(`the unprivileged user cannot run the CLI here: ${r.stderr.slice(0, 200)}`);
+      expect(r.stderr).toContain('kmalloc-lint: t/locked: warning: cannot read directory: permission denied');
+      expect(r.stderr).toContain('kmalloc-lint: top: error: cannot read directory: permission denied');
+      expect(r.stderr).not.toMatch(/no \.c or \.h files found/);
+      expect(r.code).toBe(2);
+    } finally {
+      fs.chmodSync(path.join(base, 't', 'locked'), 0o755);
+      fs.chmodSync(path.join(base, 'top'), 0o755);
+    }
+  });
+});
+
+describe('unterminated comments', () => {
+  it('a warning names the line; findings after it are low confidence, those before are not', () => {
+    const f = write('unterm/u.c', HDR + bad('before_fn') + '/* a comment never closed\n\n' + bad('after_fn'));
+    const r = runCli([f, '-d', 'freebsd', '--no-cache', '-f', 'json']);
+    const j = JSON.parse(r.stdout);
+    expect(j.findings.map((x: { function: string; lowConfidence: boolean }) => [x.function, x.lowConfidence])).toEqual([
+      ['before_fn', false],
+      ['after_fn', true],
+    ]);
+    expect(j.diagnostics).toContainEqual({ file: expect.stringMatching(/u\.c$/), level: 'warning', message: expect.stringMatching(/^line 12: unterminated \/\* comment/) });
+    expect(r.stderr).toMatch(/u\.c: warning: line 12: unterminated \/\* comment/);
+  });
+
+  it('comment markers inside strings, character constants and // comments are not comments', async () => {
+    const { unterminatedComment } = await import('../src/text/comments');
+    expect(unterminatedComment('char *s = "/*";\nint c = \'/\'; // a /* in a line comment\nint x; /* ok */\n')).toBe(-1);
+    expect(unterminatedComment('char *s = "a\\"/*";\n')).toBe(-1);
+    expect(unterminatedComment('int x;\n/* open\nint y;\n')).toBe(7);
+  });
+});

@@ -11,6 +11,10 @@ export interface Discovered {
   badPaths: boolean;
 }
 
+function shownPath(abs: string): string {
+  return path.relative(process.cwd(), abs);
+}
+
 export const DEFAULT_IGNORES = ['**/.git/**', '**/node_modules/**', '**/.hg/**', '**/.svn/**', '**/obj/**', '**/compile/**', '**/.kmalloc-lint-cache/**'];
 
 /**
@@ -55,7 +59,23 @@ export async function discover(paths: string[], opts: { include?: string[]; excl
   const ignore = [...DEFAULT_IGNORES, ...(opts.exclude ?? [])];
   for (const root of roots) {
     const before = out.size;
-    const entries = await fg(include, { cwd: root, ignore, followSymbolicLinks: false, onlyFiles: false, dot: false, absolute: true, objectMode: true, suppressErrors: true, unique: true });
+    // fast-glob skips a folder it cannot read (suppressErrors): note which, to say so
+    const unreadable = new Map<string, string>();
+    const readdir = ((dir: string, o: unknown, cb: (e: NodeJS.ErrnoException | null, r?: unknown) => void) =>
+      fs.readdir(dir, o as { withFileTypes: true }, (e, r) => {
+        if (e) unreadable.set(dir, e.code === 'EACCES' ? 'permission denied' : e.code ?? e.message);
+        cb(e, r);
+      })) as unknown as typeof fs.readdir;
+    const entries = await fg(include, { cwd: root, ignore, followSymbolicLinks: false, onlyFiles: false, dot: false, absolute: true, objectMode: true, suppressErrors: true, unique: true, fs: { readdir } });
+    const rootShown = () => paths.find((p) => { try { return fs.realpathSync(path.resolve(p)) === root; } catch { return false; } }) ?? root;
+    for (const [dir, why] of [...unreadable].sort()) {
+      if (path.resolve(root, dir) === root) {
+        // the folder named on the command line: nothing of it can be linted, as for a path that does not exist
+        diagnostics.push({ file: rootShown(), level: 'error', message: `cannot read directory: ${why}` });
+        badPaths = true;
+      } else diagnostics.push({ file: shownPath(path.resolve(root, dir)), level: 'warning', message: `cannot read directory: ${why}; its files were not linted` });
+    }
+    if (unreadable.has(root) || unreadable.has('.')) continue;
     for (const e of entries) {
       const d = e.dirent;
       if (d.isDirectory()) {
@@ -91,8 +111,7 @@ export async function discover(paths: string[], opts: { include?: string[]; excl
       if (!out.has(e.path)) out.set(e.path, e.path);
     }
     if (out.size === before) {
-      const shown = paths.find((p) => { try { return fs.realpathSync(path.resolve(p)) === root; } catch { return false; } }) ?? root;
-      diagnostics.push({ file: shown, level: 'warning', message: `no ${opts.include?.length ? include.join(', ') : '.c or .h'} files found under this directory` });
+      diagnostics.push({ file: rootShown(), level: 'warning', message: `no ${opts.include?.length ? include.join(', ') : '.c or .h'} files found under this directory` });
     }
   }
   const files = [...new Set(out.values())].sort();

@@ -11,6 +11,8 @@ import { extractContext } from '../context/extract';
 import { compiled } from '../analysis/file';
 import { scanSuppressions } from '../workflow/suppress';
 import { summarizeFile, type SummarizedFile } from '../summaries/extract';
+import { unterminatedComment } from '../text/comments';
+import { lineOf, lineStarts } from '../text/lines';
 
 export const DEFAULT_MAX_FILE_SIZE = 8 * 1024 * 1024;
 
@@ -71,6 +73,7 @@ export function lintFile(file: string, shown: string, dialect: DialectModel, opt
     r.diagnostics.push({ file: shown, level: 'error', message: `internal error while analysing this file, skipped: ${(e as Error).message}` });
     return r;
   }
+  if (result.sites.length) markAfterUnterminatedComment(result, text);
   if (opts.context && /\.c$/.test(file)) {
     try {
       result.context = extractContext(shown, text, compiled(dialect).model);
@@ -87,6 +90,19 @@ export function lintFile(file: string, shown: string, dialect: DialectModel, opt
     result.diagnostics.push({ file: shown, level: 'note', message: 'file is not valid UTF-8; read as Latin-1 (columns count bytes)' });
   }
   return probed ? Object.assign(result, { cacheInfo: probed }) : result;
+}
+
+/**
+ * An unterminated comment: the compiler reads the rest of the file as comment, so the file does not build as it
+ * stands. The findings after it are kept but marked low confidence (the code there is most likely what the author
+ * meant, and dropping them would hide it), and a warning names the line.
+ */
+function markAfterUnterminatedComment(result: FileResult, text: string): void {
+  const at = unterminatedComment(text);
+  if (at < 0) return;
+  const line = lineOf(lineStarts(text), at);
+  result.diagnostics.push({ file: result.file, level: 'warning', message: `line ${line}: unterminated /* comment; a compiler reads the rest of the file as comment, so findings after it are low confidence` });
+  for (const s of result.sites) if (s.loc.line >= line) s.lowConfidence = true;
 }
 
 /** One job of either kind, as the pool runs it in this thread or in a worker. */
