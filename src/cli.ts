@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ALL_RULES } from '../rules';
 import { lint, selectRules, type LintResult } from './engine';
 import { formatText } from './report/text';
+import { diagnosticLines, summaryText } from './report/summary';
 import { formatJson } from './report/json';
 import { formatSarif } from './report/sarif';
 import { formatHtml } from './report/html';
@@ -130,16 +131,9 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     if (o.output) writeFileAtomic(o.output, report);
     else io.stdout.write(report);
     // -q silences notices, never errors (a missing path still says why the exit code is 2)
-    for (const d of res.diagnostics) if (!o.quiet || d.level === 'error') io.stderr.write(`kmalloc-lint: ${d.file}: ${d.level}: ${d.message}\n`);
+    for (const line of diagnosticLines(res.diagnostics, o.quiet === true)) io.stderr.write(line);
     if (!o.quiet) {
-      const per = new Map<string, number>();
-      for (const f of res.findings) per.set(f.ruleId, (per.get(f.ruleId) ?? 0) + 1);
-      const perText = [...per].map(([k, v]) => `${k} ${v}`).join(', ');
-      const c = res.stats.cache;
-      const cacheText = c ? `; ${c.indexHits + c.contentHits} of ${res.stats.files} files from cache` : '';
-      io.stderr.write(
-        `kmalloc-lint: ${res.stats.files} files, ${res.findings.length} finding${res.findings.length === 1 ? '' : 's'}${perText ? ` (${perText})` : ''}; dialect ${res.dialect.name} (${res.dialect.why}); ${(res.stats.ms / 1000).toFixed(2)}s${cacheText}\n`,
-      );
+      io.stderr.write(summaryText(res));
       const extra = summaryLine(wf, plan);
       if (extra) io.stderr.write(extra);
       if (o.format === 'sarif') for (const w of sarifLimitWarnings(report, res.findings.length)) io.stderr.write(`kmalloc-lint: warning: ${w}\n`);

@@ -187,3 +187,43 @@ describe('unterminated comments', () => {
     expect(unterminatedComment('int x;\n/* open\nint y;\n')).toBe(7);
   });
 });
+
+describe('the summary on stderr', () => {
+  it('totals per severity, rules in registry order, files with parse errors, "1 file"', () => {
+    const f = write('summary/one.c', HDR + bad('one_fn') + good('broken').replace('return (0);', 'return (0) +;'));
+    const r = runCli([f, '-d', 'freebsd', '--no-cache']);
+    expect(r.stderr).toMatch(/kmalloc-lint: 1 file, 1 finding: 1 error, 0 warnings, 0 notes \(nowait-null-deref 1\); 1 file with parse errors/);
+    const all = runCli(['fixtures', '--no-cache']).stderr;
+    const m = /findings: \d+ errors, \d+ warnings, \d+ notes \(([^)]*)\)/.exec(all)!;
+    const ids = m[1].split(', ').map((x) => x.split(' ')[0]);
+    const registry = ['nowait-null-panic', 'nowait-null-deref', 'nowait-null-leak', 'waitok-null-check', 'wait-flag-missing', 'waitok-in-atomic', 'alloc-in-atomic', 'nowait-in-sleepable'];
+    expect(ids).toEqual(registry.filter((x) => ids.includes(x)));
+  });
+
+  it('one line for all the files read as Latin-1, naming a few and the count', () => {
+    for (let i = 0; i < 5; i++) fs.writeFileSync(write(`latin/l${i}.c`, ''), Buffer.from(`/* caf\xe9 */\n` + HDR + bad(`l${i}_fn`), 'latin1'));
+    const r = runCli([path.join(dir, 'latin'), '-d', 'freebsd', '--no-cache']);
+    const lines = r.stderr.split('\n').filter((l) => /Latin-1/.test(l));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^kmalloc-lint: note: 5 files are not valid UTF-8 and were read as Latin-1 \(columns count bytes\): \S*l0\.c, \S*l1\.c, \S*l2\.c and 2 more$/);
+  });
+});
+
+describe('a context guessed from a function name', () => {
+  it('says so in the text output, as weak does in JSON', () => {
+    const j = JSON.parse(runCli(['fixtures/dragonfly/kr2004.c', '--no-cache', '-f', 'json']).stdout);
+    const weak = j.findings.filter((f: { context?: { weak: boolean } }) => f.context?.weak);
+    expect(weak.length).toBeGreaterThan(0);
+    const out = runCli(['fixtures/dragonfly/kr2004.c', '--no-cache']).stdout.split('\n');
+    for (const w of weak) {
+      const i = out.findIndex((l) => l.startsWith(`${w.file}:${w.line}:${w.column}: `));
+      const block = out.slice(i + 1, out.findIndex((l, k) => k > i && /^\S/.test(l)));
+      expect(block.some((l) => /^ {2}context: guessed from the function name only \(name '\w+' looks like/.test(l)), block.join('\n')).toBe(true);
+    }
+    const strong = j.findings.filter((f: { context?: { weak: boolean } }) => f.context && !f.context.weak);
+    for (const s of strong) {
+      const i = out.findIndex((l) => l.startsWith(`${s.file}:${s.line}:${s.column}: `));
+      expect(out[i + 3] ?? '').not.toMatch(/guessed from the function name/);
+    }
+  });
+});

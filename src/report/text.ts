@@ -32,6 +32,8 @@ export function formatText(res: LintResult, color: boolean): string {
     }
     const sug = sugs.get(f);
     if (sug) out.push(`  ${c.cyan('suggestion:')} ${sug}`);
+    const guess = nameGuess(f);
+    if (guess) out.push(`  ${c.cyan('context:')} guessed from the function name only (${guess})`);
   }
   return out.length ? out.join('\n') + '\n' : '';
 }
@@ -48,4 +50,11 @@ function shownLine(f: Finding): { text: string; caretAt: number; caretLen: numbe
   const lead = a > 0 || (w !== undefined && w.start > 1) ? '…' : '';
   const tail = b < src.length || w?.cutAfter ? '…' : '';
   return { text: lead + src.slice(a, b) + tail, caretAt: lead.length + at - a, caretLen: Math.min(len, b - at) };
+}
+
+/** A context that rests on a function's name alone (`weak` in JSON): the evidence that says so. */
+function nameGuess(f: Finding): string | undefined {
+  const ctx = f.properties?.context as { weak?: boolean; evidence?: string[] } | undefined;
+  if (!ctx?.weak) return undefined;
+  return ctx.evidence?.find((e) => e.startsWith('name ')) ?? ctx.evidence?.[0] ?? 'no registration, lock or caller decides it';
 }
