@@ -8,7 +8,7 @@ import { diagnosticLines, summaryText } from './report/summary';
 import { formatJson } from './report/json';
 import { formatSarif } from './report/sarif';
 import { formatHtml } from './report/html';
-import { writeFileAtomic } from './util/atomic';
+import { checkWritable, writeFileAtomic } from './util/atomic';
 import { applyFixes, planFixes, unifiedDiff } from './workflow/fix';
 import { VERSION, ruleDocUri } from './util/version';
 import { addWorkflowOptions, failsRun, finishWorkflow, prepareWorkflow, summaryLine, WorkflowUsageError, type WfOpts } from './workflow/run';
@@ -97,6 +97,13 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new UsageError(`--jobs: '${o.jobs}' is not a whole number from 1 to 256`);
     }
     const maxFileSize = parseSize(o.maxFileSize);
+    if (o.output) {
+      try {
+        checkWritable(o.output); // before the run, not after it
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+    }
     const plan = prepareWorkflow(o as WfOpts, program.args, program.getOptionValueSource('dialect') === 'cli');
     const progress = Progress.forStderr(o.quiet === true, io.stderr as NodeJS.WriteStream);
     const cache = o.cache === false ? undefined : { dir: o.cacheDir ? path.resolve(o.cacheDir) : defaultCacheDir() };
@@ -128,7 +135,13 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       for (const s of fixPlan.skipped) io.stderr.write(`kmalloc-lint: ${s}\n`);
       if (o.diff && !o.output) report = '';
     }
-    if (o.output) writeFileAtomic(o.output, report);
+    if (o.output) {
+      try {
+        writeFileAtomic(o.output, report);
+      } catch (e) {
+        throw new Error(`${o.output}: cannot write the report: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+    }
     else io.stdout.write(report);
     // -q silences notices, never errors (a missing path still says why the exit code is 2)
     for (const line of diagnosticLines(res.diagnostics, o.quiet === true)) io.stderr.write(line);

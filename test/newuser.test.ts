@@ -227,3 +227,54 @@ describe('a context guessed from a function name', () => {
     }
   });
 });
+
+describe('failing fast', () => {
+  it('-o into a missing folder fails before the run, naming the path given', () => {
+    const r = runCli(['fixtures', '--no-cache', '-o', 'no-such-folder/report.json']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('kmalloc-lint: error: no-such-folder/report.json: cannot write the report: folder no-such-folder does not exist\n');
+    expect(r.stderr).not.toMatch(/\.tmp|findings/);
+  });
+});
+
+describe('--exclude', () => {
+  const tree = () => {
+    write('ex/sys/dev/foo/foo.c', HDR + bad('foo_fn'));
+    write('ex/sys/dev/foo/foo.h', HDR + bad('fooh_fn'));
+    write('ex/sys/kern/k.c', HDR + bad('k_fn'));
+    write('ex/sys/contrib/c.c', HDR + bad('c_fn'));
+    return path.join(dir, 'ex');
+  };
+  const linted = (args: string[], cwd: string) => {
+    const r = runCli([...args, '-d', 'freebsd', '--no-cache', '-f', 'json'], { cwd });
+    return { files: [...new Set(JSON.parse(r.stdout).findings.map((f: { file: string }) => f.file.split('/').pop()))].sort(), stderr: r.stderr };
+  };
+
+  it('accepts patterns relative to the current folder or to the linted one, folders, absolute and bare patterns', () => {
+    const base = tree();
+    const all = ['c.c', 'foo.c', 'foo.h', 'k.c'];
+    const cases: [string, string[]][] = [
+      ['sys/dev/**', ['c.c', 'k.c']], // relative to the current folder
+      ['dev/**', ['c.c', 'k.c']], // relative to the linted folder
+      ['sys/dev/foo', ['c.c', 'k.c']], // a folder
+      ['./sys/dev/', ['c.c', 'k.c']],
+      [path.join(base, 'sys', 'contrib', '**'), ['foo.c', 'foo.h', 'k.c']],
+      ['*.h', ['c.c', 'foo.c', 'k.c']], // bare: a name in any folder
+      ['contrib', ['foo.c', 'foo.h', 'k.c']],
+      ['**/kern/**', ['c.c', 'foo.c', 'foo.h']],
+    ];
+    for (const [pat, want] of cases) {
+      const r = linted(['sys', '--exclude', pat], base);
+      expect(r.files, pat).toEqual(want);
+      expect(r.stderr, pat).not.toMatch(/matched no file/);
+    }
+    expect(linted(['sys'], base).files).toEqual(all);
+  });
+
+  it('warns about a pattern that matched nothing', () => {
+    const base = tree();
+    const r = linted(['sys', '--exclude', 'sys/nothing/**', '--exclude', '*.h'], base);
+    expect(r.stderr).toContain('kmalloc-lint: --exclude sys/nothing/**: warning: matched no file under the linted paths');
+    expect(r.stderr).not.toContain('--exclude *.h');
+  });
+});

@@ -147,7 +147,8 @@ describe('--diff-base', () => {
     commit(dir);
     const r = await run(dir, '--diff-base', 'no-such-ref');
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/error: git rev-parse/);
+    expect(r.err).toMatch(/error: --diff-base no-such-ref: unknown revision/);
+    expect(r.err).not.toMatch(/Command failed|rev-parse/);
   });
 
   it('parses -U0 hunks, including pure deletions and quoted names', () => {

@@ -2,6 +2,7 @@ import fg from 'fast-glob';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic } from '../analysis/types';
+import { globToRegExp } from '../workflow/config';
 
 export interface Discovered {
   /** Absolute paths, sorted, unique by real path. */
@@ -13,6 +14,39 @@ export interface Discovered {
 
 function shownPath(abs: string): string {
   return path.relative(process.cwd(), abs);
+}
+
+const posix = (p: string) => p.split(path.sep).join('/');
+
+/**
+ * --exclude patterns in the forms people type: relative to the linted folder (`dev/**`), to the current folder
+ * (`sys/dev/**`), absolute, a folder (`sys/dev/foo`), or bare (`*.h`, `contrib`: a name in any folder under the
+ * linted one). Counts what each pattern matched, to warn about those that matched nothing.
+ */
+function excluder(patterns: string[]) {
+  const cwd = process.cwd();
+  const pats = patterns.map((p) => {
+    const g = p.replace(/\\/g, '/').replace(/^(\.\/)+/, '').replace(/(.)\/+$/, '$1');
+    const bare = !g.includes('/');
+    return { p, bare, res: bare ? [globToRegExp(g)] : [globToRegExp(g), globToRegExp(`${g}/**`)], hits: 0 };
+  });
+  return {
+    excluded(abs: string, root: string): boolean {
+      if (!pats.length) return false;
+      const rel = posix(path.relative(root, abs));
+      const forms = [rel, posix(path.relative(cwd, abs)), posix(abs)];
+      let hit = false;
+      for (const x of pats) {
+        const m = x.bare ? rel.split('/').some((part) => x.res[0].test(part)) : forms.some((f) => x.res.some((r) => r.test(f)));
+        if (m) {
+          x.hits++;
+          hit = true;
+        }
+      }
+      return hit;
+    },
+    unused: () => pats.filter((x) => !x.hits).map((x) => x.p),
+  };
 }
 
 export const DEFAULT_IGNORES = ['**/.git/**', '**/node_modules/**', '**/.hg/**', '**/.svn/**', '**/obj/**', '**/compile/**', '**/.kmalloc-lint-cache/**'];
@@ -56,7 +90,8 @@ export async function discover(paths: string[], opts: { include?: string[]; excl
     }
   }
   const include = opts.include?.length ? opts.include : ['**/*.c', '**/*.h'];
-  const ignore = [...DEFAULT_IGNORES, ...(opts.exclude ?? [])];
+  const ignore = DEFAULT_IGNORES;
+  const exclude = excluder(opts.exclude ?? []);
   for (const root of roots) {
     const before = out.size;
     // fast-glob skips a folder it cannot read (suppressErrors): note which, to say so
@@ -77,6 +112,7 @@ export async function discover(paths: string[], opts: { include?: string[]; excl
     }
     if (unreadable.has(root) || unreadable.has('.')) continue;
     for (const e of entries) {
+      if (exclude.excluded(e.path, root)) continue;
       const d = e.dirent;
       if (d.isDirectory()) {
         diagnostics.push({ file: path.relative(process.cwd(), e.path), level: 'warning', message: 'is a directory, not a source file; its contents are linted if they match' });
@@ -114,6 +150,7 @@ export async function discover(paths: string[], opts: { include?: string[]; excl
       diagnostics.push({ file: rootShown(), level: 'warning', message: `no ${opts.include?.length ? include.join(', ') : '.c or .h'} files found under this directory` });
     }
   }
+  if (roots.length) for (const p of exclude.unused()) diagnostics.push({ file: `--exclude ${p}`, level: 'warning', message: 'matched no file under the linted paths' });
   const files = [...new Set(out.values())].sort();
   return { files, diagnostics, badPaths };
 }
