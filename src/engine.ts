@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { RULES, type Rule, type Severity } from '../rules';
 import type { Diagnostic, FileResult } from './analysis/types';
 import { chooseDialect, dialectOfTree, TreeMarkers, type DialectChoice } from './model/dialect';
-import { discover } from './run/discover';
+import { discover, pathShower } from './run/discover';
 import { compareFindings, fingerprintOf, type Finding } from './report/findings';
 import { CodePoints, excerptOf } from './report/excerpt';
 import { Model } from './model/model';
@@ -70,6 +70,7 @@ export function selectRules(only: string[] | undefined, disabled: string[] | und
   return { rules, unknown };
 }
 
+/** A path relative to the current folder, with / separators (where a tree is, in the summary). */
 export function toPosixRel(p: string): string {
   const rel = path.relative(process.cwd(), p) || path.basename(p);
   return rel.split(path.sep).join('/');
@@ -140,7 +141,9 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   const disc = await discover(opts.paths, { include: opts.include, exclude: opts.exclude });
   const files = disc.files;
   T('discovered');
-  const jobs = files.map((f) => ({ file: f, shown: toPosixRel(f), content: opts.contents?.get(f) }));
+  // a file is shown as its tree was given: absolute under an absolute path, else relative to the current folder
+  const shown = pathShower(opts.paths);
+  const jobs = files.map((f) => ({ file: f, shown: shown(f), content: opts.contents?.get(f) }));
   const workers = Math.max(1, opts.jobs ?? (os.availableParallelism?.() ?? os.cpus().length));
   const jobOpts = { maxFileSize: opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, context: opts.context !== false };
   // files with staged contents bypass the cache (src/cache/jobs.ts); the rest of the tree still uses it
@@ -151,7 +154,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     // the linted files (their staged contents) plus the rest of the tree they belong to
     const more = await discover(opts.factsPaths, { include: opts.include, exclude: opts.exclude });
     const have = new Set(jobs.map((j) => j.file));
-    factJobs = [...jobs, ...more.files.filter((f) => !have.has(f)).map((f) => ({ file: f, shown: toPosixRel(f), content: opts.contents?.get(f) }))];
+    factJobs = [...jobs, ...more.files.filter((f) => !have.has(f)).map((f) => ({ file: f, shown: shown(f), content: opts.contents?.get(f) }))];
     factRoots = opts.factsPaths.map((p) => path.resolve(p));
   }
   const trees = treesOf(opts, files, roots);

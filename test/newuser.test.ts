@@ -278,3 +278,48 @@ describe('--exclude', () => {
     expect(r.stderr).not.toContain('--exclude *.h');
   });
 });
+
+describe('the contexts memo from another folder', () => {
+  it('is found when the same tree is linted from another folder, and names files as this run shows them', async () => {
+    const { lint } = await import('../src/engine');
+    const { formatJson } = await import('../src/report/json');
+    const base = path.join(dir, 'memo');
+    write('memo/sys/dev/foo/foo_buf.c', '#include <sys/malloc.h>\n\nvoid *\nfoo_getbuf(int n)\n{\n\tvoid *p;\n\n\tp = malloc(n, M_DEVBUF, M_WAITOK);\n\treturn (p);\n}\n');
+    write(
+      'memo/sys/dev/foo/foo_main.c',
+      '#include <sys/bus.h>\n\nvoid *foo_getbuf(int);\n\nstatic void\nfoo_work(void *arg)\n{\n\n\tfoo_getbuf(64);\n}\n\nint\nfoo_start(device_t dev, struct foo_softc *sc)\n{\n\n\tbus_setup_intr(dev, sc->irq, INTR_TYPE_NET, NULL, foo_work, sc, &sc->ih);\n\treturn (0);\n}\n',
+    );
+    const cache = path.join(dir, 'memo-cache');
+    const start = process.cwd();
+    const from = async (cwd: string, p: string, c = true) => {
+      process.chdir(cwd);
+      try {
+        return await lint({ paths: [p], dialect: 'freebsd', jobs: 1, ...(c ? { cache: { dir: cache } } : {}) });
+      } finally {
+        process.chdir(start);
+      }
+    };
+    const first = await from(base, 'sys');
+    expect(first.findings.map((f) => f.file)).toEqual(['sys/dev/foo/foo_buf.c']);
+    expect(formatJson(first)).toMatch(/at sys\/dev\/foo\/foo_main\.c:16/);
+    const inner = await from(path.join(base, 'sys', 'dev'), '..');
+    expect(inner.stats.contextsFromMemo).toBe(true);
+    const fresh = await from(path.join(base, 'sys', 'dev'), '..', false);
+    expect(formatJson(inner)).toBe(formatJson(fresh));
+    expect(formatJson(inner)).toMatch(/at foo\/foo_main\.c:16/);
+  });
+});
+
+describe('paths as given', () => {
+  it('absolute when given absolute (from any folder, also /), relative when given relative', () => {
+    const f = write('shown/sys/a.c', HDR + bad('a_fn'));
+    const abs = path.join(dir, 'shown', 'sys');
+    const head = (args: string[], cwd: string) => runCli([...args, '-d', 'freebsd', '--no-cache'], { cwd }).stdout.split('\n')[0].split(':')[0];
+    expect(head([abs], path.join(dir, 'shown'))).toBe(f);
+    expect(head([abs], '/')).toBe(f);
+    expect(head([f], '/')).toBe(f);
+    expect(head(['sys'], path.join(dir, 'shown'))).toBe('sys/a.c');
+    expect(head([path.relative('/', abs)], '/')).toBe(path.relative('/', f));
+    expect(head(['../sys'], path.join(dir, 'shown', 'sys'))).toBe('a.c');
+  });
+});

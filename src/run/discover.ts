@@ -12,8 +12,25 @@ export interface Discovered {
   badPaths: boolean;
 }
 
-function shownPath(abs: string): string {
-  return path.relative(process.cwd(), abs);
+/**
+ * How to show a found file: as the user gave its tree, absolute under a path given absolute, else relative to the
+ * current folder; with / separators.
+ */
+export function pathShower(given: string[]): (abs: string) => string {
+  const absRoots: string[] = [];
+  for (const p of given) {
+    if (!path.isAbsolute(p)) continue;
+    const r = path.resolve(p);
+    absRoots.push(r);
+    try {
+      const real = fs.realpathSync(r);
+      if (real !== r) absRoots.push(real);
+    } catch {
+      /* a bad path: reported by discover() */
+    }
+  }
+  const under = (abs: string, r: string) => abs === r || abs.startsWith(r.endsWith(path.sep) ? r : r + path.sep);
+  return (abs) => posix(absRoots.some((r) => under(abs, r)) ? abs : path.relative(process.cwd(), abs) || path.basename(abs));
 }
 
 const posix = (p: string) => p.split(path.sep).join('/');
@@ -58,6 +75,7 @@ export const DEFAULT_IGNORES = ['**/.git/**', '**/node_modules/**', '**/.hg/**',
  */
 export async function discover(paths: string[], opts: { include?: string[]; exclude?: string[] } = {}): Promise<Discovered> {
   const diagnostics: Diagnostic[] = [];
+  const shownPath = pathShower(paths);
   const out = new Map<string, string>(); // realpath -> shown path
   let badPaths = false;
   const roots: string[] = [];
@@ -115,7 +133,7 @@ export async function discover(paths: string[], opts: { include?: string[]; excl
       if (exclude.excluded(e.path, root)) continue;
       const d = e.dirent;
       if (d.isDirectory()) {
-        diagnostics.push({ file: path.relative(process.cwd(), e.path), level: 'warning', message: 'is a directory, not a source file; its contents are linted if they match' });
+        diagnostics.push({ file: shownPath(e.path), level: 'warning', message: 'is a directory, not a source file; its contents are linted if they match' });
         continue;
       }
       if (d.isSymbolicLink()) {
@@ -123,11 +141,11 @@ export async function discover(paths: string[], opts: { include?: string[]; excl
         try {
           real = fs.realpathSync(e.path);
         } catch (err) {
-          diagnostics.push({ file: path.relative(process.cwd(), e.path), level: 'warning', message: `broken or looping symbolic link (${(err as NodeJS.ErrnoException).code}); skipped` });
+          diagnostics.push({ file: shownPath(e.path), level: 'warning', message: `broken or looping symbolic link (${(err as NodeJS.ErrnoException).code}); skipped` });
           continue;
         }
         if (!roots.some((r) => real === r || real.startsWith(r + path.sep))) {
-          diagnostics.push({ file: path.relative(process.cwd(), e.path), level: 'note', message: 'symbolic link to a file outside the linted tree; skipped' });
+          diagnostics.push({ file: shownPath(e.path), level: 'note', message: 'symbolic link to a file outside the linted tree; skipped' });
           continue;
         }
         let st: fs.Stats;
@@ -141,7 +159,7 @@ export async function discover(paths: string[], opts: { include?: string[]; excl
         continue;
       }
       if (!d.isFile()) {
-        diagnostics.push({ file: path.relative(process.cwd(), e.path), level: 'warning', message: 'not a regular file (a FIFO, socket or device); skipped' });
+        diagnostics.push({ file: shownPath(e.path), level: 'warning', message: 'not a regular file (a FIFO, socket or device); skipped' });
         continue;
       }
       if (!out.has(e.path)) out.set(e.path, e.path);

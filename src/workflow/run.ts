@@ -116,7 +116,8 @@ export function prepareWorkflow(o: WfOpts, args: string[], dialectFromCli: boole
           if (include && !matchesAny(rel, include)) return false;
           return !matchesAny(rel, exclude);
         })
-        .filter((abs) => fs.existsSync(abs));
+        .filter((abs) => fs.existsSync(abs))
+        .map((abs) => path.relative(process.cwd(), abs) || abs); // shown relative: the user named no path
     }
   }
   return { config, changes, lint, notes, unusedSeverity, failOn: o.failOn ?? c.failOn ?? 'warning' };
