@@ -280,6 +280,7 @@ async function lintTree(
               flags: site.flags,
               lowConfidence: site.lowConfidence,
               fingerprint: fingerprintOf(rule.meta.id, r.file, site, src, n),
+              fingerprintAs: (file) => fingerprintOf(rule.meta.id, file, site, src, n),
               sourceLine: src,
               ...(sourceWindow ? { sourceWindow } : {}),
               properties: site.extra,

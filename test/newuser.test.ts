@@ -323,3 +323,42 @@ describe('paths as given', () => {
     expect(head(['../sys'], path.join(dir, 'shown', 'sys'))).toBe('a.c');
   });
 });
+
+describe('baselines from another folder', () => {
+  it('match from any folder, with stale entries named as this run shows them', () => {
+    const base = path.join(dir, 'bl');
+    write('bl/sys/dev/a.c', HDR + bad('one_fn') + bad('two_fn'));
+    const w = runCli(['sys', '-d', 'freebsd', '--no-cache', '--write-baseline', 'kml-baseline.json'], { cwd: base });
+    expect(w.code, w.stderr).toBe(0);
+    const b = JSON.parse(fs.readFileSync(path.join(base, 'kml-baseline.json'), 'utf8'));
+    expect(b.baselineVersion).toBe(2);
+    expect(b.findings.map((e: { file: string }) => e.file)).toEqual(['sys/dev/a.c', 'sys/dev/a.c']);
+    // from sys/ and from sys/dev/, and with an absolute path: all in the baseline
+    for (const [cwd, args] of [
+      [path.join(base, 'sys'), ['.', '--baseline', '../kml-baseline.json']],
+      [path.join(base, 'sys', 'dev'), ['a.c', '--baseline', '../../kml-baseline.json']],
+      ['/', [path.join(base, 'sys'), '--baseline', path.join(base, 'kml-baseline.json')]],
+    ] as [string, string[]][]) {
+      const r = runCli([...args, '-d', 'freebsd', '--no-cache'], { cwd });
+      expect(r.stdout, cwd).toBe('');
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/2 in the baseline/);
+    }
+    // fixed in one function: its entry is stale, named as shown from sys/
+    write('bl/sys/dev/a.c', HDR + good('one_fn') + bad('two_fn'));
+    const r = runCli(['.', '--baseline', '../kml-baseline.json', '-d', 'freebsd', '--no-cache'], { cwd: path.join(base, 'sys') });
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^kmalloc-lint: dev\/a\.c: note: stale baseline entry in \.\.\/kml-baseline\.json: no nowait-null-deref finding in one_fn\(\)/m);
+  });
+
+  it('still reads a version 1 baseline (paths relative to the folder it was written in)', () => {
+    const base = path.join(dir, 'bl1');
+    write('bl1/sys/a.c', HDR + bad('one_fn'));
+    const json = JSON.parse(runCli(['sys', '-d', 'freebsd', '--no-cache', '-f', 'json'], { cwd: base }).stdout);
+    const f = json.findings[0];
+    write('bl1/old.json', JSON.stringify({ tool: 'kmalloc-lint', baselineVersion: 1, createdWith: '0.1.0', findings: [{ fingerprint: f.fingerprint, ruleId: f.ruleId, file: f.file, function: f.function, message: f.message }] }));
+    const r = runCli(['sys', '-d', 'freebsd', '--no-cache', '--baseline', 'old.json'], { cwd: base });
+    expect(r.stdout).toBe('');
+    expect(r.code).toBe(0);
+  });
+});

@@ -19,6 +19,8 @@ export interface Finding {
   lowConfidence: boolean;
   /** Stable across unrelated edits: no line numbers in it. */
   fingerprint: string;
+  /** The fingerprint this finding would have with its file named `file` (baselines name files relative to themselves). */
+  fingerprintAs?: (file: string) => string;
   /** The source line, or for a long line a window of it (src/report/excerpt.ts). */
   sourceLine?: string;
   /** When sourceLine is a window: the column of its first character, code points before it, and whether the line goes on after it. */
