@@ -126,7 +126,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     const color = colorSource === 'cli' ? o.color === true : !o.output && !process.env.NO_COLOR && (io.stdout as NodeJS.WriteStream).isTTY === true;
     let report: string;
     if (o.format === 'json') report = formatJson(res);
-    else if (o.format === 'sarif') report = formatSarif(res, o.sarifCategory);
+    else if (o.format === 'sarif') report = formatSarif(res, o.sarifCategory, o.sarifRoot);
     else if (o.format === 'github') report = formatGithub(res);
     else if (o.format === 'html') report = formatHtml(res, { roots: program.args });
     else report = formatText(res, color);
@@ -166,6 +166,10 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
 }
 
 if (require.main === module) {
+  // `kmalloc-lint ... | head`: a reader that stops early is no error
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

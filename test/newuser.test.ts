@@ -362,3 +362,34 @@ describe('baselines from another folder', () => {
     expect(r.code).toBe(0);
   });
 });
+
+describe('SARIF paths', () => {
+  it('are relative to the repository root whatever folder the run starts in; --sarif-root overrides', async () => {
+    const { validateSarif } = await import('./helpers/sarif');
+    const repo = path.join(dir, 'sarifrepo');
+    write('sarifrepo/sys/dev/a.c', HDR + bad('a_fn'));
+    fs.mkdirSync(path.join(repo, '.git'), { recursive: true });
+    const uris = (cwd: string, args: string[]) => {
+      const r = runCli([...args, '-d', 'freebsd', '--no-cache', '-f', 'sarif'], { cwd });
+      const run = JSON.parse(r.stdout).runs[0];
+      const loc = run.results[0].locations[0].physicalLocation.artifactLocation;
+      return { uri: loc.uri, base: loc.uriBaseId, root: run.originalUriBaseIds['%SRCROOT%'].uri, out: r.stdout };
+    };
+    const want = { uri: 'sys/dev/a.c', base: '%SRCROOT%', root: `file://${repo}/` };
+    for (const [cwd, p] of [
+      [repo, 'sys'],
+      [path.join(repo, 'sys'), '.'],
+      [path.join(repo, 'sys', 'dev'), 'a.c'],
+      ['/', path.join(repo, 'sys')],
+    ]) {
+      const got = uris(cwd, [p]);
+      expect({ uri: got.uri, base: got.base, root: got.root }, cwd).toEqual(want);
+    }
+    const over = uris(path.join(repo, 'sys'), ['.', '--sarif-root', '.']);
+    expect([over.uri, over.root]).toEqual(['dev/a.c', `file://${repo}/sys/`]);
+    const file = path.join(dir, 'sarifrepo.sarif');
+    fs.writeFileSync(file, uris(path.join(repo, 'sys', 'dev'), ['a.c', '--exclude', 'nothing/**']).out);
+    const issues = validateSarif(file, dir);
+    expect(issues.filter((i) => i.level === 'error' || i.level === 'warning')).toEqual([]);
+  });
+});

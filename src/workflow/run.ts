@@ -28,6 +28,7 @@ export function addWorkflowOptions(program: Command): void {
     .option('--write-baseline <file>', "record today's findings in this baseline file (then exit 0)")
     .option('--config <file>', `use this config file instead of searching for .kmalloc-lint.json`)
     .addOption(new Option('--no-config', 'do not read any .kmalloc-lint.json'))
+    .option('--sarif-root <dir>', 'SARIF paths are relative to this folder (default: the git repository of the linted files, else the current folder)')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding of this severity or above is reported (default: warning; notes are reported but do not fail)').choices([...FAIL_ON]));
 }
 
