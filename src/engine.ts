@@ -29,6 +29,8 @@ export interface LintOptions {
   maxFileSize?: number;
   include?: string[];
   exclude?: string[];
+  /** The exclude patterns to warn about when they match nothing (the command line's; default: all). */
+  checkExclude?: string[];
   onProgress?: (done: number, total: number) => void;
   /** Whole-tree facts (wrappers, macros, helpers); on unless false. */
   wholeTree?: boolean;
@@ -138,7 +140,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   const t0 = Date.now();
   const T = process.env.KMALLOC_LINT_TIMING ? (what: string) => process.stderr.write(`timing: ${what} ${Date.now() - t0} ms\n`) : () => undefined;
   const { rules } = selectRules(opts.rules, opts.disableRules);
-  const disc = await discover(opts.paths, { include: opts.include, exclude: opts.exclude });
+  const disc = await discover(opts.paths, { include: opts.include, exclude: opts.exclude, checkExclude: opts.checkExclude });
   const files = disc.files;
   T('discovered');
   // a file is shown as its tree was given: absolute under an absolute path, else relative to the current folder
@@ -273,7 +275,7 @@ async function lintTree(
               col: site.loc.col,
               endLine: site.loc.endLine,
               endCol: site.loc.endCol,
-              message: rep.message + (site.lowConfidence ? ' [low confidence: the path crosses code that did not parse cleanly]' : ''),
+              message: rep.message + (site.lowConfidence ? ` [low confidence: ${(site.extra?.lowConfidenceReason as string | undefined) ?? 'the path crosses code that did not parse cleanly'}]` : ''),
               related: rep.related ?? [],
               function: site.function,
               allocator: site.allocator,

@@ -177,6 +177,7 @@ describe('unterminated comments', () => {
       ['after_fn', true],
     ]);
     expect(j.diagnostics).toContainEqual({ file: expect.stringMatching(/u\.c$/), level: 'warning', message: expect.stringMatching(/^line 12: unterminated \/\* comment/) });
+    expect(j.findings[1].message).toMatch(/\[low confidence: after the unterminated comment at line 12\]$/);
     expect(r.stderr).toMatch(/u\.c: warning: line 12: unterminated \/\* comment/);
   });
 
@@ -391,5 +392,15 @@ describe('SARIF paths', () => {
     fs.writeFileSync(file, uris(path.join(repo, 'sys', 'dev'), ['a.c', '--exclude', 'nothing/**']).out);
     const issues = validateSarif(file, dir);
     expect(issues.filter((i) => i.level === 'error' || i.level === 'warning')).toEqual([]);
+  });
+});
+
+describe('--exclude from the config file', () => {
+  it('is not warned about when it matches nothing in the part of the tree linted now', () => {
+    write('cfgex/.kmalloc-lint.json', JSON.stringify({ exclude: ['**/tests/**'] }));
+    const f = write('cfgex/sys/a.c', HDR + bad('a_fn'));
+    const r = runCli([path.dirname(f), '-d', 'freebsd', '--no-cache', '--exclude', 'nothing/**']);
+    expect(r.stderr).not.toMatch(/tests/);
+    expect(r.stderr).toMatch(/--exclude nothing\/\*\*: warning: matched no file/);
   });
 });

@@ -73,7 +73,7 @@ export const DEFAULT_IGNORES = ['**/.git/**', '**/node_modules/**', '**/.hg/**',
  * followed into directories (so no loops); a linked file is taken only when
  * its target lies inside one of the given trees.
  */
-export async function discover(paths: string[], opts: { include?: string[]; exclude?: string[] } = {}): Promise<Discovered> {
+export async function discover(paths: string[], opts: { include?: string[]; exclude?: string[]; /** Warn about these patterns if they match nothing (default: every exclude). */ checkExclude?: string[] } = {}): Promise<Discovered> {
   const diagnostics: Diagnostic[] = [];
   const shownPath = pathShower(paths);
   const out = new Map<string, string>(); // realpath -> shown path
@@ -168,7 +168,7 @@ export async function discover(paths: string[], opts: { include?: string[]; excl
       diagnostics.push({ file: rootShown(), level: 'warning', message: `no ${opts.include?.length ? include.join(', ') : '.c or .h'} files found under this directory` });
     }
   }
-  if (roots.length) for (const p of exclude.unused()) diagnostics.push({ file: `--exclude ${p}`, level: 'warning', message: 'matched no file under the linted paths' });
+  if (roots.length) for (const p of exclude.unused()) if (!opts.checkExclude || opts.checkExclude.includes(p)) diagnostics.push({ file: `--exclude ${p}`, level: 'warning', message: 'matched no file under the linted paths' });
   const files = [...new Set(out.values())].sort();
   return { files, diagnostics, badPaths };
 }

@@ -102,7 +102,11 @@ function markAfterUnterminatedComment(result: FileResult, text: string): void {
   if (at < 0) return;
   const line = lineOf(lineStarts(text), at);
   result.diagnostics.push({ file: result.file, level: 'warning', message: `line ${line}: unterminated /* comment; a compiler reads the rest of the file as comment, so findings after it are low confidence` });
-  for (const s of result.sites) if (s.loc.line >= line) s.lowConfidence = true;
+  for (const s of result.sites) {
+    if (s.loc.line < line) continue;
+    s.lowConfidence = true;
+    (s.extra ??= {}).lowConfidenceReason = `after the unterminated comment at line ${line}`;
+  }
 }
 
 /** One job of either kind, as the pool runs it in this thread or in a worker. */

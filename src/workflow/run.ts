@@ -95,6 +95,7 @@ export function prepareWorkflow(o: WfOpts, args: string[], dialectFromCli: boole
     severities,
     ...(c.include ? { include: c.include } : {}),
     exclude,
+    checkExclude: o.exclude, // a config pattern may well match nothing in the part of the tree linted now
     // --config FILE's dialect is for everything; a .kmalloc-lint.json found by search is for the files below it (engine: tree markers)
     ...(!dialectFromCli && c.dialect && typeof o.config === 'string' ? { dialect: c.dialect } : {}),
     ...(config ? { adjustModel: (m) => mergeModel(m, c, config!.shown) } : {}),
