@@ -225,11 +225,16 @@ export function analyzeText(file: string, text: string, dialect: DialectModel): 
   const tops = new Map<number, JNode | null>();
   let curTop = -1;
   let functions = 0;
+  // the top-level items, walked along with the hits (which come in order): asking tree-sitter for a node's parent
+  // scans its parent's children, which made a file of many items on one line quadratic
+  let items: SyntaxNode[] | undefined;
+  let item = 0;
   const identAt = (idx: number): JNode | undefined => {
-    const n = tree!.rootNode.descendantForIndex(idx, idx);
-    if (!n || n.type !== 'identifier') return undefined;
-    let top: SyntaxNode = n;
-    for (let p = n.parent; p && p.parent; p = p.parent) top = p;
+    items ??= tree!.rootNode.children;
+    if (item > 0 && items[item - 1].endIndex > idx) item = 0; // not in order after all: search again
+    while (item < items.length && items[item].endIndex <= idx) item++;
+    const top = items[item];
+    if (!top || top.startIndex > idx) return undefined;
     if (top.startIndex !== curTop && !tops.has(top.startIndex)) {
       // hits come in order, so a definition left behind is never met again: let its trees go
       functions += fns.size;
@@ -248,7 +253,8 @@ export function analyzeText(file: string, text: string, dialect: DialectModel): 
       }
       tops.set(top.startIndex, j);
     }
-    return j?.descendantForIndex(idx, idx);
+    const n = j?.descendantForIndex(idx, idx);
+    return n?.type === 'identifier' ? n : undefined;
   };
   const unanalysed = (at: number, why: string) => {
     starts ??= lineStarts(text);
