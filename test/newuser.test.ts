@@ -129,6 +129,14 @@ describe('long source lines', () => {
     }
   });
 
+  it('the HTML report does not take a window of a long line for a changed file', () => {
+    const f = write('long/html.c', oneLine(30));
+    const r = runCli([f, '-d', 'freebsd', '--no-cache', '-f', 'html', '-o', path.join(dir, 'long.html')]);
+    expect(r.code, r.stderr).toBe(1);
+    const page = fs.readFileSync(path.join(dir, 'long.html'), 'utf8');
+    expect(page).not.toContain('The file changed since the analysis');
+  });
+
   it('a short line is shown whole, as before', () => {
     const f = write('long/short.c', HDR + bad('short_fn'));
     const out = runCli([f, '-d', 'freebsd', '--no-cache']).stdout.split('\n');

@@ -2,7 +2,7 @@
  * Stage 7, report: what goes to stderr besides the report (diagnostics and the one-line summary).
  * Never: changes findings or the exit status.
  */
-import { RULES } from '../../rules';
+import { ALL_RULES as RULES } from '../../rules';
 import type { LintResult } from '../engine';
 import type { Diagnostic } from '../analysis/types';
 
