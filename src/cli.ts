@@ -166,9 +166,9 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
 }
 
 if (require.main === module) {
-  // `kmalloc-lint ... | head`: a reader that stops early is no error
+  // `kmalloc-lint ... | head`: a reader that stops early is no crash; the exit status stays the run's
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
   });
   main(process.argv.slice(2)).then(
     (code) => {

@@ -412,3 +412,19 @@ describe('--exclude from the config file', () => {
     expect(r.stderr).toMatch(/--exclude nothing\/\*\*: warning: matched no file/);
   });
 });
+
+describe('a reader that stops early', () => {
+  it('`kmalloc-lint -f sarif | head -c 10`: no EPIPE stack trace, and the exit status of the run', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { CLI, ROOT } = await import('./helpers/run');
+    const err = path.join(dir, 'epipe.err');
+    const q = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+    // a report larger than the pipe's buffer, and a reader that leaves after ten bytes
+    const viaHead = spawnSync('/bin/sh', ['-c', `(${q(process.execPath)} ${q(CLI)} fixtures --no-cache -f sarif 2>${q(err)}; echo $? >${q(err)}.code) | head -c 10 >/dev/null`], { cwd: ROOT, encoding: 'utf8' });
+    expect(viaHead.status).toBe(0);
+    const stderr = fs.readFileSync(err, 'utf8');
+    expect(stderr).not.toMatch(/EPIPE|^\s+at /m);
+    expect(stderr).toMatch(/57 findings/);
+    expect(fs.readFileSync(`${err}.code`, 'utf8').trim()).toBe('1');
+  });
+});
