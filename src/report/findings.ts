@@ -5,7 +5,7 @@ import type { Severity } from '../../rules/types';
 export interface Finding {
   ruleId: string;
   severity: Severity;
-  /** Path as shown: relative to the working directory, with / separators. */
+  /** Path as shown: as its tree was given (absolute under an absolute path, else relative to the working directory), with / separators. */
   file: string;
   line: number;
   col: number;
