@@ -4,13 +4,14 @@ import { Command, CommanderError, Option } from 'commander';
 import { ALL_RULES } from '../rules';
 import { lint, selectRules, type LintResult } from './engine';
 import { formatText } from './report/text';
+import { diagnosticLines, summaryText } from './report/summary';
 import { formatJson } from './report/json';
 import { formatSarif } from './report/sarif';
 import { formatHtml } from './report/html';
-import { writeFileAtomic } from './util/atomic';
+import { checkWritable, writeFileAtomic } from './util/atomic';
 import { applyFixes, planFixes, unifiedDiff } from './workflow/fix';
 import { VERSION, ruleDocUri } from './util/version';
-import { addWorkflowOptions, finishWorkflow, prepareWorkflow, summaryLine, WorkflowUsageError, type WfOpts } from './workflow/run';
+import { addWorkflowOptions, failsRun, finishWorkflow, prepareWorkflow, summaryLine, WorkflowUsageError, type WfOpts } from './workflow/run';
 import { ConfigError } from './workflow/config';
 import { GitError } from './workflow/gitdiff';
 import { BaselineError } from './workflow/baseline';
@@ -97,6 +98,13 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new UsageError(`--jobs: '${o.jobs}' is not a whole number from 1 to 256`);
     }
     const maxFileSize = parseSize(o.maxFileSize);
+    if (o.output) {
+      try {
+        checkWritable(o.output); // before the run, not after it
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+    }
     const plan = prepareWorkflow(o as WfOpts, program.args, program.getOptionValueSource('dialect') === 'cli');
     const progress = Progress.forStderr(o.quiet === true, io.stderr as NodeJS.WriteStream);
     const cache = o.cache === false ? undefined : { dir: o.cacheDir ? path.resolve(o.cacheDir) : defaultCacheDir() };
@@ -119,7 +127,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     const color = colorSource === 'cli' ? o.color === true : !o.output && !process.env.NO_COLOR && (io.stdout as NodeJS.WriteStream).isTTY === true;
     let report: string;
     if (o.format === 'json') report = formatJson(res);
-    else if (o.format === 'sarif') report = formatSarif(res, o.sarifCategory);
+    else if (o.format === 'sarif') report = formatSarif(res, o.sarifCategory, o.sarifRoot);
     else if (o.format === 'github') report = formatGithub(res);
     else if (o.format === 'html') report = formatHtml(res, { roots: program.args });
     else report = formatText(res, color);
@@ -128,29 +136,27 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       for (const s of fixPlan.skipped) io.stderr.write(`kmalloc-lint: ${s}\n`);
       if (o.diff && !o.output) report = '';
     }
-    if (o.output) writeFileAtomic(o.output, report);
+    if (o.output) {
+      try {
+        writeFileAtomic(o.output, report);
+      } catch (e) {
+        throw new Error(`${o.output}: cannot write the report: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+    }
     else io.stdout.write(report);
     // -q silences notices, never errors (a missing path still says why the exit code is 2)
-    for (const d of res.diagnostics) if (!o.quiet || d.level === 'error') io.stderr.write(`kmalloc-lint: ${d.file}: ${d.level}: ${d.message}\n`);
+    for (const line of diagnosticLines(res.diagnostics, o.quiet === true)) io.stderr.write(line);
     if (!o.quiet) {
-      const per = new Map<string, number>();
-      for (const f of res.findings) per.set(f.ruleId, (per.get(f.ruleId) ?? 0) + 1);
-      const perText = [...per].map(([k, v]) => `${k} ${v}`).join(', ');
-      const c = res.stats.cache;
-      const cacheText = c ? `; ${c.indexHits + c.contentHits} of ${res.stats.files} files from cache` : '';
-      const pe = res.stats.withErrors;
-      const parseText = pe ? `; ${pe} file${pe === 1 ? '' : 's'} with parse errors${o.verbose ? '' : ' (--verbose lists them)'}` : '';
       if (o.verbose) for (const p of res.stats.parseErrors) io.stderr.write(`kmalloc-lint: ${p.file}:${p.line}: note: tree-sitter could not parse this code cleanly; findings whose path crosses it are low confidence\n`);
-      io.stderr.write(
-        `kmalloc-lint: ${res.stats.files} files, ${res.findings.length} finding${res.findings.length === 1 ? '' : 's'}${perText ? ` (${perText})` : ''}; dialect ${res.dialect.name} (${res.dialect.why})${parseText}; ${(res.stats.ms / 1000).toFixed(2)}s${cacheText}\n`,
-      );
+      io.stderr.write(summaryText(res, o.verbose === true));
       const extra = summaryLine(wf, plan);
       if (extra) io.stderr.write(extra);
       if (o.format === 'sarif') for (const w of sarifLimitWarnings(report, res.findings.length)) io.stderr.write(`kmalloc-lint: warning: ${w}\n`);
     }
-    if (res.badPaths) return 2;
+    // 2 when something could not be analysed (an internal error), not only for a bad path
+    if (res.badPaths || res.diagnostics.some((d) => d.level === 'error')) return 2;
     if (wf.wroteBaseline) return 0;
-    return res.findings.length ? 1 : 0;
+    return failsRun(res.findings, plan.failOn) ? 1 : 0;
   } catch (e) {
     if (e instanceof UsageError || e instanceof WorkflowUsageError || e instanceof ConfigError || e instanceof GitError || e instanceof BaselineError) {
       io.stderr.write(`kmalloc-lint: error: ${e.message}\n`);
@@ -162,6 +168,10 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
 }
 
 if (require.main === module) {
+  // `kmalloc-lint ... | head`: a reader that stops early is no crash; the exit status stays the run's
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+  });
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

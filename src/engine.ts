@@ -3,8 +3,9 @@ import * as path from 'node:path';
 import { RULES, type Rule, type Severity } from '../rules';
 import type { Diagnostic, FileResult } from './analysis/types';
 import { chooseDialect, dialectOfTree, TreeMarkers, type DialectChoice } from './model/dialect';
-import { discover } from './run/discover';
+import { discover, pathShower } from './run/discover';
 import { compareFindings, fingerprintOf, type Finding } from './report/findings';
+import { CodePoints, excerptOf } from './report/excerpt';
 import { Model } from './model/model';
 import { DEFAULT_MAX_FILE_SIZE } from './run/filework';
 import { attachContexts } from './context/context';
@@ -28,6 +29,8 @@ export interface LintOptions {
   maxFileSize?: number;
   include?: string[];
   exclude?: string[];
+  /** The exclude patterns to warn about when they match nothing (the command line's; default: all). */
+  checkExclude?: string[];
   onProgress?: (done: number, total: number) => void;
   /** Whole-tree facts (wrappers, macros, helpers); on unless false. */
   wholeTree?: boolean;
@@ -69,6 +72,7 @@ export function selectRules(only: string[] | undefined, disabled: string[] | und
   return { rules, unknown };
 }
 
+/** A path relative to the current folder, with / separators (where a tree is, in the summary). */
 export function toPosixRel(p: string): string {
   const rel = path.relative(process.cwd(), p) || path.basename(p);
   return rel.split(path.sep).join('/');
@@ -136,10 +140,12 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
   const t0 = Date.now();
   const T = process.env.KMALLOC_LINT_TIMING ? (what: string) => process.stderr.write(`timing: ${what} ${Date.now() - t0} ms\n`) : () => undefined;
   const { rules } = selectRules(opts.rules, opts.disableRules);
-  const disc = await discover(opts.paths, { include: opts.include, exclude: opts.exclude });
+  const disc = await discover(opts.paths, { include: opts.include, exclude: opts.exclude, checkExclude: opts.checkExclude });
   const files = disc.files;
   T('discovered');
-  const jobs = files.map((f) => ({ file: f, shown: toPosixRel(f), content: opts.contents?.get(f) }));
+  // a file is shown as its tree was given: absolute under an absolute path, else relative to the current folder
+  const shown = pathShower(opts.paths);
+  const jobs = files.map((f) => ({ file: f, shown: shown(f), content: opts.contents?.get(f) }));
   const workers = Math.max(1, opts.jobs ?? (os.availableParallelism?.() ?? os.cpus().length));
   const jobOpts = { maxFileSize: opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, context: opts.context !== false };
   // files with staged contents bypass the cache (src/cache/jobs.ts); the rest of the tree still uses it
@@ -150,7 +156,7 @@ export async function lint(opts: LintOptions): Promise<LintResult> {
     // the linted files (their staged contents) plus the rest of the tree they belong to
     const more = await discover(opts.factsPaths, { include: opts.include, exclude: opts.exclude });
     const have = new Set(jobs.map((j) => j.file));
-    factJobs = [...jobs, ...more.files.filter((f) => !have.has(f)).map((f) => ({ file: f, shown: toPosixRel(f), content: opts.contents?.get(f) }))];
+    factJobs = [...jobs, ...more.files.filter((f) => !have.has(f)).map((f) => ({ file: f, shown: shown(f), content: opts.contents?.get(f) }))];
     factRoots = opts.factsPaths.map((p) => path.resolve(p));
   }
   const trees = treesOf(opts, files, roots);
@@ -241,8 +247,18 @@ async function lintTree(
     }
     stats.sites += r.sites.length;
     const occ = new Map<string, number>();
+    const codePoints = new Map<number, CodePoints>();
     for (const site of r.sites) {
-      const src = r.lines[site.loc.line] ?? '';
+      // a long line costs a finding a window of it, not the whole line
+      const full = r.lines[site.loc.line] ?? '';
+      const ex = excerptOf(full, site.loc.col);
+      const src = ex.text;
+      let sourceWindow: Finding['sourceWindow'];
+      if (ex.text !== full) {
+        let cp = codePoints.get(site.loc.line);
+        if (!cp) codePoints.set(site.loc.line, (cp = new CodePoints(full)));
+        sourceWindow = { start: ex.start, codePointsBefore: cp.before(ex.start), cutAfter: ex.cutAfter };
+      }
       const elsewhere = fields?.usesFor(site, r.file);
       if (elsewhere?.length) site.failure.fieldDeref = elsewhere;
       for (const rule of rules) {
@@ -262,14 +278,16 @@ async function lintTree(
               col: site.loc.col,
               endLine: site.loc.endLine,
               endCol: site.loc.endCol,
-              message: rep.message + (site.lowConfidence ? ' [low confidence: the path crosses code that did not parse cleanly]' : ''),
+              message: rep.message + (site.lowConfidence ? ` [low confidence: ${(site.extra?.lowConfidenceReason as string | undefined) ?? 'the path crosses code that did not parse cleanly'}]` : ''),
               related: rep.related ?? [],
               function: site.function,
               allocator: site.allocator,
               flags: site.flags,
               lowConfidence: site.lowConfidence,
               fingerprint: fingerprintOf(rule.meta.id, r.file, site, src, n),
+              fingerprintAs: (file) => fingerprintOf(rule.meta.id, file, site, src, n),
               sourceLine: src,
+              ...(sourceWindow ? { sourceWindow } : {}),
               properties: site.extra,
               trace: { fnLines: site.fnLines, nullTest: site.failure.nullTest },
             });

@@ -48,7 +48,7 @@ export interface Result {
   diagnostics: { file: string; level: 'error' | 'warning' | 'note'; message: string }[];
   /** The dialect used and why ("per tree" when the paths span trees). */
   dialect: { name: string; why: string };
-  /** The files linted, as shown in findings (relative to the working folder, with / separators). */
+  /** The files linted, as shown in findings (as their path was given: absolute under an absolute path, else relative to the working folder; / separators). */
   files: string[];
 }
 

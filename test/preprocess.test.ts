@@ -97,7 +97,7 @@ describe('files with parse errors: JSON list, --verbose, summary count', () => {
     expect(j.parseErrors[0].file).toMatch(/bad\.c$/);
     expect(j.parseErrors[0].line).toBe(7);
     expect(j.stats.filesWithParseErrors).toBe(1);
-    expect(r.stderr).toMatch(/; 1 file with parse errors \(--verbose lists them\);/);
+    expect(r.stderr).toMatch(/; 1 file with parse errors \(findings there may be low confidence; --verbose lists them\);/);
     expect(r.stderr).not.toMatch(/good\.c/);
   });
 
@@ -105,6 +105,6 @@ describe('files with parse errors: JSON list, --verbose, summary count', () => {
     const r = runCli([dir, '-d', 'freebsd', '--no-cache', '--verbose']);
     expect(r.stderr).toMatch(/bad\.c:7: note: tree-sitter could not parse this code cleanly/);
     expect(r.stderr).not.toMatch(/good\.c/);
-    expect(r.stderr).toMatch(/; 1 file with parse errors;/);
+    expect(r.stderr).toMatch(/; 1 file with parse errors \(findings there may be low confidence\);/);
   });
 });

@@ -50,8 +50,11 @@ export function parseC(text: string, only?: number[], cleaned?: string, code?: s
 function functionRanges(text: string, offsets: number[]): Parser.Range[] {
   const fns = splitKnf(text);
   const picked: { start: number; end: number }[] = [];
+  let k = 0;
+  let last = -1;
   for (const o of offsets) {
-    let k = 0;
+    if (o < last) k = 0; // offsets come in order: resume the walk where the last one stopped
+    last = o;
     while (k < fns.length && fns[k].end <= o) k++;
     const f = k < fns.length && fns[k].start <= o ? fns[k] : { start: k > 0 ? fns[k - 1].end : 0, end: k < fns.length ? fns[k].start : text.length };
     if (!picked.some((p) => p.start === f.start)) picked.push({ start: f.start, end: f.end });
@@ -93,11 +96,11 @@ export function compiled(d: DialectModel) {
 }
 
 /** Analyse one file's text: every allocation call the model knows, with its failure paths. */
-function locAt(text: string, start: number, end: number) {
+function locAt(starts: number[], start: number, end: number) {
+  // by the file's line starts: a site's cost does not grow with its offset in the file
   const pos = (o: number) => {
-    let line = 1;
-    for (let i = text.indexOf('\n'); i >= 0 && i < o; i = text.indexOf('\n', i + 1)) line++;
-    return { line, col: o - (text.lastIndexOf('\n', o - 1) + 1) + 1 };
+    const line = lineOf(starts, o);
+    return { line, col: o - starts[line - 1] + 1 };
   };
   const a = pos(start);
   const b = pos(end);
@@ -111,7 +114,7 @@ export { defineAt };
  * verdict are known; its failure path is the code that invokes the macro, so
  * only rules that need no path (wait-flag-missing, suggestions) apply here.
  */
-function macroSite(macro: string, text: string, idx: number, model: Model): SiteFacts | undefined {
+function macroSite(macro: string, text: string, idx: number, model: Model, starts: number[]): SiteFacts | undefined {
   const m = /^([A-Za-z_]\w*)\s*\(/.exec(text.slice(idx, idx + 80));
   if (!m) return undefined;
   const spec = model.allocators.get(m[1]);
@@ -125,7 +128,7 @@ function macroSite(macro: string, text: string, idx: number, model: Model): Site
     flagValue = flagValueFromText(text.slice(...flagsRange), model, spec.family);
   }
   return {
-    loc: locAt(text, idx, end),
+    loc: locAt(starts, idx, end),
     function: `macro ${macro}`,
     allocator: spec.name,
     flags: flagValue?.text ?? '',
@@ -195,6 +198,9 @@ function firstErrorLine(n: SyntaxNode): number {
   }
 }
 
+/** Deeper trees than this (real kernel code stays under 150 levels) are not analysed: the walks recurse. */
+export const MAX_NESTING = 1000;
+
 export function analyzeText(file: string, text: string, dialect: DialectModel): FileResult {
   const { model } = compiled(dialect);
   const result: FileResult = { file, sites: [], diagnostics: [], parse: { bytes: text.length, errorNodes: false, functions: 0 }, lines: {} };
@@ -205,6 +211,7 @@ export function analyzeText(file: string, text: string, dialect: DialectModel): 
   const code = blankNoise(pre);
   const live: number[] = [];
   const macros = new Map<number, string>();
+  let starts: number[] | undefined; // line starts, made when first needed
   let rawCode: string | undefined;
   for (const idx of hits) {
     if (code.charCodeAt(idx) === 32) {
@@ -212,11 +219,11 @@ export function analyzeText(file: string, text: string, dialect: DialectModel): 
       // debugging variant) is still a definition someone compiles: read it by text too
       if (pre.charCodeAt(idx) !== 32) continue; // a comment or a string
       rawCode ??= blankNoise(text);
-      const macro = rawCode.charCodeAt(idx) === 32 ? undefined : defineAt(text, idx);
+      const macro = rawCode.charCodeAt(idx) === 32 ? undefined : defineAt(text, idx, (starts ??= lineStarts(text)));
       if (macro !== undefined) macros.set(idx, macro);
       continue;
     }
-    const macro = defineAt(pre, idx);
+    const macro = defineAt(pre, idx, (starts ??= lineStarts(text)));
     if (macro !== undefined) macros.set(idx, macro);
     else live.push(idx);
   }
@@ -226,20 +233,47 @@ export function analyzeText(file: string, text: string, dialect: DialectModel): 
   if (tree && result.parse.errorNodes) result.parse.errorLine = firstErrorLine(tree.rootNode);
   // the analysis reads JavaScript copies (src/analysis/jsast.ts) of the top-level definitions that hold calls
   const src = source(clean);
-  const tops = new Map<number, JNode>();
+  const tops = new Map<number, JNode | null>();
+  let curTop = -1;
+  let functions = 0;
+  // the top-level items, walked along with the hits (which come in order): asking tree-sitter for a node's parent
+  // scans its parent's children, which made a file of many items on one line quadratic
+  let items: SyntaxNode[] | undefined;
+  let item = 0;
   const identAt = (idx: number): JNode | undefined => {
-    const n = tree!.rootNode.descendantForIndex(idx, idx);
-    if (!n || n.type !== 'identifier') return undefined;
-    let top: SyntaxNode = n;
-    for (let p = n.parent; p && p.parent; p = p.parent) top = p;
+    items ??= tree!.rootNode.children;
+    if (item > 0 && items[item - 1].endIndex > idx) item = 0; // not in order after all: search again
+    while (item < items.length && items[item].endIndex <= idx) item++;
+    const top = items[item];
+    if (!top || top.startIndex > idx) return undefined;
+    if (top.startIndex !== curTop && !tops.has(top.startIndex)) {
+      // hits come in order, so a definition left behind is never met again: let its trees go
+      functions += fns.size;
+      fns.clear();
+      tops.clear();
+    }
+    curTop = top.startIndex;
     let j = tops.get(top.startIndex);
-    if (!j) tops.set(top.startIndex, (j = mirrorNode(top, src)));
-    return j.descendantForIndex(idx, idx);
+    if (j === undefined) {
+      const st = { depth: 0 };
+      j = mirrorNode(top, src, st);
+      // the analysis walks trees recursively: a definition nested deeper than any real code is skipped, alone
+      if (st.depth > MAX_NESTING) {
+        unanalysed(top.startIndex, `code nested ${st.depth} levels deep (over ${MAX_NESTING})`);
+        j = null;
+      }
+      tops.set(top.startIndex, j);
+    }
+    const n = j?.descendantForIndex(idx, idx);
+    return n?.type === 'identifier' ? n : undefined;
+  };
+  const unanalysed = (at: number, why: string) => {
+    starts ??= lineStarts(text);
+    result.diagnostics.push({ file, level: 'error', message: `line ${lineOf(starts, at)}: ${why}; the allocations in this definition were not analysed` });
   };
   const fns = new Map<number, FunctionAnalysis>();
   let localGotos: Record<string, string> | undefined;
   // the source line of each site, for reports (not a split of the whole file)
-  let starts: number[] | undefined;
   const lineText = (line: number) => {
     starts ??= lineStarts(text);
     if (line < 1 || line > starts.length) return '';
@@ -248,41 +282,52 @@ export function analyzeText(file: string, text: string, dialect: DialectModel): 
     return text.slice(a, b);
   };
   const seenCalls = new Set<number>();
+  const failed = new Set<number>();
   const liveSet = new Set(live);
   for (const idx of hits) {
     const macro = macros.get(idx);
     if (macro === undefined && !liveSet.has(idx)) continue;
     if (macro !== undefined) {
       // an allocation in a #define body: tree-sitter keeps the body as text; read the call from it
-      const site = macroSite(macro, text, idx, model);
+      const site = macroSite(macro, text, idx, model, (starts ??= lineStarts(text)));
       if (site) {
         result.sites.push(site);
         result.lines[site.loc.line] = lineText(site.loc.line);
       }
       continue;
     }
-    const call = tree && callAt(identAt(idx));
-    if (!call) continue;
-    if (seenCalls.has(call.startIndex)) continue;
-    seenCalls.add(call.startIndex);
-    const name = text.slice(idx, call.childForFieldName('arguments')!.startIndex).trim();
-    const spec = model.allocators.get(name.replace(/\s+/g, ''));
-    if (!spec) continue;
-    const fn = functionOf(call);
-    if (!fn) continue; // in a macro body or at file scope: handled by whole-tree analysis
-    fn.localGotos = localGotos ??= fileGotoMacros(text);
-    let fa = fns.get(fn.key);
-    if (!fa) {
-      fa = new FunctionAnalysis(fn, model);
-      fns.set(fn.key, fa);
+    curTop = -1;
+    try {
+      const call = tree && callAt(identAt(idx));
+      if (!call) continue;
+      if (seenCalls.has(call.startIndex)) continue;
+      seenCalls.add(call.startIndex);
+      const name = text.slice(idx, call.childForFieldName('arguments')!.startIndex).trim();
+      const spec = model.allocators.get(name.replace(/\s+/g, ''));
+      if (!spec) continue;
+      const fn = functionOf(call);
+      if (!fn) continue; // in a macro body or at file scope: handled by whole-tree analysis
+      fn.localGotos = localGotos ??= fileGotoMacros(text);
+      let fa = fns.get(fn.key);
+      if (!fa) {
+        fa = new FunctionAnalysis(fn, model);
+        fns.set(fn.key, fa);
+      }
+      const ev = fa.ev;
+      if (!ev.allocSpec(call)) continue; // another arity: a userland malloc(n) or a local function of that name
+      const site = siteFacts(call, spec, fa, model);
+      if (!site) continue;
+      result.sites.push(site);
+      result.lines[site.loc.line] = lineText(site.loc.line);
+    } catch (e) {
+      // one definition the analysis cannot handle loses its sites, not the file's other findings
+      const at = curTop >= 0 ? curTop : idx;
+      if (failed.has(at)) continue;
+      failed.add(at);
+      tops.set(at, null);
+      unanalysed(at, `internal error (${(e as Error).message})`);
     }
-    const ev = fa.ev;
-    if (!ev.allocSpec(call)) continue; // another arity: a userland malloc(n) or a local function of that name
-    const site = siteFacts(call, spec, fa, model);
-    if (!site) continue;
-    result.sites.push(site);
-    result.lines[site.loc.line] = lineText(site.loc.line);
   }
-  result.parse.functions = fns.size;
+  result.parse.functions = functions + fns.size;
   return result;
 }

@@ -158,8 +158,9 @@ function typesWithFields(): Set<string> {
  * node types that have none, no descent into anonymous nodes (tokens are
  * leaves), and an inner node's end is its last child's end.
  */
-export function mirrorNode(node: SyntaxNode, src: Source): JNode {
+export function mirrorNode(node: SyntaxNode, src: Source, stats?: { depth: number }): JNode {
   const cur: TreeCursor = node.walk();
+  let depth = 1;
   const fieldsOf = typesWithFields();
   const root = new JNode((typeNames[cur.nodeTypeId] ??= cur.nodeType), cur.startIndex, cur.endIndex, cur.nodeIsNamed, false, src);
   if (root.type === 'ERROR') root.hasError = true;
@@ -201,6 +202,7 @@ export function mirrorNode(node: SyntaxNode, src: Source): JNode {
       if (n.hasError) for (let p: JNode | null = parent; p && !p.hasError; p = p.parent) p.hasError = true;
       if (inner) {
         stack.push(n);
+        if (stack.length > depth) depth = stack.length;
         continue;
       }
       while (!cur.gotoNextSibling()) {
@@ -215,6 +217,7 @@ export function mirrorNode(node: SyntaxNode, src: Source): JNode {
       if (stack.length === 0) break;
     }
   }
+  if (stats) stats.depth = depth;
   return root;
 }
 

@@ -4,7 +4,7 @@ import type { DialectModel } from '../model/types';
 import { runJobs, type Job } from '../run/pool';
 import type { FileJobOptions } from '../run/filework';
 import type { FileSummary } from '../summaries/extract';
-import { contextsKey, loadContexts, saveContexts } from './contextmemo';
+import { contextsKey, loadContexts, renameContexts, saveContexts, treePaths } from './contextmemo';
 import { runJobsCached, summariesCached, type CacheRunStats } from './jobs';
 import { resultSalt } from './store';
 
@@ -57,11 +57,14 @@ export class ResultCache {
       solve();
       return false;
     }
-    const key = contextsKey(this.salt, results);
-    const known = loadContexts(this.spec.dir, this.spec.roots, key);
+    // keyed by paths relative to the linted trees: the same tree linted from another folder finds its memo
+    const paths = treePaths(results.map((r) => r.file), this.spec.roots);
+    const key = contextsKey(this.salt, results, paths.toTree);
+    const stored = loadContexts(this.spec.dir, this.spec.roots, key);
+    const known = stored && renameContexts(stored, paths.fromTree, /\x01([^\x01]*)\x01/g);
     const used = solve(known);
     const fromMemo = !!known && [...used.keys()].every((k) => known.has(k));
-    if (!fromMemo) saveContexts(this.spec.dir, this.spec.roots, key, used);
+    if (!fromMemo) saveContexts(this.spec.dir, this.spec.roots, key, renameContexts(used, paths.toTree));
     return fromMemo;
   }
 }

@@ -5,7 +5,7 @@ import type { Severity } from '../../rules/types';
 export interface Finding {
   ruleId: string;
   severity: Severity;
-  /** Path as shown: relative to the working directory, with / separators. */
+  /** Path as shown: as its tree was given (absolute under an absolute path, else relative to the working directory), with / separators. */
   file: string;
   line: number;
   col: number;
@@ -19,7 +19,12 @@ export interface Finding {
   lowConfidence: boolean;
   /** Stable across unrelated edits: no line numbers in it. */
   fingerprint: string;
+  /** The fingerprint this finding would have with its file named `file` (baselines name files relative to themselves). */
+  fingerprintAs?: (file: string) => string;
+  /** The source line, or for a long line a window of it (src/report/excerpt.ts). */
   sourceLine?: string;
+  /** When sourceLine is a window: the column of its first character, code points before it, and whether the line goes on after it. */
+  sourceWindow?: { start: number; codePointsBefore: number; cutAfter: boolean };
   /** Facts for JSON/SARIF properties (suggestions, context). */
   properties?: Record<string, unknown>;
   /** Path facts for reports that draw the failure path (HTML): the enclosing function's lines, the first NULL test. Not in JSON or SARIF. */

@@ -422,11 +422,14 @@ export function formatHtml(res: LintResult, opts: HtmlOptions = {}): string {
     const { marks, elsewhere, undrawn } = pathMarks(f, (n) => src.line?.(n));
     if (src.line) {
       const have = src.line(f.line);
-      if (f.sourceLine !== undefined && have !== undefined && have !== f.sourceLine.replace(/\r$/, '')) out.push('<p class="warnbox">The file changed since the analysis: the lines below may not match.</p>');
+      // a long line's finding holds a window of it (src/report/excerpt.ts): compare that part
+      const w = f.sourceWindow;
+      const part = have === undefined || !w ? have : have.slice(w.start - 1, w.start - 1 + (f.sourceLine?.length ?? 0));
+      if (f.sourceLine !== undefined && part !== undefined && part.replace(/\r$/, '') !== f.sourceLine.replace(/\r$/, '')) out.push('<p class="warnbox">The file changed since the analysis: the lines below may not match.</p>');
       out.push(renderCode(f, src, marks));
     } else {
       out.push(`<p class="warnbox">Source not shown: ${esc(src.error ?? 'unknown')}.</p>`);
-      if (f.sourceLine !== undefined) out.push(`<div class="code"><div class="l on" data-n="${f.line}"><span class="ln">${f.line}</span><span class="c">${esc(cutLine(f.sourceLine, f.col - 1).text)}</span></div></div>`);
+      if (f.sourceLine !== undefined) out.push(`<div class="code"><div class="l on" data-n="${f.line}"><span class="ln">${f.line}</span><span class="c">${esc(cutLine(f.sourceLine, f.col - (f.sourceWindow?.start ?? 1)).text)}</span></div></div>`);
     }
     if (elsewhere.length) out.push(`<p>Elsewhere:</p><ul>${elsewhere.map((m) => `<li>${esc(m.text)}</li>`).join('')}</ul>`);
     if (undrawn.length) out.push(`<p class="dim">Not drawn: ${undrawn.map(esc).join('; ')}.</p>`);

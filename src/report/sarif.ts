@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LintResult } from '../engine';
@@ -46,10 +47,13 @@ function codePointCol(line: string | undefined, col: number): number {
   return before.toString('utf8').length + 1;
 }
 
-function primaryRegion(f: { line: number; col: number; endLine: number; endCol: number; sourceLine?: string }) {
+function primaryRegion(f: Pick<Finding, 'line' | 'col' | 'endLine' | 'endCol' | 'sourceLine' | 'sourceWindow'>) {
   const r = region(f);
-  r.startColumn = codePointCol(f.sourceLine, f.col);
-  if (f.endLine === f.line) r.endColumn = codePointCol(f.sourceLine, f.endCol);
+  // a window of a long line: columns relative to it, plus the code points before it
+  const w = f.sourceWindow;
+  const cp = (col: number) => (w ? w.codePointsBefore + codePointCol(f.sourceLine, col - w.start + 1) : codePointCol(f.sourceLine, col));
+  r.startColumn = cp(f.col);
+  if (f.endLine === f.line) r.endColumn = cp(f.endCol);
   return r;
 }
 
@@ -61,10 +65,17 @@ function uri(file: string) {
   return file.split('/').map(encodeURIComponent).join('/');
 }
 
-/** A relative path is relative to %SRCROOT% (the working directory); an absolute one (a path given outside it) is a file: URI. */
-function artifact(file: string): { uri: string; uriBaseId?: string } {
-  if (path.isAbsolute(file)) return { uri: pathToFileURL(file).href };
-  return { uri: uri(file), uriBaseId: '%SRCROOT%' };
+/**
+ * The folder artifact URIs are relative to (%SRCROOT%): the repository that holds the first linted file (the
+ * nearest folder above it with a .git), else the current folder, so that code scanning places the results
+ * whatever folder the run started in.
+ */
+export function sarifRoot(files: string[]): string {
+  const first = files[0] ? path.resolve(files[0]) : undefined;
+  for (let d = first ? path.dirname(first) : process.cwd(); ; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, '.git'))) return d;
+    if (path.dirname(d) === d) return process.cwd();
+  }
 }
 
 /** The SARIF fix writes what --fix writes: the author's spacing around `|`. */
@@ -75,7 +86,19 @@ function respaced(fix: Record<string, unknown>, old: string | undefined): Record
   return { ...fix, artifactChanges: changes.map((c) => ({ ...c, replacements: c.replacements.map(at) })) };
 }
 
-export function buildSarif(res: LintResult, extraRules: Rule[] = [], category?: string) {
+/** A file under the root is relative to %SRCROOT%; one outside it is a file: URI. */
+function artifactIn(root: string): (file: string) => { uri: string; uriBaseId?: string } {
+  return (file) => {
+    const abs = path.resolve(file);
+    const rel = path.relative(root, abs);
+    if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) return { uri: pathToFileURL(abs).href };
+    return { uri: uri(rel.split(path.sep).join('/')), uriBaseId: '%SRCROOT%' };
+  };
+}
+
+export function buildSarif(res: LintResult, extraRules: Rule[] = [], category?: string, rootDir?: string) {
+  const root = path.resolve(rootDir ?? sarifRoot(res.files));
+  const artifact = artifactIn(root);
   const rules = [...res.rules, ...extraRules.filter((x) => !res.rules.includes(x))];
   const index = new Map(rules.map((r, i) => [r.meta.id, i]));
   const result = (f: Finding) => {
@@ -101,7 +124,10 @@ export function buildSarif(res: LintResult, extraRules: Rule[] = [], category?: 
     }
     const fix = f.properties?.sarifFix as Record<string, unknown> | undefined;
     if (fix) {
-      out.fixes = [respaced(fix, (f.properties?.fix as { old?: string } | undefined)?.old)];
+      const spaced = respaced(fix, (f.properties?.fix as { old?: string } | undefined)?.old);
+      // the fix names its file as shown; SARIF wants it relative to the root like every location
+      const changes = (spaced.artifactChanges as Record<string, unknown>[] | undefined)?.map((c) => ({ ...c, artifactLocation: artifact(f.file) }));
+      out.fixes = [changes ? { ...spaced, artifactChanges: changes } : spaced];
       delete props.sarifFix;
     }
     return out;
@@ -134,14 +160,15 @@ export function buildSarif(res: LintResult, extraRules: Rule[] = [], category?: 
             })),
           },
         },
-        originalUriBaseIds: { '%SRCROOT%': { uri: pathToFileURL(process.cwd() + '/').href } },
+        originalUriBaseIds: { '%SRCROOT%': { uri: pathToFileURL(root + (root.endsWith(path.sep) ? '' : path.sep)).href } },
         invocations: [
           {
             executionSuccessful: true,
             toolExecutionNotifications: res.diagnostics.map((d) => ({
               level: d.level === 'note' ? 'note' : d.level === 'error' ? 'error' : 'warning',
               message: { text: `${d.file}: ${d.message}` },
-              locations: [{ physicalLocation: { artifactLocation: artifact(d.file) } }],
+              // a diagnostic about an option (`--exclude X`) names no file
+              ...(d.file.startsWith('--') ? {} : { locations: [{ physicalLocation: { artifactLocation: artifact(d.file) } }] }),
             })),
           },
         ],
@@ -155,6 +182,6 @@ export function buildSarif(res: LintResult, extraRules: Rule[] = [], category?: 
   };
 }
 
-export function formatSarif(res: LintResult, category?: string): string {
-  return JSON.stringify(buildSarif(res, [], category), null, 2) + '\n';
+export function formatSarif(res: LintResult, category?: string, root?: string): string {
+  return JSON.stringify(buildSarif(res, [], category, root), null, 2) + '\n';
 }

@@ -11,6 +11,8 @@ import { extractContext } from '../context/extract';
 import { compiled } from '../analysis/file';
 import { scanSuppressions } from '../workflow/suppress';
 import { summarizeFile, type SummarizedFile } from '../summaries/extract';
+import { unterminatedComment } from '../text/comments';
+import { lineOf, lineStarts } from '../text/lines';
 
 export const DEFAULT_MAX_FILE_SIZE = 8 * 1024 * 1024;
 
@@ -66,15 +68,21 @@ export function lintFile(file: string, shown: string, dialect: DialectModel, opt
   let result: FileResult;
   try {
     result = analyzeText(shown, text, dialect);
-    if (opts.context && /\.c$/.test(file)) {
-      result.context = extractContext(shown, text, compiled(dialect).model);
-      // without the path: a cached result serves copies of the file under other names
-      result.contextHash = createHash('sha1').update(JSON.stringify({ ...result.context, file: '' })).digest('hex');
-    }
   } catch (e) {
     const r = empty(shown);
     r.diagnostics.push({ file: shown, level: 'error', message: `internal error while analysing this file, skipped: ${(e as Error).message}` });
     return r;
+  }
+  if (result.sites.length) markAfterUnterminatedComment(result, text);
+  if (opts.context && /\.c$/.test(file)) {
+    try {
+      result.context = extractContext(shown, text, compiled(dialect).model);
+      // without the path: a cached result serves copies of the file under other names
+      result.contextHash = createHash('sha1').update(JSON.stringify({ ...result.context, file: '' })).digest('hex');
+    } catch (e) {
+      // the findings stand; the calling contexts of this file's functions are unknown
+      result.diagnostics.push({ file: shown, level: 'error', message: `internal error while reading this file's calls and registrations: ${(e as Error).message}` });
+    }
   }
   const sup = scanSuppressions(text);
   if (sup.length) result.suppressions = sup;
@@ -82,6 +90,23 @@ export function lintFile(file: string, shown: string, dialect: DialectModel, opt
     result.diagnostics.push({ file: shown, level: 'note', message: 'file is not valid UTF-8; read as Latin-1 (columns count bytes)' });
   }
   return probed ? Object.assign(result, { cacheInfo: probed }) : result;
+}
+
+/**
+ * An unterminated comment: the compiler reads the rest of the file as comment, so the file does not build as it
+ * stands. The findings after it are kept but marked low confidence (the code there is most likely what the author
+ * meant, and dropping them would hide it), and a warning names the line.
+ */
+function markAfterUnterminatedComment(result: FileResult, text: string): void {
+  const at = unterminatedComment(text);
+  if (at < 0) return;
+  const line = lineOf(lineStarts(text), at);
+  result.diagnostics.push({ file: result.file, level: 'warning', message: `line ${line}: unterminated /* comment; a compiler reads the rest of the file as comment, so findings after it are low confidence` });
+  for (const s of result.sites) {
+    if (s.loc.line < line) continue;
+    s.lowConfidence = true;
+    (s.extra ??= {}).lowConfidenceReason = `after the unterminated comment at line ${line}`;
+  }
 }
 
 /** One job of either kind, as the pool runs it in this thread or in a worker. */

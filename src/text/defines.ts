@@ -1,3 +1,5 @@
+import { lineOf } from './lines';
+
 /** Function-like macro definitions read by text. */
 export interface FunctionMacro {
   name: string;
@@ -25,9 +27,12 @@ function defineEnd(text: string, at: number): number {
   return nl < 0 ? text.length : nl;
 }
 
-/** The macro whose `#define` (with its backslash-continued lines) holds offset `idx`, if any. */
-export function defineAt(text: string, idx: number): string | undefined {
-  let ls = text.lastIndexOf('\n', idx - 1) + 1;
+/**
+ * The macro whose `#define` (with its backslash-continued lines) holds offset `idx`, if any. `starts` (the
+ * text's line starts) finds the line's start without a scan back over a long line.
+ */
+export function defineAt(text: string, idx: number, starts?: number[]): string | undefined {
+  let ls = starts ? starts[lineOf(starts, idx) - 1] : text.lastIndexOf('\n', idx - 1) + 1;
   while (continuesPrevious(text, ls)) ls = text.lastIndexOf('\n', ls - 2) + 1;
   return DEFINE.exec(text.slice(ls, ls + 256))?.[1];
 }

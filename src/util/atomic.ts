@@ -29,3 +29,25 @@ export function writeFileAtomic(file: string, data: string | Buffer, encoding: B
     throw e;
   }
 }
+
+/** Fail before a long run, naming the user's path, when `file` could not be written (its folder is missing or read-only). */
+export function checkWritable(file: string): void {
+  const dir = path.dirname(path.resolve(file));
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dir);
+  } catch {
+    throw new Error(`${file}: cannot write the report: folder ${path.dirname(file)} does not exist`);
+  }
+  if (!st.isDirectory()) throw new Error(`${file}: cannot write the report: ${path.dirname(file)} is not a folder`);
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch {
+    throw new Error(`${file}: cannot write the report: folder ${path.dirname(file)} is not writable`);
+  }
+  try {
+    if (fs.statSync(file).isDirectory()) throw new Error(`${file}: cannot write the report: it is a folder`);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+}

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { readJsonFile } from './jsonfile';
 import { writeFileAtomic } from '../util/atomic';
 import type { Diagnostic } from '../analysis/types';
@@ -9,6 +10,11 @@ import { VERSION } from '../util/version';
  * findings by fingerprint, which has no line number in it, so a baseline
  * survives code moving up or down. An entry whose finding is gone is stale
  * (fixed, or the line changed) and is reported as a note.
+ *
+ * Version 2 names files relative to the baseline file's folder, and its
+ * fingerprints are made with those names, so it matches from any folder.
+ * Version 1 (paths relative to the folder it was written in) is still read,
+ * and matches from that folder only.
  */
 
 export interface BaselineEntry {
@@ -21,22 +27,34 @@ export interface BaselineEntry {
 
 export interface BaselineFile {
   tool: 'kmalloc-lint';
-  /** Format version of this file. */
-  baselineVersion: 1;
+  /** Format version of this file: 2 names files relative to the baseline file's folder. */
+  baselineVersion: 1 | 2;
   createdWith: string;
   findings: BaselineEntry[];
 }
 
 export class BaselineError extends Error {}
 
-export function baselineOf(findings: Finding[]): BaselineFile {
-  const entries = findings.map((f) => ({ fingerprint: f.fingerprint, ruleId: f.ruleId, file: f.file, ...(f.function ? { function: f.function } : {}), message: f.message }));
+/** A shown path as a baseline in `dir` names it: relative to that folder, with / separators. */
+function relativeTo(dir: string): (shown: string) => string {
+  return (shown) => path.relative(dir, path.resolve(shown)).split(path.sep).join('/');
+}
+
+/** The fingerprint of a finding as a baseline names its file. */
+const fingerprintIn = (f: Finding, file: string) => (f.fingerprintAs ? f.fingerprintAs(file) : f.fingerprint);
+
+export function baselineOf(findings: Finding[], baselinePath: string): BaselineFile {
+  const rel = relativeTo(path.dirname(path.resolve(baselinePath)));
+  const entries = findings.map((f) => {
+    const file = rel(f.file);
+    return { fingerprint: fingerprintIn(f, file), ruleId: f.ruleId, file, ...(f.function ? { function: f.function } : {}), message: f.message };
+  });
   entries.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0));
-  return { tool: 'kmalloc-lint', baselineVersion: 1, createdWith: VERSION, findings: entries };
+  return { tool: 'kmalloc-lint', baselineVersion: 2, createdWith: VERSION, findings: entries };
 }
 
 export function writeBaseline(file: string, findings: Finding[]): number {
-  const b = baselineOf(findings);
+  const b = baselineOf(findings, file);
   writeFileAtomic(file, JSON.stringify(b, null, 2) + '\n');
   return b.findings.length;
 }
@@ -47,7 +65,7 @@ export function readBaseline(file: string): BaselineFile {
   if (!d || typeof d !== 'object' || d.tool !== 'kmalloc-lint' || !Array.isArray(d.findings)) {
     throw new BaselineError(`${file}: not a kmalloc-lint baseline (expected {"tool": "kmalloc-lint", "findings": [...]})`);
   }
-  if (d.baselineVersion !== 1) throw new BaselineError(`${file}: baselineVersion ${String(d.baselineVersion)} is not supported (this is kmalloc-lint ${VERSION})`);
+  if (d.baselineVersion !== 1 && d.baselineVersion !== 2) throw new BaselineError(`${file}: baselineVersion ${String(d.baselineVersion)} is not supported (this is kmalloc-lint ${VERSION})`);
   d.findings.forEach((e, i) => {
     if (!e || typeof e.fingerprint !== 'string' || typeof e.ruleId !== 'string' || typeof e.file !== 'string') {
       throw new BaselineError(`${file}: findings[${i}]: needs string fingerprint, ruleId and file`);
@@ -71,23 +89,28 @@ export interface BaselineOutcome {
  * the rest of the baseline stale).
  */
 export function applyBaseline(findings: Finding[], base: BaselineFile, linted: Set<string>, ran: Set<string>, baselineName: string): BaselineOutcome {
+  // version 2: match by the names the baseline uses; an entry names its file as this run shows it
+  const rel = base.baselineVersion === 2 ? relativeTo(path.dirname(path.resolve(baselineName))) : (f: string) => f;
+  const shownOf = new Map<string, string>();
+  for (const f of linted) shownOf.set(rel(f), f);
   const pool = new Map<string, number>();
   for (const e of base.findings) pool.set(e.fingerprint, (pool.get(e.fingerprint) ?? 0) + 1);
   const kept: Finding[] = [];
   let matched = 0;
   for (const f of findings) {
-    const n = pool.get(f.fingerprint) ?? 0;
+    const fp = base.baselineVersion === 2 ? fingerprintIn(f, rel(f.file)) : f.fingerprint;
+    const n = pool.get(fp) ?? 0;
     if (n > 0) {
-      pool.set(f.fingerprint, n - 1);
+      pool.set(fp, n - 1);
       matched++;
     } else kept.push(f);
   }
   const stale: BaselineEntry[] = [];
   for (const e of base.findings) {
     const n = pool.get(e.fingerprint) ?? 0;
-    if (n <= 0 || !linted.has(e.file) || !ran.has(e.ruleId)) continue;
+    if (n <= 0 || !shownOf.has(e.file) || !ran.has(e.ruleId)) continue;
     pool.set(e.fingerprint, n - 1);
-    stale.push(e);
+    stale.push({ ...e, file: shownOf.get(e.file)! });
   }
   const diagnostics: Diagnostic[] = stale.map((e) => ({
     file: e.file,

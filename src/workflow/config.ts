@@ -24,6 +24,8 @@ export interface ExtraAllocator {
 
 export interface KConfig {
   dialect?: 'auto' | 'freebsd' | 'dragonfly';
+  /** The lowest severity that makes the exit status 1 (--fail-on). */
+  failOn?: FailOn;
   include?: string[];
   exclude?: string[];
   rules?: Record<string, Severity | 'off'>;
@@ -42,10 +44,13 @@ export interface LoadedConfig {
 
 export class ConfigError extends Error {}
 
+export const FAIL_ON = ['error', 'warning', 'note', 'never'] as const;
+export type FailOn = (typeof FAIL_ON)[number];
+
 const SEVERITIES = ['error', 'warning', 'note', 'off'];
 const FAMILIES = ['malloc', 'mbuf', 'objcache'];
 const KINDS: ResourcePair['kind'][] = ['lock', 'spinlock', 'critical', 'spl', 'token', 'resource', 'rwlock', 'sleeplock'];
-const TOP = ['$schema', 'dialect', 'include', 'exclude', 'rules', 'allocators', 'wrappers', 'releases', 'resourcePairs'];
+const TOP = ['$schema', 'dialect', 'failOn', 'include', 'exclude', 'rules', 'allocators', 'wrappers', 'releases', 'resourcePairs'];
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** The config file that applies to this path: the nearest one in it or above it. */
@@ -100,6 +105,10 @@ export function validateConfig(data: unknown, shown: string, knownRules: string[
   if ('dialect' in d) {
     if (!['auto', 'freebsd', 'dragonfly'].includes(d.dialect as string)) fail('dialect', `must be "auto", "freebsd" or "dragonfly", not ${describe(d.dialect)}`);
     out.dialect = d.dialect as KConfig['dialect'];
+  }
+  if ('failOn' in d) {
+    if (!FAIL_ON.includes(d.failOn as FailOn)) fail('failOn', `must be "error", "warning", "note" or "never", not ${describe(d.failOn)}`);
+    out.failOn = d.failOn as FailOn;
   }
   if ('include' in d) out.include = strList(d.include, 'include');
   if ('exclude' in d) out.exclude = strList(d.exclude, 'exclude');

@@ -98,7 +98,15 @@ const C_FILE = /\.[ch]$/;
 export function collectChanges(mode: ChangeMode, cwd: string): ChangeSet {
   const root = gitRoot(cwd);
   const base = mode.kind === 'staged' ? ['--cached'] : [mode.ref];
-  if (mode.kind === 'base') git(root, ['rev-parse', '--verify', '--quiet', `${mode.ref}^{commit}`]);
+  if (mode.kind === 'base') {
+    try {
+      git(root, ['rev-parse', '--verify', '--quiet', `${mode.ref}^{commit}`]);
+    } catch (e) {
+      // --quiet: git says nothing, and the failed command is no use to the user
+      if (e instanceof GitError && /not installed/.test(e.message)) throw e;
+      throw new GitError(`--diff-base ${mode.ref}: unknown revision (not a commit, branch or tag in ${root})`);
+    }
+  }
   const diff = git(root, ['diff', ...base, '-U0', '--no-color', '--no-ext-diff', '--no-renames', '--diff-filter=ACMRT', '--src-prefix=a/', '--dst-prefix=b/', '--', '*.c', '*.h']).toString('utf8');
   const rel = parseUnifiedZero(diff);
   const lines = new Map<string, Set<number>>();

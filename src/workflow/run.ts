@@ -9,7 +9,7 @@ import { ALL_RULES, RULES } from '../../rules';
 import type { LintOptions, LintResult } from '../engine';
 import { compareFindings } from '../report/findings';
 import { applyBaseline, readBaseline, writeBaseline } from './baseline';
-import { findConfig, loadConfig, matchesAny, mergeModel, type LoadedConfig } from './config';
+import { FAIL_ON, findConfig, loadConfig, matchesAny, mergeModel, type FailOn, type LoadedConfig } from './config';
 import { collectChanges, onChangedLines, type ChangeSet } from './gitdiff';
 import { applySuppressions, UNUSED_SUPPRESSION, unusedSuppressionRule } from './suppress';
 
@@ -27,7 +27,9 @@ export function addWorkflowOptions(program: Command): void {
     .option('--baseline <file>', 'report only findings not recorded in this baseline file')
     .option('--write-baseline <file>', "record today's findings in this baseline file (then exit 0)")
     .option('--config <file>', `use this config file instead of searching for .kmalloc-lint.json`)
-    .addOption(new Option('--no-config', 'do not read any .kmalloc-lint.json'));
+    .addOption(new Option('--no-config', 'do not read any .kmalloc-lint.json'))
+    .option('--sarif-root <dir>', 'SARIF paths are relative to this folder (default: the git repository of the linted files, else the current folder)')
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding of this severity or above is reported (default: warning; notes are reported but do not fail)').choices([...FAIL_ON]));
 }
 
 export const KNOWN_RULE_IDS = ALL_RULES.map((r) => r.meta.id);
@@ -39,6 +41,8 @@ export interface WorkflowPlan {
   lint: Partial<LintOptions> & { paths: string[] };
   notes: string[];
   unusedSeverity: 'error' | 'warning' | 'note' | 'off';
+  /** --fail-on, else the config's failOn, else warning. */
+  failOn: FailOn;
 }
 
 export interface WfOpts {
@@ -51,6 +55,7 @@ export interface WfOpts {
   rule: string[];
   disableRule: string[];
   exclude: string[];
+  failOn?: FailOn;
 }
 
 export class WorkflowUsageError extends Error {}
@@ -90,6 +95,7 @@ export function prepareWorkflow(o: WfOpts, args: string[], dialectFromCli: boole
     severities,
     ...(c.include ? { include: c.include } : {}),
     exclude,
+    checkExclude: o.exclude, // a config pattern may well match nothing in the part of the tree linted now
     // --config FILE's dialect is for everything; a .kmalloc-lint.json found by search is for the files below it (engine: tree markers)
     ...(!dialectFromCli && c.dialect && typeof o.config === 'string' ? { dialect: c.dialect } : {}),
     ...(config ? { adjustModel: (m) => mergeModel(m, c, config!.shown) } : {}),
@@ -112,10 +118,11 @@ export function prepareWorkflow(o: WfOpts, args: string[], dialectFromCli: boole
           if (include && !matchesAny(rel, include)) return false;
           return !matchesAny(rel, exclude);
         })
-        .filter((abs) => fs.existsSync(abs));
+        .filter((abs) => fs.existsSync(abs))
+        .map((abs) => path.relative(process.cwd(), abs) || abs); // shown relative: the user named no path
     }
   }
-  return { config, changes, lint, notes, unusedSeverity };
+  return { config, changes, lint, notes, unusedSeverity, failOn: o.failOn ?? c.failOn ?? 'warning' };
 }
 
 export interface WorkflowSummary {
@@ -154,6 +161,13 @@ export function finishWorkflow(res: LintResult, plan: WorkflowPlan, o: WfOpts): 
   res.findings = findings;
   if (findings.some((f) => f.ruleId === UNUSED_SUPPRESSION) && !res.rules.includes(unusedSuppressionRule)) res.rules = [...res.rules, unusedSuppressionRule];
   return sum;
+}
+
+/** Exit status 1: a finding at or above the --fail-on severity. */
+export function failsRun(findings: { severity: string }[], failOn: FailOn): boolean {
+  if (failOn === 'never') return false;
+  const order = FAIL_ON.indexOf(failOn);
+  return findings.some((f) => FAIL_ON.indexOf(f.severity as FailOn) <= order);
 }
 
 export function summaryLine(s: WorkflowSummary, plan: WorkflowPlan): string | undefined {

@@ -175,6 +175,7 @@ export function applySuppressions(
           flags: '',
           lowConfidence: false,
           fingerprint: createHash('sha256').update([UNUSED_SUPPRESSION, file, key, String(n)].join('\0')).digest('hex').slice(0, 32),
+          fingerprintAs: (as) => createHash('sha256').update([UNUSED_SUPPRESSION, as, key, String(n)].join('\0')).digest('hex').slice(0, 32),
           sourceLine: s.lineText,
         });
       }
