@@ -37,6 +37,13 @@ export interface FnSummary {
   noReturn: boolean;
   derefParams: number[];
   releasesParams: number[];
+  /**
+   * Members (`x->buf`: buf) the function frees or releases, and `#description` for a resource pair it
+   * releases wholesale (device_delete_children): a cleanup helper's facts, resolved through `helpers`.
+   */
+  releasesFields?: string[];
+  /** The functions it calls with arguments (a detach routine's free helpers), when it releases members or may call one that does. */
+  helpers?: string[];
 }
 
 export interface MacroSummary {
@@ -246,12 +253,44 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
         }
       }
     }
-    if (s.returnsAlloc || s.noReturn || s.derefParams.length || s.releasesParams.length) out.functions.push(s);
+    memberReleases(bodyText, model, s);
+    if (s.returnsAlloc || s.noReturn || s.derefParams.length || s.releasesParams.length || s.helpers) out.functions.push(s);
   }
   return out;
 }
 
 const KEYWORD_CALLS = new Set(['sizeof', 'if', 'while', 'for', 'switch', 'return']);
+
+/** The member an argument's text names (`sc->buf`, `(sc)->rx.map[i]`: buf, map), if it names one. */
+function memberOf(arg: string | undefined): string | undefined {
+  const t = stripParens(arg ?? '').replace(/\s+/g, '');
+  return /^[A-Za-z_][\w>.\-[\]()]*(?:->|\.)([A-Za-z_]\w*)(?:\[[^\]]*\])*\)*$/.exec(t)?.[1];
+}
+
+/**
+ * What a function releases through members of objects: `free(sc->buf)`, `bus_release_resource(dev, t,
+ * rid, sc->irq)`, `device_delete_children(dev)`; and the functions it calls, through which it may
+ * release more (resolve.ts follows them). Sets s.releasesFields and s.helpers.
+ */
+function memberReleases(body: string, model: import('../model/model').Model, s: FnSummary) {
+  const fields = new Set<string>();
+  const helpers = new Set<string>();
+  for (const c of callsIn(body, 0)) {
+    const fi = model.frees.get(c.name);
+    const rel = fi === undefined ? model.release.get(c.name) : undefined;
+    const i = fi ?? (rel && !('none' in rel.key) ? own(rel.releaseArgs, c.name) ?? rel.key.releaseArg : undefined);
+    if (i !== undefined) {
+      const m = memberOf(c.args[i]);
+      if (m) fields.add(m);
+      continue;
+    }
+    const all = model.releaseAll.get(c.name);
+    if (all) fields.add(`#${all.description}`);
+    else if (!KEYWORD_CALLS.has(c.name) && !model.allocators.has(c.name) && !model.acquire.has(c.name) && c.args.length && c.name !== s.name) helpers.add(c.name);
+  }
+  if (fields.size) s.releasesFields = [...fields].sort();
+  if (fields.size || helpers.size) s.helpers = [...helpers].sort();
+}
 
 /** `((x))` -> `x`; keeps a cast in front of a value. */
 function stripParens(t: string): string {

@@ -16,6 +16,8 @@ export interface WholeTreeFacts {
   derefHelpers: number;
   noReturn: number;
   releasers: number;
+  /** Cleanup helpers that release members of objects (a driver's detach or free routine). */
+  fieldReleasers: number;
 }
 
 /** Evaluate a flags argument's text (`M_NOWAIT | M_ZERO`) with the model's tables. */
@@ -119,6 +121,7 @@ export function resolveSummaries(base: DialectModel, files: FileSummary[]): { mo
       releasers++;
     }
   }
+  const fieldReleasers = resolveFieldReleasers(fns, model);
   const exitMacros: string[] = [...(base.exitMacros ?? [])];
   const gotoMacros: Record<string, string> = { ...(base.gotoMacros ?? {}) };
   for (const [name, m] of macros) {
@@ -128,8 +131,37 @@ export function resolveSummaries(base: DialectModel, files: FileSummary[]): { mo
   }
   const wrappers = [...allocs.values()].filter((a) => a.summary === 'wrapper').length;
   return {
-    model: { ...base, allocators: [...base.allocators, ...[...allocs.values()].sort((a, b) => (a.name < b.name ? -1 : 1))], derefArgs, noReturn, frees, exitMacros, gotoMacros },
-    facts: { wrappers, macros: macroCount, derefHelpers, noReturn: noReturn.length - base.noReturn.length, releasers },
+    model: { ...base, allocators: [...base.allocators, ...[...allocs.values()].sort((a, b) => (a.name < b.name ? -1 : 1))], derefArgs, noReturn, frees, exitMacros, gotoMacros, fieldReleasers },
+    facts: { wrappers, macros: macroCount, derefHelpers, noReturn: noReturn.length - base.noReturn.length, releasers, fieldReleasers: Object.keys(fieldReleasers).length },
     fields,
   };
+}
+
+/**
+ * Which functions release which members, through the helpers they call: a driver's detach routine
+ * releasing what its free-resources helper frees. A fixpoint over the call lists; the sets only grow.
+ */
+function resolveFieldReleasers(fns: Map<string, FnSummary | null>, model: Model): Record<string, string[]> {
+  const sets = new Map<string, Set<string>>();
+  for (const [name, s] of fns) if (s?.releasesFields?.length && !model.frees.has(name)) sets.set(name, new Set(s.releasesFields));
+  for (let changed = true, round = 0; changed && round < 10; round++) {
+    changed = false;
+    for (const [name, s] of fns) {
+      if (!s?.helpers?.length || model.frees.has(name)) continue;
+      let mine = sets.get(name);
+      for (const h of s.helpers) {
+        const theirs = sets.get(h);
+        if (!theirs || h === name) continue;
+        if (!mine) sets.set(name, (mine = new Set()));
+        for (const f of theirs) {
+          if (mine.has(f)) continue;
+          mine.add(f);
+          changed = true;
+        }
+      }
+    }
+  }
+  const out: Record<string, string[]> = {};
+  for (const name of [...sets.keys()].sort()) if (keyable(name)) out[name] = [...sets.get(name)!].sort();
+  return out;
 }
