@@ -166,13 +166,14 @@ export class Evaluator {
 
   /** The handle `h` stops being ours: returned, stored elsewhere, handed over. Members of a local object go with it. */
   private escape(st: PState, h: string, into?: string) {
+    const local = this.isHeldPtr(st, h);
     for (const x of st.held) {
       if (!x.handle || !(x.kind === 'alloc' || x.kind === 'resource')) continue;
       if (x.handle === h || x.aliases?.includes(h)) {
         this.removeHeld(st, x.key);
         // stored in a member the function owns (`sc->child = child` in attach): still held, by either name
         if (into) this.addHeld(st, { ...x, aliases: [...(x.aliases ?? []), into].sort() });
-      } else if (within(x.handle, h) && this.isHeldPtr(st, h)) this.removeHeld(st, x.key);
+      } else if (local && within(x.handle, h)) this.removeHeld(st, x.key);
     }
   }
 
@@ -431,6 +432,9 @@ export class Evaluator {
         } else if (h.aliases?.includes(lk)) {
           this.removeHeld(st, h.key);
           this.addHeld(st, { ...h, aliases: h.aliases.filter((a) => a !== lk) });
+        } else if (within(h.handle ?? '', lk) && /^[A-Za-z_]\w*$/.test(lk) && this.locals.has(lk)) {
+          // `mb = m_pullup(mb, ...)`: the local names another object now; what its members held is out of sight
+          this.removeHeld(st, h.key);
         }
       }
     }
@@ -491,6 +495,15 @@ export class Evaluator {
           this.addNull(st, k);
           fx.killed = false;
         }
+      }
+      return;
+    }
+    // `MALLOC(p, struct foo *, size, M_FOO, flags)`: an earlier allocation through an argument is held like a result
+    const aspec = this.allocSpec(n);
+    if (aspec && aspec.result.kind === 'arg' && !aspec.summary && !aspec.freesOldOnFailure) {
+      const k = lvalKey(args[aspec.result.index]);
+      if (k && (this.locals.has(k) || ((k.includes('->') || k.includes('.')) && this.mayOwn(k, st, n)))) {
+        this.addHeld(st, { key: 'alloc:' + k, what: this.describe('memory', k, name, n), kind: 'alloc', at: n.startIndex, handle: k });
       }
       return;
     }
@@ -597,6 +610,8 @@ export class Evaluator {
 }
 
 const entryMemo = new WeakMap<SyntaxNode, boolean>();
+/** The KNF bodies of the last file asked about (one file is analysed at a time). */
+const knfMemo: { text: string; bodies: ReturnType<typeof splitKnf> } = { text: '', bodies: [] };
 
 /**
  * Is the function `f` an entry point of its file: named somewhere in the file other than in a call
@@ -614,7 +629,11 @@ export function entryPoint(f: SyntaxNode): boolean {
   if (id?.type === 'identifier') {
     const name = id.text;
     const text = f.sourceText;
-    const bodies = splitKnf(text);
+    if (knfMemo.text !== text) {
+      knfMemo.text = text;
+      knfMemo.bodies = splitKnf(text);
+    }
+    const bodies = knfMemo.bodies;
     let named = false;
     let called = false;
     const re = new RegExp(`\\b${name}\\b`, 'g');

@@ -214,9 +214,10 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
       return /^[A-Za-z_]\w*$/.test(u) && params.includes(u) ? params.indexOf(u) : undefined;
     };
     const hasAlloc = firstCall(bodyText, model.allocators) >= 0;
+    const calls = callsIn(bodyText, 0);
     if (hasAlloc || hasReturn) {
       const allocOf = new Map<string, { name: string; args: string[] }>();
-      for (const c of callsIn(bodyText, 0)) {
+      for (const c of calls) {
         const fi = model.frees.get(c.name);
         if (fi !== undefined) {
           const pi = paramOf(c.args[fi]);
@@ -253,7 +254,7 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
         }
       }
     }
-    memberReleases(bodyText, model, s);
+    memberReleases(bodyText, model, s, calls);
     if (s.returnsAlloc || s.noReturn || s.derefParams.length || s.releasesParams.length || s.helpers) out.functions.push(s);
   }
   return out;
@@ -272,10 +273,10 @@ function memberOf(arg: string | undefined): string | undefined {
  * rid, sc->irq)`, `device_delete_children(dev)`; and the functions it calls, through which it may
  * release more (resolve.ts follows them). Sets s.releasesFields and s.helpers.
  */
-function memberReleases(body: string, model: import('../model/model').Model, s: FnSummary) {
+function memberReleases(body: string, model: import('../model/model').Model, s: FnSummary, calls = callsIn(body, 0)) {
   const fields = new Set<string>();
   const helpers = new Set<string>();
-  for (const c of callsIn(body, 0)) {
+  for (const c of calls) {
     const fi = model.frees.get(c.name);
     const rel = fi === undefined ? model.release.get(c.name) : undefined;
     const i = fi ?? (rel && !('none' in rel.key) ? own(rel.releaseArgs, c.name) ?? rel.key.releaseArg : undefined);

@@ -143,22 +143,37 @@ export function resolveSummaries(base: DialectModel, files: FileSummary[]): { mo
  */
 function resolveFieldReleasers(fns: Map<string, FnSummary | null>, model: Model): Record<string, string[]> {
   const sets = new Map<string, Set<string>>();
-  for (const [name, s] of fns) if (s?.releasesFields?.length && !model.frees.has(name)) sets.set(name, new Set(s.releasesFields));
-  for (let changed = true, round = 0; changed && round < 10; round++) {
-    changed = false;
-    for (const [name, s] of fns) {
-      if (!s?.helpers?.length || model.frees.has(name)) continue;
-      let mine = sets.get(name);
-      for (const h of s.helpers) {
-        const theirs = sets.get(h);
-        if (!theirs || h === name) continue;
-        if (!mine) sets.set(name, (mine = new Set()));
-        for (const f of theirs) {
-          if (mine.has(f)) continue;
-          mine.add(f);
-          changed = true;
-        }
+  // callers of each helper, then a worklist from the functions that release members themselves
+  const callers = new Map<string, string[]>();
+  for (const [name, s] of fns) {
+    if (!s?.helpers?.length || model.frees.has(name)) continue;
+    for (const h of s.helpers) {
+      if (h === name) continue;
+      const l = callers.get(h);
+      if (l) l.push(name);
+      else callers.set(h, [name]);
+    }
+  }
+  const work: string[] = [];
+  for (const [name, s] of fns) {
+    if (s?.releasesFields?.length && !model.frees.has(name)) {
+      sets.set(name, new Set(s.releasesFields));
+      work.push(name);
+    }
+  }
+  for (let steps = 0; work.length && steps < 200000; steps++) {
+    const h = work.pop()!;
+    const theirs = sets.get(h)!;
+    for (const c of callers.get(h) ?? []) {
+      let mine = sets.get(c);
+      if (!mine) sets.set(c, (mine = new Set()));
+      let grew = false;
+      for (const f of theirs) {
+        if (mine.has(f)) continue;
+        mine.add(f);
+        grew = true;
       }
+      if (grew) work.push(c);
     }
   }
   const out: Record<string, string[]> = {};
