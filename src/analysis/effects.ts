@@ -384,6 +384,15 @@ export class Evaluator {
         for (const c of n.namedChildren) this.scan(c, st, fx, inCallArg);
         const k = lvalKey(n.namedChildren[0]);
         if (k && st.held.some((h) => h.handle !== undefined && within(h.handle, k))) this.escape(st, k);
+        // `return (0)`: the function succeeded after all (the failure was tolerated); what it stored in
+        // members of other objects stays there by design
+        const v = unparen(n.namedChildren[0]);
+        if (v?.type === 'number_literal' && /^0[uUlL]*$/.test(v.text)) {
+          for (const h of st.held) {
+            if (!(h.kind === 'alloc' || h.kind === 'resource')) continue;
+            if ([h.handle ?? '', ...(h.aliases ?? [])].some((x) => x.includes('->') && !this.isHeldPtr(st, rootOf(x)))) this.removeHeld(st, h.key);
+          }
+        }
         return;
       }
       default:
