@@ -142,7 +142,8 @@ export class Evaluator {
    * the cleanup to that caller.
    */
   private mayOwn(key: string, st: PState, at: SyntaxNode): boolean {
-    if (/^[A-Za-z_]\w*$/.test(key)) return true;
+    // a local; a global or a parameter belongs to someone else
+    if (/^[A-Za-z_]\w*$/.test(key)) return this.locals.has(key);
     const root = rootOf(key);
     // `*outp = x` hands x to the caller; `v[i] = x` in a loop is one of many the paths cannot tell apart
     if (!root || key.startsWith('*') || /\[[^\]]*[A-Za-z_]/.test(key)) return false;
@@ -472,6 +473,11 @@ export class Evaluator {
       }
       const pair = name ? this.model.acquire.get(name) : undefined;
       if (pair && 'returned' in pair.key) {
+        // what the new resource is built from is its own now (`cam_sim_alloc(..., devq)` keeps the queue)
+        if (pair.kind === 'resource') for (const a of callArgs(r)) {
+          const k = lvalKey(unparen(a));
+          if (k && this.isHeldHandle(st, k)) this.escape(st, k);
+        }
         if (pair.kind === 'resource' && !this.mayOwn(lk, st, r)) return;
         this.addHeld(st, { key: `${pair.kind}:${lk}`, what: this.describe(pair.description, lk, name!, r), kind: pair.kind, at: r.startIndex, forbidsSleep: pair.forbidsSleep, forbidsAlloc: pair.forbidsAlloc, handle: lk, pair });
         return;
