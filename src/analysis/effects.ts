@@ -370,6 +370,10 @@ export class Evaluator {
       case 'call_expression':
         this.call(n, st, fx);
         return;
+      case 'identifier':
+        // `USB_ATTACH_ERROR_RETURN;`: an object-like macro that returns from the function
+        if (n.parent?.type === 'expression_statement' && this.exitMacros.has(n.text)) fx.exits ??= n;
+        return;
       case 'update_expression': {
         const a = unparen(n.childForFieldName('argument'));
         if (a?.type === 'identifier') this.indexChanged(st, a.text, fx);
@@ -588,6 +592,15 @@ export class Evaluator {
         const mem = lastMember(h.handle);
         if ((mem && fields.has(mem)) || (h.pair && fields.has(`#${h.pair.description}`))) this.removeHeld(st, h.key);
       }
+    }
+    // `usbd_alloc_report_desc(iface, &desc, &size, M_TEMP)`: a tree function that allocates into an out-argument
+    const oi = m.outAllocators.get(name);
+    if (oi !== undefined) {
+      const u = unparen(args[oi]);
+      const t = u?.type === 'pointer_expression' && u.child(0)?.type === '&' ? u.childForFieldName('argument') : null;
+      const k = t ? lvalKey(t) : undefined;
+      if (k && this.mayOwn(k, st, n)) this.addHeld(st, { key: 'alloc:' + k, what: this.describe('memory', k, name, n), kind: 'alloc', at: n.startIndex, handle: k });
+      return;
     }
     const acq = m.acquire.get(name);
     if (acq) {

@@ -43,6 +43,8 @@ export class Model {
   readonly releaseAll = new Map<string, ResourcePair>();
   /** Cleanup helpers learned from the tree: name -> the fields they release. */
   readonly fieldReleasers = new Map<string, Set<string>>();
+  /** Functions that allocate into an out-argument: name -> argument index. */
+  readonly outAllocators = new Map<string, number>();
   readonly noReturn: Set<string>;
   readonly flagValues: Record<FlagFamily, Map<string, number>>;
 
@@ -55,6 +57,7 @@ export class Model {
       for (const n of r.releaseAll ?? []) this.releaseAll.set(n, r);
     }
     for (const [n, f] of Object.entries(dialect.fieldReleasers ?? {})) this.fieldReleasers.set(n, new Set(f));
+    for (const [n, i] of Object.entries(dialect.outAllocators ?? {})) this.outAllocators.set(n, i);
     this.noReturn = new Set(dialect.noReturn);
     this.flagValues = {} as Record<FlagFamily, Map<string, number>>;
     for (const fam of Object.keys(dialect.families) as FlagFamily[]) {

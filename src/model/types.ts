@@ -121,6 +121,8 @@ export interface DialectModel {
    * (`x->buf`, `x->irq`: the last member name) it frees or releases, directly or through other helpers.
    */
   fieldReleasers?: Record<string, string[]>;
+  /** Functions learned from the tree that allocate into an out-argument (`*descp = malloc(...)`): name -> that argument. */
+  outAllocators?: Record<string, number>;
   /** Macros whose expansion returns from the caller (learned from the tree). */
   exitMacros?: string[];
   /** Macros whose expansion is `goto label` in the caller (learned from the tree). */

@@ -44,6 +44,8 @@ export interface FnSummary {
   releasesFields?: string[];
   /** The functions it calls with arguments (a detach routine's free helpers), when it releases members or may call one that does. */
   helpers?: string[];
+  /** It allocates into this out-parameter (`*descp = malloc(...)`), which the caller then holds. */
+  allocsOut?: number;
 }
 
 export interface MacroSummary {
@@ -192,6 +194,12 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
       out.macros.push(ms);
     }
   }
+  // object-like macros that return from the caller (`#define USB_ATTACH_ERROR_RETURN return ENXIO`)
+  if (text.includes('return')) {
+    for (const m of text.matchAll(/^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]+return\b[^\n]*$/gm)) {
+      if (!/[?]|\bif\b|\\$/.test(m[0]) && !out.macros.some((x) => x.name === m[1])) out.macros.push({ name: m[1], file, params: [], derefParams: [], exits: true });
+    }
+  }
   if (!withFunctions) return out;
   const noRet = new RegExp(`\\b(?:${[...model.noReturn].join('|')})\\s*\\([^;]*\\)\\s*;\\s*$`);
   const clean = blankNoise(text);
@@ -255,7 +263,18 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
       }
     }
     memberReleases(bodyText, model, s, calls);
-    if (s.returnsAlloc || s.noReturn || s.derefParams.length || s.releasesParams.length || s.helpers) out.functions.push(s);
+    if (hasAlloc) {
+      // `*descp = malloc(...)`: the allocation goes to the caller through an out-parameter
+      for (const m of bodyText.matchAll(/\*\s*([A-Za-z_]\w*)\s*=\s*(?:\([^()]*\)\s*)*([A-Za-z_]\w*)\s*\(/g)) {
+        const spec = model.allocators.get(m[2]);
+        const pi = params.indexOf(m[1]);
+        if (spec && spec.result.kind === 'return' && pi >= 0) {
+          s.allocsOut = pi;
+          break;
+        }
+      }
+    }
+    if (s.returnsAlloc || s.noReturn || s.derefParams.length || s.releasesParams.length || s.helpers || s.allocsOut !== undefined) out.functions.push(s);
   }
   return out;
 }

@@ -122,6 +122,8 @@ export function resolveSummaries(base: DialectModel, files: FileSummary[]): { mo
     }
   }
   const fieldReleasers = resolveFieldReleasers(fns, model);
+  const outAllocators: Record<string, number> = {};
+  for (const [name, s] of fns) if (s && s.allocsOut !== undefined && !allocs.has(name) && keyable(name)) outAllocators[name] = s.allocsOut;
   const exitMacros: string[] = [...(base.exitMacros ?? [])];
   const gotoMacros: Record<string, string> = { ...(base.gotoMacros ?? {}) };
   for (const [name, m] of macros) {
@@ -131,7 +133,7 @@ export function resolveSummaries(base: DialectModel, files: FileSummary[]): { mo
   }
   const wrappers = [...allocs.values()].filter((a) => a.summary === 'wrapper').length;
   return {
-    model: { ...base, allocators: [...base.allocators, ...[...allocs.values()].sort((a, b) => (a.name < b.name ? -1 : 1))], derefArgs, noReturn, frees, exitMacros, gotoMacros, fieldReleasers },
+    model: { ...base, allocators: [...base.allocators, ...[...allocs.values()].sort((a, b) => (a.name < b.name ? -1 : 1))], derefArgs, noReturn, frees, exitMacros, gotoMacros, fieldReleasers, outAllocators },
     facts: { wrappers, macros: macroCount, derefHelpers, noReturn: noReturn.length - base.noReturn.length, releasers, fieldReleasers: Object.keys(fieldReleasers).length },
     fields,
   };
