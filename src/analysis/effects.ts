@@ -3,7 +3,6 @@ import { hasOwn, own } from '../util/own';
 import type { Model } from '../model/model';
 import type { ResourcePair } from '../model/types';
 import { callArgs, callName, isNullLiteral, lvalKey, normArg, unparen } from './ast';
-import { splitKnf } from '../text/knf';
 
 /** A resource the function holds: an allocation in a local, a lock, an spl level. */
 export interface Held {
@@ -115,7 +114,7 @@ export class Evaluator {
    * handle with the same last member name: the same field reached through another pointer.
    */
   heldNamed(st: PState, key: string | undefined): Held[] {
-    if (!key) return [];
+    if (!key || !st.held.length) return [];
     const exact = st.held.filter((h) => h.handle === key || h.aliases?.includes(key));
     if (exact.length) return exact;
     const m = lastMember(key);
@@ -162,8 +161,12 @@ export class Evaluator {
 
   /** `what` for a held allocation or resource: "bus resource 'sc->irq' (bus_alloc_resource_any() at line 150)". */
   private describe(desc: string, handle: string, fn: string, at: SyntaxNode): string {
-    return `${desc} '${handle}' (${fn}() at line ${at.startPosition.row + 1})`;
+    const k = `${at.startIndex}|${handle}|${desc}`;
+    let w = this.whatMemo.get(k);
+    if (w === undefined) this.whatMemo.set(k, (w = `${desc} '${handle}' (${fn}() at line ${at.startPosition.row + 1})`));
+    return w;
   }
+  private whatMemo = new Map<string, string>();
 
   /** The handle `h` stops being ours: returned, stored elsewhere, handed over. Members of a local object go with it. */
   private escape(st: PState, h: string, into?: string) {
@@ -198,7 +201,7 @@ export class Evaluator {
     }
     if (k && this.isHeldHandle(st, k)) return 'nonnull';
     // `q->map` is held: q is not NULL
-    if (k && st.held.some((h) => h.handle?.startsWith(k + '->'))) return 'nonnull';
+    if (k && st.held.length && st.held.some((h) => h.handle !== undefined && h.handle.length > k.length && h.handle.startsWith(k) && h.handle.startsWith('->', k.length))) return 'nonnull';
     return 'unknown';
   }
 
@@ -436,7 +439,7 @@ export class Evaluator {
       // `pkt = next` ends what we knew about pkt->m
       for (const k of st.nulls) if (k.length > lk.length && k.startsWith(lk) && /^(->|\.|\[)/.test(k.slice(lk.length))) this.removeNull(st, k, fx);
     }
-    if (plain) {
+    if (plain && st.held.length) {
       for (const h of st.held) {
         if (!(h.kind === 'alloc' || h.kind === 'resource')) continue;
         if (h.handle === lk) {
@@ -488,7 +491,7 @@ export class Evaluator {
       }
     }
     // a held handle stored somewhere else escapes: the function no longer owns it alone, unless it owns where it went
-    if (rk && lk !== rk && st.held.some((h) => h.handle === rk || h.aliases?.includes(rk)) && left) this.escape(st, rk, this.mayOwn(lk, st, left) ? lk : undefined);
+    if (rk && lk !== rk && st.held.length && st.held.some((h) => h.handle === rk || h.aliases?.includes(rk)) && left) this.escape(st, rk, this.mayOwn(lk, st, left) ? lk : undefined);
   }
 
   private call(n: SyntaxNode, st: PState, fx: Effects) {
@@ -638,8 +641,6 @@ export class Evaluator {
 }
 
 const entryMemo = new WeakMap<SyntaxNode, boolean>();
-/** The KNF bodies of the last file asked about (one file is analysed at a time). */
-const knfMemo: { text: string; bodies: ReturnType<typeof splitKnf> } = { text: '', bodies: [] };
 
 /**
  * Is the function `f` an entry point of its file: named somewhere in the file other than in a call
@@ -657,11 +658,6 @@ export function entryPoint(f: SyntaxNode): boolean {
   if (id?.type === 'identifier') {
     const name = id.text;
     const text = f.sourceText;
-    if (knfMemo.text !== text) {
-      knfMemo.text = text;
-      knfMemo.bodies = splitKnf(text);
-    }
-    const bodies = knfMemo.bodies;
     let named = false;
     let called = false;
     const re = new RegExp(`\\b${name}\\b`, 'g');
@@ -670,9 +666,11 @@ export function entryPoint(f: SyntaxNode): boolean {
       if (i >= f.startIndex && i < f.endIndex) continue;
       let j = i + name.length;
       while (j < text.length && (text[j] === ' ' || text[j] === '\t' || text[j] === '\n')) j++;
-      const inBody = bodies.some((b) => i > b.bodyStart && i < b.end);
       if (text[j] === '(') {
-        if (inBody) called = true;
+        // a prototype stands in column 0 behind type words (`static int\tfoo_attach(device_t);`); a call does not
+        const ls = text.lastIndexOf('\n', i - 1) + 1;
+        const before = text.slice(ls, i);
+        if (!(ls < i && /^[A-Za-z_][\w \t*]*$/.test(before) && !/\breturn\b/.test(before))) called = true;
       } else named = true;
     }
     out = named && !called;

@@ -43,6 +43,8 @@ export class Model {
   readonly releaseAll = new Map<string, ResourcePair>();
   /** Cleanup helpers learned from the tree: name -> the fields they release. */
   readonly fieldReleasers = new Map<string, Set<string>>();
+  /** Every name that frees or releases something (frees, release, releaseAll). */
+  readonly releasing: Set<string>;
   /** Functions that allocate into an out-argument: name -> argument index. */
   readonly outAllocators = new Map<string, number>();
   readonly noReturn: Set<string>;
@@ -58,6 +60,7 @@ export class Model {
     }
     for (const [n, f] of Object.entries(dialect.fieldReleasers ?? {})) this.fieldReleasers.set(n, new Set(f));
     for (const [n, i] of Object.entries(dialect.outAllocators ?? {})) this.outAllocators.set(n, i);
+    this.releasing = new Set([...this.frees.keys(), ...this.release.keys(), ...this.releaseAll.keys()]);
     this.noReturn = new Set(dialect.noReturn);
     this.flagValues = {} as Record<FlagFamily, Map<string, number>>;
     for (const fam of Object.keys(dialect.families) as FlagFamily[]) {

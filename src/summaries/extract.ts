@@ -42,7 +42,7 @@ export interface FnSummary {
    * releases wholesale (device_delete_children): a cleanup helper's facts, resolved through `helpers`.
    */
   releasesFields?: string[];
-  /** The functions it calls with arguments (a detach routine's free helpers), when it releases members or may call one that does. */
+  /** The functions of its own file it calls (a detach routine's free helpers), through which it may release members. */
   helpers?: string[];
   /** It allocates into this out-parameter (`*descp = malloc(...)`), which the caller then holds. */
   allocsOut?: number;
@@ -195,16 +195,24 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
     }
   }
   // object-like macros that return from the caller (`#define USB_ATTACH_ERROR_RETURN return ENXIO`)
-  if (text.includes('return')) {
-    for (const m of text.matchAll(/^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]+return\b[^\n]*$/gm)) {
-      if (!/[?]|\bif\b|\\$/.test(m[0]) && !out.macros.some((x) => x.name === m[1])) out.macros.push({ name: m[1], file, params: [], derefParams: [], exits: true });
+  for (let i = text.indexOf('define'); i >= 0; i = text.indexOf('define', i + 6)) {
+    const m = OBJECT_RETURN.exec(text.slice(i, text.indexOf('\n', i) >>> 0));
+    if (m && text.lastIndexOf('#', i) >= text.lastIndexOf('\n', i) && !/[?]|\bif\b|\\$/.test(m[0]) && !out.macros.some((x) => x.name === m[1])) {
+      out.macros.push({ name: m[1], file, params: [], derefParams: [], exits: true });
     }
   }
   if (!withFunctions) return out;
   const noRet = new RegExp(`\\b(?:${[...model.noReturn].join('|')})\\s*\\([^;]*\\)\\s*;\\s*$`);
   const clean = blankNoise(text);
   // KNF function definitions by text ("{" and "}" in column 0); no parse needed for summaries
-  for (const fn of splitKnf(clean)) {
+  const knf = splitKnf(clean);
+  // the functions this file defines: a cleanup helper's own helpers are the driver's, in the same file
+  const defined = new Set<string>();
+  for (const fn of knf) {
+    const m = /([A-Za-z_]\w*)\s*\([^()]*(?:\([^()]*\)[^()]*)*\)\s*$/.exec(clean.slice(fn.start, fn.bodyStart).trim());
+    if (m) defined.add(m[1]);
+  }
+  for (const fn of knf) {
     const h = clean.slice(fn.start, fn.bodyStart).split('\n').filter((l) => !/^[ \t].*;\s*$/.test(l)).join('\n');
     const hm = /([A-Za-z_]\w*)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)\s*$/.exec(h.trim());
     if (!hm) continue;
@@ -262,7 +270,7 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
         }
       }
     }
-    memberReleases(bodyText, model, s, calls);
+    memberReleases(bodyText, model, s, defined, calls);
     if (hasAlloc) {
       // `*descp = malloc(...)`: the allocation goes to the caller through an out-parameter
       for (const m of bodyText.matchAll(/\*\s*([A-Za-z_]\w*)\s*=\s*(?:\([^()]*\)\s*)*([A-Za-z_]\w*)\s*\(/g)) {
@@ -276,10 +284,17 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
     }
     if (s.returnsAlloc || s.noReturn || s.derefParams.length || s.releasesParams.length || s.helpers || s.allocsOut !== undefined) out.functions.push(s);
   }
+  // helpers matter only on the way to a function of this file that releases members
+  if (!out.functions.some((f) => f.releasesFields)) {
+    for (const f of out.functions) delete f.helpers;
+    out.functions = out.functions.filter((f) => f.returnsAlloc || f.noReturn || f.derefParams.length || f.releasesParams.length || f.allocsOut !== undefined);
+  }
   return out;
 }
 
 const KEYWORD_CALLS = new Set(['sizeof', 'if', 'while', 'for', 'switch', 'return']);
+/** `define NAME return ...` (after the `#`): an object-like macro that returns from the caller. */
+const OBJECT_RETURN = /^define[ \t]+([A-Za-z_]\w*)[ \t]+return\b.*$/;
 
 /** The member an argument's text names (`sc->buf`, `(sc)->rx.map[i]`: buf, map), if it names one. */
 function memberOf(arg: string | undefined): string | undefined {
@@ -292,10 +307,11 @@ function memberOf(arg: string | undefined): string | undefined {
  * rid, sc->irq)`, `device_delete_children(dev)`; and the functions it calls, through which it may
  * release more (resolve.ts follows them). Sets s.releasesFields and s.helpers.
  */
-function memberReleases(body: string, model: import('../model/model').Model, s: FnSummary, calls = callsIn(body, 0)) {
+function memberReleases(body: string, model: import('../model/model').Model, s: FnSummary, local: Set<string>, calls = callsIn(body, 0)) {
   const fields = new Set<string>();
   const helpers = new Set<string>();
   for (const c of calls) {
+    if (!local.has(c.name) && !model.releasing.has(c.name)) continue;
     const fi = model.frees.get(c.name);
     const rel = fi === undefined ? model.release.get(c.name) : undefined;
     const i = fi ?? (rel && !('none' in rel.key) ? own(rel.releaseArgs, c.name) ?? rel.key.releaseArg : undefined);
@@ -306,7 +322,7 @@ function memberReleases(body: string, model: import('../model/model').Model, s: 
     }
     const all = model.releaseAll.get(c.name);
     if (all) fields.add(`#${all.description}`);
-    else if (!KEYWORD_CALLS.has(c.name) && !model.allocators.has(c.name) && !model.acquire.has(c.name) && c.args.length && c.name !== s.name) helpers.add(c.name);
+    else if (local.has(c.name) && c.name !== s.name) helpers.add(c.name);
   }
   if (fields.size) s.releasesFields = [...fields].sort();
   if (fields.size || helpers.size) s.helpers = [...helpers].sort();
