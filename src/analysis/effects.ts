@@ -15,6 +15,30 @@ export interface Held {
   /** For locks: does holding it forbid sleeping / any allocation? */
   forbidsSleep?: boolean;
   forbidsAlloc?: boolean;
+  /**
+   * The lvalue that names the handle (`buf`, `sc->irq`, `child`): a held handle is not NULL; returned, or
+   * stored where the function does not own it, it escapes.
+   */
+  handle?: string;
+  /** Other names of the same handle (`sc->child = child`: both name the child). */
+  aliases?: string[];
+  /** The resource pair of a `resource` (a newbus child, a bus resource, a DMA tag...). */
+  pair?: ResourcePair;
+}
+
+/** The identifier an lvalue key starts from: `sc` in `sc->irq`, `*sc->tag`, `sc->map[i]`. */
+export function rootOf(key: string): string | undefined {
+  return /^[*&(]*([A-Za-z_]\w*)/.exec(key)?.[1];
+}
+
+/** The member an lvalue key ends in: `buf` in `sc->rx.buf` or `sc->buf[i]`; undefined for a bare name. */
+export function lastMember(key: string): string | undefined {
+  return /(?:->|\.)([A-Za-z_]\w*)(?:\[[^\]]*\])*\)*$/.exec(key)?.[1];
+}
+
+/** `key` names `base` or a member, element or target of it (`base->x`, `base.x`, `base[i]`). */
+function within(key: string, base: string): boolean {
+  return key === base || (key.startsWith(base) && /^(->|\.|\[)/.test(key.slice(base.length)));
 }
 
 /** The abstract state along one path. */
@@ -74,8 +98,87 @@ export class Evaluator {
     return !!key && st.nulls.includes(key);
   }
 
+  /** A local allocation the function holds in `key`. */
   isHeldPtr(st: PState, key: string | undefined): boolean {
     return !!key && st.held.some((h) => h.kind === 'alloc' && h.key === 'alloc:' + key);
+  }
+
+  /** Some allocation or resource handle the function holds is named `key` (so it is not NULL). */
+  isHeldHandle(st: PState, key: string | undefined): boolean {
+    return this.heldNamed(st, key).length > 0;
+  }
+
+  /**
+   * The held allocations and resources `key` names: by their handle or an alias; else, for a member
+   * (`pcs->pci_isp.isp_param` where `isp = &pcs->pci_isp` stored `isp->isp_param`), the one member
+   * handle with the same last member name: the same field reached through another pointer.
+   */
+  heldNamed(st: PState, key: string | undefined): Held[] {
+    if (!key || !st.held.length) return [];
+    const exact = st.held.filter((h) => h.handle === key || h.aliases?.includes(key));
+    if (exact.length) return exact;
+    const m = lastMember(key);
+    if (!m) return [];
+    const same = st.held.filter((h) => h.handle && h.handle !== rootOf(h.handle) && lastMember(h.handle) === m);
+    return same.length === 1 ? same : [];
+  }
+
+  /** Release what `key` names (a free routine, a release function or a helper that frees its parameter). */
+  private releaseNamed(st: PState, key: string | undefined) {
+    for (const h of this.heldNamed(st, key)) if (h.kind === 'alloc' || h.kind === 'resource') this.removeHeld(st, h.key);
+  }
+
+  /** Is the function a file's entry point (see entryPoint()): cached per function. */
+  private entry: boolean | undefined;
+  private entryNode: SyntaxNode | null = null;
+
+  /**
+   * May the function own what it stores at `key`? A local, a local struct's member, a member of an
+   * allocation the function holds in a local: yes. A member of any other object (`sc->buf` in a softc)
+   * only in a function that nobody in its file calls and that the file hands out by name (a newbus
+   * method in a method table, a registered handler): its caller cannot know to clean up after it,
+   * and newbus does not call detach when attach fails. A helper called by its attach routine leaves
+   * the cleanup to that caller.
+   */
+  private mayOwn(key: string, st: PState, at: SyntaxNode): boolean {
+    // a local; a global or a parameter belongs to someone else
+    if (/^[A-Za-z_]\w*$/.test(key)) return this.locals.has(key);
+    const root = rootOf(key);
+    // `*outp = x` hands x to the caller; `v[i] = x` in a loop is one of many the paths cannot tell apart
+    if (!root || key.startsWith('*') || /\[[^\]]*[A-Za-z_]/.test(key)) return false;
+    if (this.isHeldPtr(st, root)) return true;
+    if (!key.includes('->') && !key.startsWith('*') && this.locals.has(root)) return true;
+    if (this.entry === undefined || this.entryNode === null) {
+      let f: SyntaxNode | null = at;
+      while (f && f.type !== 'function_definition') f = f.parent;
+      if (f !== this.entryNode || this.entry === undefined) {
+        this.entryNode = f;
+        this.entry = f ? entryPoint(f) : false;
+      }
+    }
+    return this.entry;
+  }
+
+  /** `what` for a held allocation or resource: "bus resource 'sc->irq' (bus_alloc_resource_any() at line 150)". */
+  private describe(desc: string, handle: string, fn: string, at: SyntaxNode): string {
+    const k = `${at.startIndex}|${handle}|${desc}`;
+    let w = this.whatMemo.get(k);
+    if (w === undefined) this.whatMemo.set(k, (w = `${desc} '${handle}' (${fn}() at line ${at.startPosition.row + 1})`));
+    return w;
+  }
+  private whatMemo = new Map<string, string>();
+
+  /** The handle `h` stops being ours: returned, stored elsewhere, handed over. Members of a local object go with it. */
+  private escape(st: PState, h: string, into?: string) {
+    const local = this.isHeldPtr(st, h);
+    for (const x of st.held) {
+      if (!x.handle || !(x.kind === 'alloc' || x.kind === 'resource')) continue;
+      if (x.handle === h || x.aliases?.includes(h)) {
+        this.removeHeld(st, x.key);
+        // stored in a member the function owns (`sc->child = child` in attach): still held, by either name
+        if (into) this.addHeld(st, { ...x, aliases: [...(x.aliases ?? []), into].sort() });
+      } else if (local && within(x.handle, h)) this.removeHeld(st, x.key);
+    }
   }
 
   containsOrigin(n: SyntaxNode | null): boolean {
@@ -96,7 +199,9 @@ export class Evaluator {
       fx.nullConsulted = true;
       return 'null';
     }
-    if (k && this.isHeldPtr(st, k)) return 'nonnull';
+    if (k && this.isHeldHandle(st, k)) return 'nonnull';
+    // `q->map` is held: q is not NULL
+    if (k && st.held.length && st.held.some((h) => h.handle !== undefined && h.handle.length > k.length && h.handle.startsWith(k) && h.handle.startsWith('->', k.length))) return 'nonnull';
     return 'unknown';
   }
 
@@ -268,6 +373,10 @@ export class Evaluator {
       case 'call_expression':
         this.call(n, st, fx);
         return;
+      case 'identifier':
+        // `USB_ATTACH_ERROR_RETURN;`: an object-like macro that returns from the function
+        if (n.parent?.type === 'expression_statement' && this.exitMacros.has(n.text)) fx.exits ??= n;
+        return;
       case 'update_expression': {
         const a = unparen(n.childForFieldName('argument'));
         if (a?.type === 'identifier') this.indexChanged(st, a.text, fx);
@@ -276,6 +385,22 @@ export class Evaluator {
       }
       case 'declaration': {
         for (const c of n.namedChildren) if (c.type === 'init_declarator') this.scan(c, st, fx);
+        return;
+      }
+      case 'return_statement': {
+        // `return (child);`: what the function returns it hands to its caller
+        for (const c of n.namedChildren) this.scan(c, st, fx, inCallArg);
+        const k = lvalKey(n.namedChildren[0]);
+        if (k && st.held.some((h) => h.handle !== undefined && within(h.handle, k))) this.escape(st, k);
+        // `return (0)`: the function succeeded after all (the failure was tolerated); what it stored in
+        // members of other objects stays there by design
+        const v = unparen(n.namedChildren[0]);
+        if (v?.type === 'number_literal' && /^0[uUlL]*$/.test(v.text)) {
+          for (const h of st.held) {
+            if (!(h.kind === 'alloc' || h.kind === 'resource')) continue;
+            if ([h.handle ?? '', ...(h.aliases ?? [])].some((x) => x.includes('->') && !this.isHeldPtr(st, rootOf(x)))) this.removeHeld(st, h.key);
+          }
+        }
         return;
       }
       default:
@@ -314,7 +439,22 @@ export class Evaluator {
       // `pkt = next` ends what we knew about pkt->m
       for (const k of st.nulls) if (k.length > lk.length && k.startsWith(lk) && /^(->|\.|\[)/.test(k.slice(lk.length))) this.removeNull(st, k, fx);
     }
-    if (plain && st.held.some((h) => h.key === 'alloc:' + lk)) this.removeHeld(st, 'alloc:' + lk);
+    if (plain && st.held.length) {
+      for (const h of st.held) {
+        if (!(h.kind === 'alloc' || h.kind === 'resource')) continue;
+        if (h.handle === lk) {
+          // the handle's name is reused: what it held is still held under its other name, if it has one
+          this.removeHeld(st, h.key);
+          if (h.aliases?.length) this.addHeld(st, { ...h, handle: h.aliases[0], aliases: h.aliases.length > 1 ? h.aliases.slice(1) : undefined });
+        } else if (h.aliases?.includes(lk)) {
+          this.removeHeld(st, h.key);
+          this.addHeld(st, { ...h, aliases: h.aliases.filter((a) => a !== lk) });
+        } else if (within(h.handle ?? '', lk) && /^[A-Za-z_]\w*$/.test(lk) && this.locals.has(lk)) {
+          // `mb = m_pullup(mb, ...)`: the local names another object now; what its members held is out of sight
+          this.removeHeld(st, h.key);
+        }
+      }
+    }
     if (plain && fromOrigin && r && (r.type === 'call_expression' ? r.startIndex === this.origin!.startIndex : true)) {
       this.addNull(st, lk);
       fx.killed = false;
@@ -333,19 +473,25 @@ export class Evaluator {
       const name = callName(r);
       const spec = this.allocSpec(r);
       // only allocators whose release functions the model knows: a wrapper's result is released by code we cannot see
-      if (name && spec && !spec.summary && spec.result.kind === 'return' && this.locals.has(lk)) {
+      if (name && spec && !spec.summary && spec.result.kind === 'return' && (this.locals.has(lk) || (lk.includes('->') || lk.includes('.')) && this.mayOwn(lk, st, r))) {
         // realloc of a held buffer keeps it held under the same name
-        this.addHeld(st, { key: 'alloc:' + lk, what: `${name}() result '${lk}'`, kind: 'alloc', at: r.startIndex });
+        this.addHeld(st, { key: 'alloc:' + lk, what: this.describe('memory', lk, name, r), kind: 'alloc', at: r.startIndex, handle: lk });
         return;
       }
       const pair = name ? this.model.acquire.get(name) : undefined;
       if (pair && 'returned' in pair.key) {
-        this.addHeld(st, { key: `${pair.kind}:${lk}`, what: `${pair.description} saved in '${lk}' by ${name}()`, kind: pair.kind, at: r.startIndex, forbidsSleep: pair.forbidsSleep, forbidsAlloc: pair.forbidsAlloc });
+        // what the new resource is built from is its own now (`cam_sim_alloc(..., devq)` keeps the queue)
+        if (pair.kind === 'resource') for (const a of callArgs(r)) {
+          const k = lvalKey(unparen(a));
+          if (k && this.isHeldHandle(st, k)) this.escape(st, k);
+        }
+        if (pair.kind === 'resource' && !this.mayOwn(lk, st, r)) return;
+        this.addHeld(st, { key: `${pair.kind}:${lk}`, what: this.describe(pair.description, lk, name!, r), kind: pair.kind, at: r.startIndex, forbidsSleep: pair.forbidsSleep, forbidsAlloc: pair.forbidsAlloc, handle: lk, pair });
         return;
       }
     }
-    // a held local stored somewhere else escapes: the function no longer owns it alone
-    if (rk && this.isHeldPtr(st, rk) && lk !== rk) this.removeHeld(st, 'alloc:' + rk);
+    // a held handle stored somewhere else escapes: the function no longer owns it alone, unless it owns where it went
+    if (rk && lk !== rk && st.held.length && st.held.some((h) => h.handle === rk || h.aliases?.includes(rk)) && left) this.escape(st, rk, this.mayOwn(lk, st, left) ? lk : undefined);
   }
 
   private call(n: SyntaxNode, st: PState, fx: Effects) {
@@ -362,7 +508,7 @@ export class Evaluator {
       // what the allocator is handed, it owns (ahc_alloc(dev, name) frees name itself on failure)
       for (const a of args) {
         const k = lvalKey(unparen(a));
-        if (k && this.isHeldPtr(st, k)) this.removeHeld(st, 'alloc:' + k);
+        if (k && this.isHeldPtr(st, k)) this.escape(st, k);
       }
       const spec = this.allocSpec(n);
       if (spec && spec.result.kind === 'arg') {
@@ -371,6 +517,15 @@ export class Evaluator {
           this.addNull(st, k);
           fx.killed = false;
         }
+      }
+      return;
+    }
+    // `MALLOC(p, struct foo *, size, M_FOO, flags)`: an earlier allocation through an argument is held like a result
+    const aspec = this.allocSpec(n);
+    if (aspec && aspec.result.kind === 'arg' && !aspec.summary && !aspec.freesOldOnFailure) {
+      const k = lvalKey(args[aspec.result.index]);
+      if (k && (this.locals.has(k) || ((k.includes('->') || k.includes('.')) && this.mayOwn(k, st, n)))) {
+        this.addHeld(st, { key: 'alloc:' + k, what: this.describe('memory', k, name, n), kind: 'alloc', at: n.startIndex, handle: k });
       }
       return;
     }
@@ -402,7 +557,8 @@ export class Evaluator {
     const fi = m.frees.get(name);
     if (fi !== undefined) {
       const k = lvalKey(args[fi]);
-      if (k) this.removeHeld(st, 'alloc:' + k);
+      // a free routine (or a helper that frees its parameter) releases whatever handle it is given
+      this.releaseNamed(st, k);
       return;
     }
     // resource pairs
@@ -410,9 +566,43 @@ export class Evaluator {
     if (rel) {
       if ('none' in rel.key) this.removeHeld(st, `${rel.kind}:`);
       else {
-        const k = normArg(args[rel.key.releaseArg]);
-        this.removeHeld(st, `${rel.kind}:${k}`);
+        const a = unparen(args[own(rel.releaseArgs, name) ?? rel.key.releaseArg]);
+        const k = normArg(a);
+        if (st.held.some((h) => h.key === `${rel.kind}:${k}`)) this.removeHeld(st, `${rel.kind}:${k}`);
+        else if (rel.kind === 'resource' && this.heldNamed(st, k).length) this.releaseNamed(st, k);
+        else {
+          // `xpt_free_ccb(&ccb->ccb_h)`: the address of the first member is the address of the object
+          const f = a?.type === 'pointer_expression' && a.child(0)?.type === '&' ? unparen(a.childForFieldName('argument')) : null;
+          if (f?.type === 'field_expression') {
+            const base = normArg(f.childForFieldName('argument'));
+            this.removeHeld(st, `${rel.kind}:${base}`);
+            if (rel.kind === 'resource') this.releaseNamed(st, base);
+          }
+        }
       }
+      return;
+    }
+    const all = m.releaseAll.get(name);
+    if (all) {
+      for (const h of st.held) if (h.pair === all) this.removeHeld(st, h.key);
+      return;
+    }
+    // the tree's own cleanup helpers (a driver's detach or free routine): the members they release
+    const fields = m.fieldReleasers.get(name);
+    if (fields) {
+      for (const h of st.held) {
+        if (!h.handle || !(h.kind === 'alloc' || h.kind === 'resource')) continue;
+        const mem = lastMember(h.handle);
+        if ((mem && fields.has(mem)) || (h.pair && fields.has(`#${h.pair.description}`))) this.removeHeld(st, h.key);
+      }
+    }
+    // `usbd_alloc_report_desc(iface, &desc, &size, M_TEMP)`: a tree function that allocates into an out-argument
+    const oi = m.outAllocators.get(name);
+    if (oi !== undefined) {
+      const u = unparen(args[oi]);
+      const t = u?.type === 'pointer_expression' && u.child(0)?.type === '&' ? u.childForFieldName('argument') : null;
+      const k = t ? lvalKey(t) : undefined;
+      if (k && this.mayOwn(k, st, n)) this.addHeld(st, { key: 'alloc:' + k, what: this.describe('memory', k, name, n), kind: 'alloc', at: n.startIndex, handle: k });
       return;
     }
     const acq = m.acquire.get(name);
@@ -426,8 +616,15 @@ export class Evaluator {
       }
       if ('none' in acq.key) this.addHeld(st, { key: `${acq.kind}:`, what: `${acq.description} (${name}())`, kind: acq.kind, at: n.startIndex, forbidsSleep: acq.forbidsSleep, forbidsAlloc: acq.forbidsAlloc });
       else if ('acquireArg' in acq.key) {
-        const k = normArg(args[acq.key.acquireArg]);
-        this.addHeld(st, { key: `${acq.kind}:${k}`, what: `${acq.description} ${k}`, kind: acq.kind, at: n.startIndex, forbidsSleep: acq.forbidsSleep, forbidsAlloc: acq.forbidsAlloc });
+        const k = normArg(acq.kind === 'resource' ? unparen(args[acq.key.acquireArg]) : args[acq.key.acquireArg]);
+        const what = acq.kind === 'resource' ? this.describe(acq.description, k, name, n) : `${acq.description} ${k}`;
+        this.addHeld(st, { key: `${acq.kind}:${k}`, what, kind: acq.kind, at: n.startIndex, forbidsSleep: acq.forbidsSleep, forbidsAlloc: acq.forbidsAlloc, ...(acq.kind === 'resource' ? { pair: acq, handle: k } : {}) });
+      } else if ('out' in acq.key) {
+        // `bus_dma_tag_create(..., &sc->tag)`: the handle is written through an out-argument
+        const u = unparen(args[acq.key.out < 0 ? args.length + acq.key.out : acq.key.out]);
+        const t = u?.type === 'pointer_expression' && u.child(0)?.type === '&' ? u.childForFieldName('argument') : null;
+        const k = t ? normArg(t) : '';
+        if (k && this.mayOwn(k, st, n)) this.addHeld(st, { key: `${acq.kind}:${k}`, what: this.describe(acq.description, k, name, n), kind: acq.kind, at: n.startIndex, handle: k, pair: acq, forbidsSleep: false, forbidsAlloc: false });
       }
       return;
     }
@@ -438,7 +635,46 @@ export class Evaluator {
     for (const arg of args) {
       const a = unparen(arg);
       const k = lvalKey(a?.type === 'pointer_expression' && a.child(0)?.type === '&' ? a.childForFieldName('argument') : a);
-      if (k && this.isHeldPtr(st, k)) this.removeHeld(st, 'alloc:' + k);
+      if (k && this.isHeldPtr(st, k)) this.escape(st, k);
     }
   }
+}
+
+const entryMemo = new WeakMap<SyntaxNode, boolean>();
+
+/**
+ * Is the function `f` an entry point of its file: named somewhere in the file other than in a call
+ * (a method table, a registration), and called nowhere in it? (KNF bodies by text; a prototype is
+ * neither.) Such a function's caller is the framework (newbus, a handler table): nobody there cleans
+ * up the members it filled in before it failed.
+ */
+export function entryPoint(f: SyntaxNode): boolean {
+  const hit = entryMemo.get(f);
+  if (hit !== undefined) return hit;
+  let d: SyntaxNode | null = f.childForFieldName('declarator');
+  while (d && d.type !== 'function_declarator') d = d.childForFieldName('declarator');
+  const id = d?.childForFieldName('declarator');
+  let out = false;
+  if (id?.type === 'identifier') {
+    const name = id.text;
+    const text = f.sourceText;
+    let named = false;
+    let called = false;
+    const re = new RegExp(`\\b${name}\\b`, 'g');
+    for (const m of text.matchAll(re)) {
+      const i = m.index ?? 0;
+      if (i >= f.startIndex && i < f.endIndex) continue;
+      let j = i + name.length;
+      while (j < text.length && (text[j] === ' ' || text[j] === '\t' || text[j] === '\n')) j++;
+      if (text[j] === '(') {
+        // a prototype stands in column 0 behind type words (`static int\tfoo_attach(device_t);`); a call does not
+        const ls = text.lastIndexOf('\n', i - 1) + 1;
+        const before = text.slice(ls, i);
+        if (!(ls < i && /^[A-Za-z_][\w \t*]*$/.test(before) && !/\breturn\b/.test(before))) called = true;
+      } else named = true;
+    }
+    out = named && !called;
+  }
+  entryMemo.set(f, out);
+  return out;
 }

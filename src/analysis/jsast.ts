@@ -34,6 +34,11 @@ export class JNode {
     return this.src.text.slice(this.startIndex, this.endIndex);
   }
 
+  /** The whole text this node was parsed from (the file, after preprocess()). */
+  get sourceText(): string {
+    return this.src.text;
+  }
+
   get startPosition(): { row: number; column: number } {
     return this.src.position(this.startIndex);
   }

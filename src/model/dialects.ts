@@ -100,10 +100,41 @@ const freebsdResources: ResourcePair[] = [
   { kind: 'resource', acquire: ['xpt_alloc_ccb', 'xpt_alloc_ccb_nowait'], release: ['xpt_free_ccb'], key: { returned: true, releaseArg: 0 }, forbidsSleep: false, forbidsAlloc: false, description: 'CAM CCB' },
 ];
 
+/*
+ * The kernel's own resources a failure path can leak (nowait-null-leak): newbus children, bus resources,
+ * interrupts, bus_dma tags, maps and memory, ifnets, multicast memberships, CAM paths, SIMs and queues,
+ * taskqueues, reference counts. Sources: device_add_child(9), bus_alloc_resource(9),
+ * bus_release_resource(9), bus_setup_intr(9), bus_dma(9), ifnet(9), refcount(9), taskqueue(9), and the
+ * DragonFly prototypes in sys/sys/bus.h, sys/sys/bus_dma.h, net/if_var.h, bus/cam/cam_sim.h and
+ * bus/cam/cam_xpt.h (2004 and 2020). Callouts are not here: callout_init(9) creates no handle to release.
+ */
+const held = (description: string, acquire: string[], release: string[], key: ResourcePair['key'], more: Partial<ResourcePair> = {}): ResourcePair =>
+  ({ kind: 'resource', acquire, release, key, forbidsSleep: false, forbidsAlloc: false, description, ...more });
+const returned = (releaseArg: number) => ({ returned: true, releaseArg }) as const;
+const kernelResources = (intrCookie: number): ResourcePair[] => [
+  held('child device', ['device_add_child', 'device_add_child_ordered', 'BUS_ADD_CHILD'], ['device_delete_child'], returned(1), { releaseAll: ['device_delete_children'], failsWith: 'null' }),
+  held('bus resource', ['bus_alloc_resource', 'bus_alloc_resource_any', 'bus_alloc_resource_anywhere'], ['bus_release_resource'], returned(3), { failsWith: 'null' }),
+  held('interrupt handler', ['bus_setup_intr', 'bus_setup_intr_descr'], ['bus_teardown_intr'], { out: intrCookie, releaseArg: 2 }, { failsWith: 'error' }),
+  held('bus_dma tag', ['bus_dma_tag_create'], ['bus_dma_tag_destroy'], { out: -1, releaseArg: 0 }, { failsWith: 'error' }),
+  held('bus_dma map', ['bus_dmamap_create'], ['bus_dmamap_destroy'], { out: 2, releaseArg: 1 }, { failsWith: 'error' }),
+  held('bus_dma memory', ['bus_dmamem_alloc'], ['bus_dmamem_free'], { out: 1, releaseArg: 1 }, { failsWith: 'error' }),
+  held('ifnet', ['if_alloc', 'if_alloc_dev'], ['if_free'], returned(0), { failsWith: 'null' }),
+  held('multicast membership', ['if_addmulti'], ['if_delmulti'], { acquireArg: 1, releaseArg: 1 }),
+  held('CAM path', ['xpt_create_path', 'xpt_create_path_unlocked'], ['xpt_free_path'], { out: 0, releaseArg: 0 }, { failsWith: 'error' }),
+  held('CAM SIM', ['cam_sim_alloc'], ['cam_sim_free', 'cam_sim_release'], returned(0), { failsWith: 'null' }),
+  held('CAM SIM queue', ['cam_simq_alloc'], ['cam_simq_free', 'cam_simq_release'], returned(0), { failsWith: 'null' }),
+  held('taskqueue', ['taskqueue_create', 'taskqueue_create_fast'], ['taskqueue_free'], returned(0), { failsWith: 'null' }),
+  held('reference', ['refcount_acquire'], ['refcount_release'], argKey),
+];
+
 /* DragonFly's mtx(9) is a sleepable lock: it may be held across tsleep. */
-const dragonflyResources: ResourcePair[] = freebsdResources.map((r) =>
-  r.acquire.includes('mtx_lock') ? { ...r, kind: 'sleeplock', forbidsSleep: false, description: 'mtx lock' } : r,
-);
+const dragonflyResources: ResourcePair[] = [
+  ...freebsdResources.map((r) => (r.acquire.includes('mtx_lock') ? { ...r, kind: 'sleeplock', forbidsSleep: false, description: 'mtx lock' } as ResourcePair : r)),
+  /* bus_setup_intr(dev, r, flags, handler, arg, cookiep[, serializer]): the cookie is argument 5 */
+  ...kernelResources(5),
+];
+/* bus_setup_intr(dev, r, flags, filter, handler, arg, cookiep) */
+freebsdResources.push(...kernelResources(6));
 
 const noReturn = ['panic', 'vpanic', 'kassert_panic', 'kproc_exit', 'kthread_exit', 'lwkt_exit', 'lwp_exit', 'exit1', 'cpu_proc_exit', 'cpu_thread_exit', 'cpu_lwp_exit', 'sigexit', 'crit_panic', 'longjmp'];
 const asserts: Record<string, number> = { KASSERT: 0, MPASS: 0, KKASSERT: 0, MPASS2: 0, VNASSERT: 0, KKASSERT_UNSPIN: 0 };

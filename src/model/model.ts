@@ -39,6 +39,14 @@ export class Model {
   readonly frees = new Map<string, number>();
   readonly acquire = new Map<string, ResourcePair>();
   readonly release = new Map<string, ResourcePair>();
+  /** Functions that release every held resource of a pair (device_delete_children). */
+  readonly releaseAll = new Map<string, ResourcePair>();
+  /** Cleanup helpers learned from the tree: name -> the fields they release. */
+  readonly fieldReleasers = new Map<string, Set<string>>();
+  /** Every name that frees or releases something (frees, release, releaseAll). */
+  readonly releasing: Set<string>;
+  /** Functions that allocate into an out-argument: name -> argument index. */
+  readonly outAllocators = new Map<string, number>();
   readonly noReturn: Set<string>;
   readonly flagValues: Record<FlagFamily, Map<string, number>>;
 
@@ -48,7 +56,11 @@ export class Model {
     for (const r of dialect.resources) {
       for (const n of r.acquire) this.acquire.set(n, r);
       for (const n of r.release) this.release.set(n, r);
+      for (const n of r.releaseAll ?? []) this.releaseAll.set(n, r);
     }
+    for (const [n, f] of Object.entries(dialect.fieldReleasers ?? {})) this.fieldReleasers.set(n, new Set(f));
+    for (const [n, i] of Object.entries(dialect.outAllocators ?? {})) this.outAllocators.set(n, i);
+    this.releasing = new Set([...this.frees.keys(), ...this.release.keys(), ...this.releaseAll.keys()]);
     this.noReturn = new Set(dialect.noReturn);
     this.flagValues = {} as Record<FlagFamily, Map<string, number>>;
     for (const fam of Object.keys(dialect.families) as FlagFamily[]) {

@@ -61,8 +61,18 @@ export interface ResourcePair {
   kind: 'lock' | 'spinlock' | 'critical' | 'spl' | 'token' | 'resource' | 'rwlock' | 'sleeplock';
   acquire: string[];
   release: string[];
-  /** How the held resource is identified: an argument of acquire/release, or the value returned by acquire and passed to release. */
-  key: { acquireArg: number; releaseArg: number } | { returned: true; releaseArg: number } | { none: true };
+  /**
+   * How the held resource is identified: an argument of acquire/release (the object it attaches to), the value
+   * returned by acquire, or an out-argument `&handle` of acquire (`out` < 0 counts from the last argument); then
+   * passed to release as argument `releaseArg` (or `releaseArgs[name]` for a release function that takes it elsewhere).
+   */
+  key: { acquireArg: number; releaseArg: number } | { returned: true; releaseArg: number } | { out: number; releaseArg: number } | { none: true };
+  /** Release functions that take the handle in another argument than key.releaseArg. */
+  releaseArgs?: Record<string, number>;
+  /** Functions that release every resource of this pair the function holds (device_delete_children). */
+  releaseAll?: string[];
+  /** What a failed acquire returns, when nothing was acquired: a NULL handle, or a non-zero error with the out-argument unset. */
+  failsWith?: 'null' | 'error';
   /** True when sleeping (M_WAITOK) is forbidden while held. */
   forbidsSleep: boolean;
   /** True when any allocation is forbidden while held (spin mutex, critical section on FreeBSD). */
@@ -114,6 +124,13 @@ export interface DialectModel {
   asserts: Record<string, number>;
   /** Functions that dereference a pointer argument: name -> argument indexes. */
   derefArgs: Record<string, number[]>;
+  /**
+   * Cleanup helpers learned from the tree (a driver's detach or free routine): name -> the struct fields
+   * (`x->buf`, `x->irq`: the last member name) it frees or releases, directly or through other helpers.
+   */
+  fieldReleasers?: Record<string, string[]>;
+  /** Functions learned from the tree that allocate into an out-argument (`*descp = malloc(...)`): name -> that argument. */
+  outAllocators?: Record<string, number>;
   /** Macros whose expansion returns from the caller (learned from the tree). */
   exitMacros?: string[];
   /** Macros whose expansion is `goto label` in the caller (learned from the tree). */

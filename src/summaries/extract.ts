@@ -39,6 +39,15 @@ export interface FnSummary {
   noReturn: boolean;
   derefParams: number[];
   releasesParams: number[];
+  /**
+   * Members (`x->buf`: buf) the function frees or releases, and `#description` for a resource pair it
+   * releases wholesale (device_delete_children): a cleanup helper's facts, resolved through `helpers`.
+   */
+  releasesFields?: string[];
+  /** The functions of its own file it calls (a detach routine's free helpers), through which it may release members. */
+  helpers?: string[];
+  /** It allocates into this out-parameter (`*descp = malloc(...)`), which the caller then holds. */
+  allocsOut?: number;
 }
 
 export interface MacroSummary {
@@ -191,11 +200,25 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
       out.macros.push(ms);
     }
   }
+  // object-like macros that return from the caller (`#define USB_ATTACH_ERROR_RETURN return ENXIO`)
+  for (let i = text.indexOf('define'); i >= 0; i = text.indexOf('define', i + 6)) {
+    const m = OBJECT_RETURN.exec(text.slice(i, text.indexOf('\n', i) >>> 0));
+    if (m && text.lastIndexOf('#', i) >= text.lastIndexOf('\n', i) && !/[?]|\bif\b|\\$/.test(m[0]) && !out.macros.some((x) => x.name === m[1])) {
+      out.macros.push({ name: m[1], file, params: [], derefParams: [], exits: true });
+    }
+  }
   if (!withFunctions) return out;
   const noRet = new RegExp(`\\b(?:${[...model.noReturn].join('|')})\\s*\\([^;]*\\)\\s*;\\s*$`);
   const clean = blankNoise(text);
   // KNF function definitions by text ("{" and "}" in column 0); no parse needed for summaries
-  for (const fn of splitKnf(clean)) {
+  const knf = splitKnf(clean);
+  // the functions this file defines: a cleanup helper's own helpers are the driver's, in the same file
+  const defined = new Set<string>();
+  for (const fn of knf) {
+    const m = /([A-Za-z_]\w*)\s*\([^()]*(?:\([^()]*\)[^()]*)*\)\s*$/.exec(clean.slice(fn.start, fn.bodyStart).trim());
+    if (m) defined.add(m[1]);
+  }
+  for (const fn of knf) {
     const h = clean.slice(fn.start, fn.bodyStart).split('\n').filter((l) => !/^[ \t].*;\s*$/.test(l)).join('\n');
     const hm = /([A-Za-z_]\w*)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)\s*$/.exec(h.trim());
     if (!hm) continue;
@@ -213,11 +236,12 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
       return /^[A-Za-z_]\w*$/.test(u) && params.includes(u) ? params.indexOf(u) : undefined;
     };
     const hasAlloc = firstCall(bodyText, model.allocators) >= 0;
+    const calls = callsIn(bodyText, 0);
     if (hasAlloc || hasReturn) {
       const allocOf = new Map<string, { name: string; args: string[] }>();
       // the names the body returns (`return (req);`): a call assigned to one may be a wrapper's allocation
       const returned = hasReturn ? returnedNames(inner) : undefined;
-      for (const c of callsIn(bodyText, 0)) {
+      for (const c of calls) {
         const fi = model.frees.get(c.name);
         if (fi !== undefined) {
           const pi = paramOf(c.args[fi]);
@@ -257,12 +281,63 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
         }
       }
     }
-    if (s.returnsAlloc || s.noReturn || s.derefParams.length || s.releasesParams.length) out.functions.push(s);
+    memberReleases(bodyText, model, s, defined, calls);
+    if (hasAlloc) {
+      // `*descp = malloc(...)`: the allocation goes to the caller through an out-parameter
+      for (const m of bodyText.matchAll(/\*\s*([A-Za-z_]\w*)\s*=\s*(?:\([^()]*\)\s*)*([A-Za-z_]\w*)\s*\(/g)) {
+        const spec = model.allocators.get(m[2]);
+        const pi = params.indexOf(m[1]);
+        if (spec && spec.result.kind === 'return' && pi >= 0) {
+          s.allocsOut = pi;
+          break;
+        }
+      }
+    }
+    if (s.returnsAlloc || s.noReturn || s.derefParams.length || s.releasesParams.length || s.helpers || s.allocsOut !== undefined) out.functions.push(s);
+  }
+  // helpers matter only on the way to a function of this file that releases members
+  if (!out.functions.some((f) => f.releasesFields)) {
+    for (const f of out.functions) delete f.helpers;
+    out.functions = out.functions.filter((f) => f.returnsAlloc || f.noReturn || f.derefParams.length || f.releasesParams.length || f.allocsOut !== undefined);
   }
   return out;
 }
 
 const KEYWORD_CALLS = new Set(['sizeof', 'if', 'while', 'for', 'switch', 'return']);
+/** `define NAME return ...` (after the `#`): an object-like macro that returns from the caller. */
+const OBJECT_RETURN = /^define[ \t]+([A-Za-z_]\w*)[ \t]+return\b.*$/;
+
+/** The member an argument's text names (`sc->buf`, `(sc)->rx.map[i]`: buf, map), if it names one. */
+function memberOf(arg: string | undefined): string | undefined {
+  const t = stripParens(arg ?? '').replace(/\s+/g, '');
+  return /^[A-Za-z_][\w>.\-[\]()]*(?:->|\.)([A-Za-z_]\w*)(?:\[[^\]]*\])*\)*$/.exec(t)?.[1];
+}
+
+/**
+ * What a function releases through members of objects: `free(sc->buf)`, `bus_release_resource(dev, t,
+ * rid, sc->irq)`, `device_delete_children(dev)`; and the functions it calls, through which it may
+ * release more (resolve.ts follows them). Sets s.releasesFields and s.helpers.
+ */
+function memberReleases(body: string, model: import('../model/model').Model, s: FnSummary, local: Set<string>, calls = callsIn(body, 0)) {
+  const fields = new Set<string>();
+  const helpers = new Set<string>();
+  for (const c of calls) {
+    if (!local.has(c.name) && !model.releasing.has(c.name)) continue;
+    const fi = model.frees.get(c.name);
+    const rel = fi === undefined ? model.release.get(c.name) : undefined;
+    const i = fi ?? (rel && !('none' in rel.key) ? own(rel.releaseArgs, c.name) ?? rel.key.releaseArg : undefined);
+    if (i !== undefined) {
+      const m = memberOf(c.args[i]);
+      if (m) fields.add(m);
+      continue;
+    }
+    const all = model.releaseAll.get(c.name);
+    if (all) fields.add(`#${all.description}`);
+    else if (local.has(c.name) && c.name !== s.name) helpers.add(c.name);
+  }
+  if (fields.size) s.releasesFields = [...fields].sort();
+  if (fields.size || helpers.size) s.helpers = [...helpers].sort();
+}
 
 /** The plain names (`p`, `sc->sc_buf`) that `return` statements of a body return. */
 function returnedNames(body: string): Set<string> {

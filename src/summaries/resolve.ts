@@ -18,6 +18,8 @@ export interface WholeTreeFacts {
   derefHelpers: number;
   noReturn: number;
   releasers: number;
+  /** Cleanup helpers that release members of objects (a driver's detach or free routine). */
+  fieldReleasers: number;
 }
 
 /** Evaluate a flags argument's text (`M_NOWAIT | M_ZERO`) with the model's tables. */
@@ -121,6 +123,9 @@ export function resolveSummaries(base: DialectModel, files: FileSummary[]): { mo
       releasers++;
     }
   }
+  const fieldReleasers = resolveFieldReleasers(fns, model);
+  const outAllocators: Record<string, number> = {};
+  for (const [name, s] of fns) if (s && s.allocsOut !== undefined && !allocs.has(name) && keyable(name)) outAllocators[name] = s.allocsOut;
   const exitMacros: string[] = [...(base.exitMacros ?? [])];
   const gotoMacros: Record<string, string> = { ...(base.gotoMacros ?? {}) };
   for (const [name, m] of macros) {
@@ -136,8 +141,52 @@ export function resolveSummaries(base: DialectModel, files: FileSummary[]): { mo
   for (const name of learned.noReturn) if (!noReturn.includes(name) && !allocs.has(name)) noReturn.push(name);
   const wrappers = [...allocs.values()].filter((a) => a.summary === 'wrapper').length;
   return {
-    model: { ...base, headroom: resolveHeadroom(sorted), allocators: [...base.allocators, ...[...allocs.values()].sort((a, b) => (a.name < b.name ? -1 : 1))], derefArgs, noReturn, frees, exitMacros, gotoMacros },
-    facts: { wrappers, macros: macroCount, derefHelpers, noReturn: noReturn.length - base.noReturn.length, releasers },
+    model: { ...base, headroom: resolveHeadroom(sorted), allocators: [...base.allocators, ...[...allocs.values()].sort((a, b) => (a.name < b.name ? -1 : 1))], derefArgs, noReturn, frees, exitMacros, gotoMacros, fieldReleasers, outAllocators },
+    facts: { wrappers, macros: macroCount, derefHelpers, noReturn: noReturn.length - base.noReturn.length, releasers, fieldReleasers: Object.keys(fieldReleasers).length },
     fields,
   };
+}
+
+/**
+ * Which functions release which members, through the helpers they call: a driver's detach routine
+ * releasing what its free-resources helper frees. A fixpoint over the call lists; the sets only grow.
+ */
+function resolveFieldReleasers(fns: Map<string, FnSummary | null>, model: Model): Record<string, string[]> {
+  const sets = new Map<string, Set<string>>();
+  // callers of each helper, then a worklist from the functions that release members themselves
+  const callers = new Map<string, string[]>();
+  for (const [name, s] of fns) {
+    if (!s?.helpers?.length || model.frees.has(name)) continue;
+    for (const h of s.helpers) {
+      if (h === name) continue;
+      const l = callers.get(h);
+      if (l) l.push(name);
+      else callers.set(h, [name]);
+    }
+  }
+  const work: string[] = [];
+  for (const [name, s] of fns) {
+    if (s?.releasesFields?.length && !model.frees.has(name)) {
+      sets.set(name, new Set(s.releasesFields));
+      work.push(name);
+    }
+  }
+  for (let steps = 0; work.length && steps < 200000; steps++) {
+    const h = work.pop()!;
+    const theirs = sets.get(h)!;
+    for (const c of callers.get(h) ?? []) {
+      let mine = sets.get(c);
+      if (!mine) sets.set(c, (mine = new Set()));
+      let grew = false;
+      for (const f of theirs) {
+        if (mine.has(f)) continue;
+        mine.add(f);
+        grew = true;
+      }
+      if (grew) work.push(c);
+    }
+  }
+  const out: Record<string, string[]> = {};
+  for (const name of [...sets.keys()].sort()) if (keyable(name)) out[name] = [...sets.get(name)!].sort();
+  return out;
 }

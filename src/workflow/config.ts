@@ -32,7 +32,20 @@ export interface KConfig {
   allocators?: ExtraAllocator[];
   wrappers?: ExtraAllocator[];
   releases?: ReleaseSpec[];
-  resourcePairs?: { acquire: string[]; release: string[]; kind: ResourcePair['kind']; arg?: number; forbidsSleep?: boolean; forbidsAlloc?: boolean; description?: string }[];
+  resourcePairs?: {
+    acquire: string[];
+    release: string[];
+    kind: ResourcePair['kind'];
+    /** The handle: an argument both calls take (default), the value acquire returns, or an out-argument `&handle` of acquire. */
+    handle?: 'argument' | 'result' | 'out';
+    /** The acquire argument that is the handle (handle "argument") or receives it (handle "out"; default 0). */
+    arg?: number;
+    /** The release argument that is the handle (default: arg for "argument", else 0). */
+    releaseArg?: number;
+    forbidsSleep?: boolean;
+    forbidsAlloc?: boolean;
+    description?: string;
+  }[];
 }
 
 export interface LoadedConfig {
@@ -52,6 +65,7 @@ const FAMILIES = ['malloc', 'mbuf', 'objcache'];
 const KINDS: ResourcePair['kind'][] = ['lock', 'spinlock', 'critical', 'spl', 'token', 'resource', 'rwlock', 'sleeplock'];
 const TOP = ['$schema', 'dialect', 'failOn', 'include', 'exclude', 'rules', 'allocators', 'wrappers', 'releases', 'resourcePairs'];
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const HANDLES = ['argument', 'result', 'out'];
 
 /** The config file that applies to this path: the nearest one in it or above it. */
 export function findConfig(start: string): string | undefined {
@@ -148,14 +162,16 @@ export function validateConfig(data: unknown, shown: string, knownRules: string[
     out.releases = objList(d.releases, 'releases', ['name', 'arg'], ['name', 'arg']).map(({ o, k }) => ({ name: ident(o.name, `${k}.name`), arg: int(o.arg, `${k}.arg`) }));
   }
   if ('resourcePairs' in d) {
-    out.resourcePairs = objList(d.resourcePairs, 'resourcePairs', ['acquire', 'release', 'kind', 'arg', 'forbidsSleep', 'forbidsAlloc', 'description'], ['acquire', 'release', 'kind']).map(({ o, k }) => {
+    out.resourcePairs = objList(d.resourcePairs, 'resourcePairs', ['acquire', 'release', 'kind', 'handle', 'arg', 'releaseArg', 'forbidsSleep', 'forbidsAlloc', 'description'], ['acquire', 'release', 'kind']).map(({ o, k }) => {
       const names = (v: unknown, key: string) => (typeof v === 'string' ? [ident(v, key)] : strList(v, key, ident));
       if (!KINDS.includes(o.kind as ResourcePair['kind'])) fail(`${k}.kind`, `must be one of ${KINDS.join(', ')}, not ${describe(o.kind)}`);
       return {
         acquire: names(o.acquire, `${k}.acquire`),
         release: names(o.release, `${k}.release`),
         kind: o.kind as ResourcePair['kind'],
+        ...('handle' in o ? { handle: HANDLES.includes(o.handle as string) ? (o.handle as 'argument' | 'result' | 'out') : fail(`${k}.handle`, `must be one of ${HANDLES.join(', ')}, not ${describe(o.handle)}`) } : {}),
         ...('arg' in o ? { arg: int(o.arg, `${k}.arg`) } : {}),
+        ...('releaseArg' in o ? { releaseArg: int(o.releaseArg, `${k}.releaseArg`) } : {}),
         ...('forbidsSleep' in o ? { forbidsSleep: bool(o.forbidsSleep, `${k}.forbidsSleep`) } : {}),
         ...('forbidsAlloc' in o ? { forbidsAlloc: bool(o.forbidsAlloc, `${k}.forbidsAlloc`) } : {}),
         ...('description' in o ? { description: str(o.description, `${k}.description`) as string } : {}),
@@ -208,7 +224,12 @@ export function mergeModel(m: DialectModel, c: KConfig, source: string): Dialect
     kind: p.kind,
     acquire: p.acquire,
     release: p.release,
-    key: { acquireArg: p.arg ?? 0, releaseArg: p.arg ?? 0 },
+    key:
+      p.handle === 'result'
+        ? { returned: true, releaseArg: p.releaseArg ?? 0 }
+        : p.handle === 'out'
+          ? { out: p.arg ?? 0, releaseArg: p.releaseArg ?? 0 }
+          : { acquireArg: p.arg ?? 0, releaseArg: p.releaseArg ?? p.arg ?? 0 },
     ...kindDefaults(p.kind),
     ...(p.forbidsSleep !== undefined ? { forbidsSleep: p.forbidsSleep } : {}),
     ...(p.forbidsAlloc !== undefined ? { forbidsAlloc: p.forbidsAlloc } : {}),
