@@ -119,7 +119,9 @@ const kernelResources = (intrCookie: number): ResourcePair[] => [
   held('bus_dma map', ['bus_dmamap_create'], ['bus_dmamap_destroy'], { out: 2, releaseArg: 1 }, { failsWith: 'error' }),
   held('bus_dma memory', ['bus_dmamem_alloc'], ['bus_dmamem_free'], { out: 1, releaseArg: 1 }, { failsWith: 'error' }),
   held('ifnet', ['if_alloc', 'if_alloc_dev'], ['if_free'], returned(0), { failsWith: 'null' }),
-  held('multicast membership', ['if_addmulti'], ['if_delmulti'], { acquireArg: 1, releaseArg: 1 }),
+  // FreeBSD also drops a membership by the ifmultiaddr that if_addmulti() handed back (if_delmulti_ifma(ifma)):
+  // that names the out-argument, not the address, so it counts as releasing the memberships the function holds
+  held('multicast membership', ['if_addmulti'], ['if_delmulti'], { acquireArg: 1, releaseArg: 1 }, { releaseAll: ['if_delmulti_ifma'] }),
   held('CAM path', ['xpt_create_path', 'xpt_create_path_unlocked'], ['xpt_free_path'], { out: 0, releaseArg: 0 }, { failsWith: 'error' }),
   held('CAM SIM', ['cam_sim_alloc'], ['cam_sim_free', 'cam_sim_release'], returned(0), { failsWith: 'null' }),
   held('CAM SIM queue', ['cam_simq_alloc'], ['cam_simq_free', 'cam_simq_release'], returned(0), { failsWith: 'null' }),
