@@ -27,6 +27,7 @@ if (sc->sc_buf == NULL)
     const c = contextOf(site);
     if (!c || c.level !== 'sleepable' || site.extra?.suggestedClass !== 'wait') return;
     if (!failurePathOk(site)) return; // broken failure paths are the null-* rules' business
+    if (c.choice) return; // the code means its no-wait flags (a fallback, a retry, a comment)
     ctx.report({ message: `${callText(site)} may fail although the code may sleep${c.weak ? ' (judged by the function name)' : ''}: ${evidenceText(c)}.${suggestionText(site)}` });
   },
 };

@@ -12,6 +12,7 @@ import { probeFile, type Probed } from '../cache/probe';
 import type { FileJobOptions } from '../run/filework';
 import { isWordChar as isWord } from '../text/calltext';
 import { functionMacros } from '../text/defines';
+import { lockMacroDefs, type LockMacroDef } from './locks';
 
 /**
  * Per-file facts for whole-tree analysis. Serialisable, so it runs in worker
@@ -56,6 +57,8 @@ export interface FileSummary {
   functions: FnSummary[];
   macros: MacroSummary[];
   fields?: FieldFacts;
+  /** Macros that may be lock macros (src/summaries/locks.ts). */
+  lockMacros?: LockMacroDef[];
 }
 
 
@@ -268,7 +271,8 @@ export function isFileSummary(v: unknown): v is FileSummary {
   return !!o && typeof o === 'object' && typeof o.file === 'string' && Array.isArray(o.functions) && Array.isArray(o.macros) &&
     o.functions.every((f) => f && typeof f.name === 'string' && Array.isArray(f.derefParams) && Array.isArray(f.releasesParams) && typeof f.noReturn === 'boolean') &&
     o.macros.every((m) => m && typeof m.name === 'string' && Array.isArray(m.params) && Array.isArray(m.derefParams)) &&
-    (o.fields === undefined || (Array.isArray(o.fields.uses) && Array.isArray(o.fields.tested)));
+    (o.fields === undefined || (Array.isArray(o.fields.uses) && Array.isArray(o.fields.tested))) &&
+    (o.lockMacros === undefined || (Array.isArray(o.lockMacros) && o.lockMacros.every((m) => m && typeof m.name === 'string' && Array.isArray(m.params) && Array.isArray(m.calls))));
 }
 
 export function summarizeFile(file: string, shown: string, dialect: DialectModel, opts: FileJobOptions, content?: string): SummarizedFile {
@@ -292,6 +296,8 @@ export function summarizeFile(file: string, shown: string, dialect: DialectModel
     const allocates = firstCall(text, compiled(dialect).model.allocators) >= 0;
     const sum = summarizeText(shown, text, dialect, allocates);
     if (text.includes('->')) sum.fields = scanFields(text);
+    const locks = lockMacroDefs(text);
+    if (locks.length) sum.lockMacros = locks;
     return probed ? Object.assign(sum, { cacheInfo: probed }) : sum;
   } catch {
     return none();

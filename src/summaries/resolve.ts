@@ -9,6 +9,7 @@ import { Model } from '../model/model';
 import type { FileSummary, FnSummary, MacroSummary } from './extract';
 import { FieldIndex } from './fields';
 import { flagValueFromText } from '../context/textscan';
+import { resolveLockMacros } from './locks';
 
 export interface WholeTreeFacts {
   wrappers: number;
@@ -128,7 +129,7 @@ export function resolveSummaries(base: DialectModel, files: FileSummary[]): { mo
   }
   const wrappers = [...allocs.values()].filter((a) => a.summary === 'wrapper').length;
   return {
-    model: { ...base, allocators: [...base.allocators, ...[...allocs.values()].sort((a, b) => (a.name < b.name ? -1 : 1))], derefArgs, noReturn, frees, exitMacros, gotoMacros },
+    model: { ...base, lockMacros: resolveLockMacros(base, files), allocators: [...base.allocators, ...[...allocs.values()].sort((a, b) => (a.name < b.name ? -1 : 1))], derefArgs, noReturn, frees, exitMacros, gotoMacros },
     facts: { wrappers, macros: macroCount, derefHelpers, noReturn: noReturn.length - base.noReturn.length, releasers },
     fields,
   };

@@ -44,7 +44,7 @@ export class ConfigError extends Error {}
 
 const SEVERITIES = ['error', 'warning', 'note', 'off'];
 const FAMILIES = ['malloc', 'mbuf', 'objcache'];
-const KINDS: ResourcePair['kind'][] = ['lock', 'spinlock', 'critical', 'spl', 'token', 'resource', 'rwlock', 'sleeplock'];
+const KINDS: ResourcePair['kind'][] = ['lock', 'spinlock', 'critical', 'spl', 'token', 'resource', 'rwlock', 'sleeplock', 'epoch'];
 const TOP = ['$schema', 'dialect', 'include', 'exclude', 'rules', 'allocators', 'wrappers', 'releases', 'resourcePairs'];
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -169,6 +169,7 @@ function kindDefaults(kind: ResourcePair['kind']): { forbidsSleep: boolean; forb
       return { forbidsSleep: true, forbidsAlloc: true };
     case 'lock':
     case 'rwlock':
+    case 'epoch':
       return { forbidsSleep: true, forbidsAlloc: false };
     default:
       return { forbidsSleep: false, forbidsAlloc: false };
