@@ -84,6 +84,11 @@ export function siteContext(site: SiteFacts, fn: FnContext, model: Model, here?:
     if (intrSpl.some((s) => h.what.includes(s))) narrow('interrupt', `${h.what} is held at the call (interrupt-level protection)`);
     else if (level !== 'unknown') evidence.push(`${h.what} at the call`);
   }
+  if (level === 'sleepable' && a?.unknownLocks?.length) {
+    // a lock macro the tree does not define (a header left out): it may be a mutex
+    level = 'unknown';
+    evidence = [`${a.unknownLocks.join(', ')} is held at the call and what kind of lock it takes is unknown`, ...evidence];
+  }
   const reserve = level === 'sleepable' && fn.level === 'sleepable' ? fn.reserve : undefined;
   const fixBlock = a?.choice ?? a?.noFix ?? (level === 'sleepable' ? fn.open : undefined);
   return { level, evidence, weak, ...(fn.conflict ? { conflict: fn.conflict } : {}), ...(reserve ? { reserve } : {}), ...(a?.choice ? { choice: a.choice } : {}), ...(fixBlock ? { fixBlock } : {}) };

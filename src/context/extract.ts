@@ -11,7 +11,7 @@ import { CONTEXT_TABLES, type Level, type Role } from './tables';
 import { lineOf, lineStarts } from '../text/lines';
 import { blankNoise, callsIn, flagValueFromText, looseDefs, splitKnf, type TextCall, type TextDef } from './textscan';
 import { lockKey, substituteParams } from '../model/model';
-import { deliberateNoWait, flagOffsets, lockedReturns, LOCKISH_CALL, passesFlags } from './sites';
+import { deliberateNoWait, flagOffsets, lockedReturns, LOCKISH_ASSERT, LOCKISH_CALL, passesFlags, waitArms } from './sites';
 import { isWordChar } from '../text/calltext';
 
 export interface CallFact {
@@ -21,7 +21,8 @@ export interface CallFact {
   under?: { what: string; level: Level; kind?: string };
   /**
    * A caller's no-sleep context does not flow into the callee through this call: it passes
-   * allocation flags (the callee sleeps or not as told) or enters the allocator itself.
+   * allocation flags (the callee sleeps or not as told) or is made only when a test says the
+   * code may wait (`if (canwait)`), or it enters the allocator itself.
    */
   quiet?: 'flags' | 'allocator';
   /** The call lies where this function has released a lock of this kind that its callers hold. */
@@ -36,6 +37,8 @@ export interface AllocFact {
   held?: { what: string; level: Level }[];
   /** The non-sleepable and unknown locks held, as one string (absent: none): sleep evidence counts only under the same locks. */
   sig?: string;
+  /** Lock-like calls held at the allocation whose kind the model does not know (`IF_ADDR_WLOCK()`, its stem shown). */
+  unknownLocks?: string[];
   /** Inside a window where the function released its callers' lock of this kind. */
   dropped?: string;
   /** The no-wait flags are a choice of the code (a fallback, a comment): not a finding. */
@@ -192,6 +195,7 @@ export function extractContext(file: string, text: string, model: Model): FileCo
     const held: HeldLock[] = [];
     /* lock-like calls the model does not know, held by text (with `held`, what sleep evidence must match) */
     const sig: string[] = [];
+    const sigNames: string[] = [];
     /* locks of the callers released here (an unlock with no lock before it): kind -> line */
     const drops = new Map<string, number>();
     /* locks released in a block that then leaves (return, goto, continue): held again after that block */
@@ -199,6 +203,7 @@ export function extractContext(file: string, text: string, model: Model): FileCo
     const seen = new Set<string>();
     const bodyText = clean.slice(def.bodyStart, def.end);
     const flagAt = flagOffsets(bodyText, def.bodyStart);
+    const arms = waitArms(bodyText, def.bodyStart);
     for (const call of bodyCalls(def)) {
       const cn = call.name;
       const line = lineAtOff(call.at);
@@ -247,18 +252,29 @@ export function extractContext(file: string, text: string, model: Model): FileCo
         }
         if (!found && restricts) drops.set(ev.description, line);
       } else {
-        const lk = cn.length > 4 && (cn.includes('LOCK') || cn.includes('lock')) ? LOCKISH_CALL.exec(cn) : null;
+        // only names the tree does not define (a header left out): the others are no lock the model could know
+        const lk = cn.length > 4 && (cn.includes('LOCK') || cn.includes('lock')) && !model.definesLockish(cn) ? LOCKISH_CALL.exec(cn) : null;
+        if (!lk && cn.endsWith('_ASSERT') && LOCKISH_ASSERT.test(cn) && !model.definesLockish(cn) && !sigNames.includes(`${cn}()`)) {
+          sig.push(`${cn}:`);
+          sigNames.push(`${cn}()`);
+        }
         if (lk) {
-          const key = `${lk[1]}:${lockKey(call.args[0])}`;
-          if (lk[2]) {
+          const key = `${lk[1] ?? ''}:${lockKey(call.args[0])}`;
+          if (lk[2] || lk[3]) {
             const k = sig.lastIndexOf(key);
-            if (k >= 0) sig.splice(k, 1);
-          } else sig.push(key);
+            if (k >= 0) {
+              sig.splice(k, 1);
+              sigNames.splice(k, 1);
+            }
+          } else {
+            sig.push(key);
+            sigNames.push(`${cn}()`);
+          }
         }
       }
       const top = held.length ? held.reduce((a, b) => (a.level === 'noalloc' ? a : b)) : undefined;
       const spec = model.allocators.get(cn);
-      const quiet: CallFact['quiet'] = model.isAllocatorApi(cn) ? 'allocator' : flagAt.near(call.at) && passesFlags(call, model) ? 'flags' : undefined;
+      const quiet: CallFact['quiet'] = model.isAllocatorApi(cn) ? 'allocator' : (flagAt.near(call.at) && passesFlags(call, model)) || arms.some(([a, b]) => call.at > a && call.at < b) ? 'flags' : undefined;
       const dropped = drops.size ? [...drops.keys()][0] : undefined;
       const key = `${cn}|${top?.what ?? ''}|${quiet ?? ''}|${dropped ?? ''}`;
       // panic() and the like never return: what they call runs in a dying system, not in this context
@@ -278,7 +294,8 @@ export function extractContext(file: string, text: string, model: Model): FileCo
           if (v.klass === 'wait') sleepWhat = `${cn}(..., ${fv.text})`;
           const byText = held.filter((h) => h.byText);
           const sg = sigText();
-          const a: AllocFact = { line, name: cn, ...(sg ? { sig: sg } : {}), ...(byText.length ? { held: byText.map((h) => ({ what: h.what, level: h.level })) } : {}), ...(dropped ? { dropped } : {}) };
+          const unknown = [...new Set(sigNames)];
+          const a: AllocFact = { line, name: cn, ...(sg ? { sig: sg } : {}), ...(unknown.length ? { unknownLocks: unknown } : {}), ...(byText.length ? { held: byText.map((h) => ({ what: h.what, level: h.level })) } : {}), ...(dropped ? { dropped } : {}) };
           if (v.klass === 'nowait' || v.klass === 'intnowait') Object.assign(a, deliberateNoWait(text, clean, def, call, model));
           (fn.allocs ??= []).push(a);
         }
@@ -318,7 +335,7 @@ export function extractContext(file: string, text: string, model: Model): FileCo
       }
     }
     if (fieldRole.size && bodyText.includes('->')) {
-      for (const m of bodyText.matchAll(/->\s*([A-Za-z_]\w*)\s*=(?!=)\s*([^;]+);/g)) {
+      for (const m of bodyText.matchAll(/(?:->|\.)\s*([A-Za-z_]\w*)\s*=(?!=)\s*([^;]+);/g)) {
         const role = fieldRole.get(m[1]);
         if (!role) continue;
         const target = fnArgText(m[2]);

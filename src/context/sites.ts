@@ -11,12 +11,12 @@ import type { FlagFamily } from '../model/types';
 import { lineOf, lineStarts } from '../text/lines';
 import { callsIn, flagValueFromText, type TextCall, type TextDef } from './textscan';
 
-/** Lock-like calls the model does not know (`FOO_LOCK(sc)`, `BAR_WUNLOCK(x)`): [stem, "UN" when a release]. */
-export const LOCKISH_CALL = /^(\w*?_?)(UN|un)?[WRXSwrxs]?(?:LOCK|lock)$/;
+/* Lock-like calls the model does not know (`FOO_LOCK(sc)`, `BAR_WUNLOCK(x)`): [stem, "UN" when a release]. */
+export { LOCKISH_NAME as LOCKISH_CALL, LOCKISH_ASSERT_NAME as LOCKISH_ASSERT } from '../summaries/locks';
 
 /** Comments that say the no-wait flags are meant: "don't sleep", "must not block", "non-blocking". */
 const DELIBERATE =
-  /\b(?:non-?blocking|(?:do not|don'?t|must not|mustn'?t|cannot|can'?t|should not|shouldn'?t|never|not allowed to|unable to|may not)\s+(?:ever\s+)?(?:sleep|block|wait)|without\s+(?:sleeping|blocking|waiting)|avoid(?:s|ing)?\s+(?:sleeping|blocking|waiting|a\s+sleep|deadlock)|no\s*-?\s*sleep)/i;
+  /\b(?:needs?\s+M_NOWAIT|M_NOWAIT\s+(?:as|because|since)|non-?blocking|(?:do not|don'?t|must not|mustn'?t|cannot|can'?t|should not|shouldn'?t|never|not allowed to|unable to|may not)\s+(?:ever\s+)?(?:sleep|block|wait)|without\s+(?:sleeping|blocking|waiting)|avoid(?:s|ing)?\s+(?:sleeping|blocking|waiting|a\s+sleep|deadlock)|no\s*-?\s*sleep)/i;
 
 const FLAG_WORD = /\bMB?_[A-Z]/g;
 
@@ -276,6 +276,29 @@ export function lockedReturns(
     if (events.find((e) => e.ev.key === key)?.ev.role !== 'acquire') continue;
     if (!params.some((p) => p && new RegExp(`\\b${p}\\b`).test(key!))) continue;
     out.set(hm[1], { key, params, description: desc.description, level: desc.forbidsAlloc ? 'noalloc' : 'nosleep' });
+  }
+  return out;
+}
+
+/* `if (sleep)`, `if (canwait)`, `if (sc->may_block)`, `if (how & M_WAITOK)`, `if (!(flags & M_NOWAIT))`: a test that the caller may wait */
+const WAIT_TEST = /^(?:(?=[A-Za-z_])[\w.>-]*?(?:sleep|wait|block)\w*|.*&\s*M_WAITOK\b.*|!\s*\(\s*[\w.>-]+\s*&\s*M_NOWAIT\s*\))$/i;
+
+/**
+ * The body ranges (offsets plus `base`) of `if` arms entered only when a test says the
+ * code may wait: what is called there is called only when waiting is allowed, so a
+ * caller's no-sleep context does not flow into it.
+ */
+export function waitArms(body: string, base: number): [number, number][] {
+  const out: [number, number][] = [];
+  if (!/sleep|wait|block|WAITOK|NOWAIT/i.test(body)) return out;
+  for (const m of body.matchAll(/\bif\s*\(/g)) {
+    const open = m.index + m[0].length - 1;
+    const close = closing(body, open);
+    if (close < 0) continue;
+    const cond = body.slice(open + 1, close).replace(/\s+/g, ' ').trim();
+    if (cond.length > 80 || !WAIT_TEST.test(cond.replace(/\s/g, '')) || /no_?(?:sleep|wait|block)|nonblock|dont/i.test(cond)) continue;
+    const [a, b] = statementAt(body, close + 1, body.length);
+    out.push([base + a, base + b]);
   }
   return out;
 }

@@ -134,6 +134,8 @@ const fields: FieldRole[] = [
   { field: 'if_watchdog', role: 'watchdog' },
   { field: 'if_ioctl', role: 'network-ioctl' },
   { field: 'cbfcnp', role: 'interrupt-thread' },
+  /* config_intrhook(9): the hook runs once interrupts are enabled, from the boot thread, and may sleep */
+  { field: 'ich_func', role: 'module-init' },
 ];
 
 const sleepers = [

@@ -116,10 +116,14 @@ const dragonflyResources: ResourcePair[] = freebsdResources
 
 /*
  * Lock assertions: mutex(9) mtx_assert MA_OWNED, rwlock(9) rw_assert RA_LOCKED/RA_RLOCKED/RA_WLOCKED,
- * rmlock(9) rm_assert, epoch(9) NET_EPOCH_ASSERT / in_epoch. sx_assert is left out: an sx lock may be
- * held across a sleep (sx(9)), so asserting one says nothing against sleeping.
+ * rmlock(9) rm_assert, epoch(9) NET_EPOCH_ASSERT. sx(9) sx_assert and lockmgr(9) lockmgr_assert are
+ * listed as locks that allow sleeping (an sx or lockmgr lock may be held across a sleep): asserting one
+ * restricts nothing, but a macro made of one is a known lock, not an unknown one.
  */
+const sleepableAssert = (name: string, description: string, arg = 0): LockAssert => ({ name, arg, description, forbidsSleep: false, forbidsAlloc: false });
 const freebsdLockAsserts: LockAssert[] = [
+  sleepableAssert('sx_assert', 'sx lock'),
+  sleepableAssert('lockmgr_assert', 'lockmgr lock'),
   { name: 'mtx_assert', arg: 0, howArg: 1, held: ['MA_OWNED'], description: 'mutex', forbidsSleep: true, forbidsAlloc: false },
   { name: 'rw_assert', arg: 0, howArg: 1, held: ['RA_LOCKED', 'RA_RLOCKED', 'RA_WLOCKED'], description: 'rwlock', forbidsSleep: true, forbidsAlloc: false },
   { name: 'rm_assert', arg: 0, howArg: 1, held: ['RA_LOCKED', 'RA_RLOCKED', 'RA_WLOCKED'], description: 'rmlock', forbidsSleep: true, forbidsAlloc: false },
@@ -229,6 +233,8 @@ export const DRAGONFLY: DialectModel = {
     },
   },
   resources: dragonflyResources,
+  /* lockmgr(9): lockstatus() and lockowned() test a lockmgr lock, which may be held across a sleep */
+  lockAsserts: [sleepableAssert('lockstatus', 'lockmgr lock'), sleepableAssert('lockowned', 'lockmgr lock')],
   noReturn,
   asserts,
   derefArgs,

@@ -98,6 +98,13 @@ export class Model {
     return this.apiNames.has(name);
   }
 
+  private definedLockish?: Set<string>;
+  /** Does the tree define this lock-like name (as a macro or a function) without the model knowing what it does? */
+  definesLockish(name: string): boolean {
+    this.definedLockish ??= new Set(this.dialect.lockishDefined ?? []);
+    return this.definedLockish.has(name);
+  }
+
   /** Does `name` do something to a lock (cheap test before the arguments are split)? */
   private lockNames?: Set<string>;
   isLockCall(name: string): boolean {

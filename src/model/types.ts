@@ -147,6 +147,8 @@ export interface DialectModel {
   gotoMacros?: Record<string, string>;
   /** Lock assertions (context only: they say what the caller holds). */
   lockAsserts?: LockAssert[];
+  /** Lock-like names (FOO_LOCK) the tree defines, as macros or functions (context only). */
+  lockishDefined?: string[];
   /** Lock, unlock and assertion macros learned from the tree (context only; src/summaries/locks.ts). */
   lockMacros?: LockMacro[];
   /** Where the header facts came from ("built-in" or a tree's sys/sys/malloc.h). */

@@ -12,7 +12,7 @@ import { probeFile, type Probed } from '../cache/probe';
 import type { FileJobOptions } from '../run/filework';
 import { isWordChar as isWord } from '../text/calltext';
 import { functionMacros } from '../text/defines';
-import { lockMacroDefs, type LockMacroDef } from './locks';
+import { lockishNames, lockMacroDefs, type LockMacroDef } from './locks';
 
 /**
  * Per-file facts for whole-tree analysis. Serialisable, so it runs in worker
@@ -59,6 +59,8 @@ export interface FileSummary {
   fields?: FieldFacts;
   /** Macros that may be lock macros (src/summaries/locks.ts). */
   lockMacros?: LockMacroDef[];
+  /** Lock-like names the file defines (src/summaries/locks.ts lockishNames). */
+  lockNames?: string[];
 }
 
 
@@ -272,6 +274,7 @@ export function isFileSummary(v: unknown): v is FileSummary {
     o.functions.every((f) => f && typeof f.name === 'string' && Array.isArray(f.derefParams) && Array.isArray(f.releasesParams) && typeof f.noReturn === 'boolean') &&
     o.macros.every((m) => m && typeof m.name === 'string' && Array.isArray(m.params) && Array.isArray(m.derefParams)) &&
     (o.fields === undefined || (Array.isArray(o.fields.uses) && Array.isArray(o.fields.tested))) &&
+    (o.lockNames === undefined || (Array.isArray(o.lockNames) && o.lockNames.every((n) => typeof n === 'string'))) &&
     (o.lockMacros === undefined || (Array.isArray(o.lockMacros) && o.lockMacros.every((m) => m && typeof m.name === 'string' && Array.isArray(m.params) && Array.isArray(m.calls))));
 }
 
@@ -298,6 +301,8 @@ export function summarizeFile(file: string, shown: string, dialect: DialectModel
     if (text.includes('->')) sum.fields = scanFields(text);
     const locks = lockMacroDefs(text);
     if (locks.length) sum.lockMacros = locks;
+    const names = lockishNames(text);
+    if (names.length) sum.lockNames = names;
     return probed ? Object.assign(sum, { cacheInfo: probed }) : sum;
   } catch {
     return none();

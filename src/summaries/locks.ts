@@ -37,6 +37,24 @@ export function lockMacroDefs(text: string): LockMacroDef[] {
   return out;
 }
 
+/** Lock-like names (`FOO_LOCK`, `FOO_WUNLOCK`, `FOO_LOCK_ASSERT`) of the calls the context does not know. */
+export const LOCKISH_NAME = /^(\w*_)?(?:(UN|un)[WRXSwrxs]?|[WRXSwrxs]?(UN|un)?)(?:LOCK|lock)$/;
+export const LOCKISH_ASSERT_NAME = /^[A-Z][A-Z0-9_]*_[WRXS]?LOCK(?:ED)?_ASSERT$/;
+
+/**
+ * Lock-like names this file defines, as a macro or as a function at the start of a line
+ * (`static __inline int\nBUF_LOCK(...)`): the tree knows what they do, even when the model
+ * cannot tell, so they are not "a lock from a header left out".
+ */
+export function lockishNames(text: string): string[] {
+  if (!/LOCK|lock/.test(text)) return [];
+  const out = new Set<string>();
+  for (const m of text.matchAll(/^(?:[ \t]*#[ \t]*define[ \t]+)?([A-Za-z_]\w*(?:LOCK|lock|_ASSERT))\s*\(/gm)) {
+    if (LOCKISH_NAME.test(m[1]) || LOCKISH_ASSERT_NAME.test(m[1])) out.add(m[1]);
+  }
+  return [...out];
+}
+
 /** Every definition of each name, with its file. */
 type Defs = Map<string, (LockMacroDef & { file: string })[]>;
 

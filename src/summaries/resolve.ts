@@ -129,7 +129,7 @@ export function resolveSummaries(base: DialectModel, files: FileSummary[]): { mo
   }
   const wrappers = [...allocs.values()].filter((a) => a.summary === 'wrapper').length;
   return {
-    model: { ...base, lockMacros: resolveLockMacros(base, files), allocators: [...base.allocators, ...[...allocs.values()].sort((a, b) => (a.name < b.name ? -1 : 1))], derefArgs, noReturn, frees, exitMacros, gotoMacros },
+    model: { ...base, lockMacros: resolveLockMacros(base, files), lockishDefined: [...new Set(files.flatMap((f) => f.lockNames ?? []))].sort(), allocators: [...base.allocators, ...[...allocs.values()].sort((a, b) => (a.name < b.name ? -1 : 1))], derefArgs, noReturn, frees, exitMacros, gotoMacros },
     facts: { wrappers, macros: macroCount, derefHelpers, noReturn: noReturn.length - base.noReturn.length, releasers },
     fields,
   };
