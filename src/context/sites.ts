@@ -42,14 +42,18 @@ export function flagOffsets(body: string, base: number): { near: (at: number) =>
   };
 }
 
-/** Does `call` pass allocation flags (`M_NOWAIT`, `M_WAITOK | M_ZERO`) in one of its arguments? */
+/**
+ * Does `call` pass no-wait allocation flags (`M_NOWAIT`, `M_NOWAIT | M_ZERO`) in one of its
+ * arguments? The callee then does not sleep for it. (Waiting flags passed under a lock are
+ * the caller's own bug: the restriction still flows.)
+ */
 export function passesFlags(call: TextCall, model: Model): boolean {
   for (const a of call.args) {
     if (!/\bMB?_[A-Z]/.test(a)) continue;
     for (const fam of ['malloc', 'mbuf'] as FlagFamily[]) {
       const fv = flagValueFromText(a, model, fam);
       const b = model.family(fam).bits;
-      if (fv.value !== undefined && fv.names.length && fv.value & (b.nowait | b.waitok)) return true;
+      if (fv.value !== undefined && fv.names.length && fv.value & b.nowait && !(fv.value & b.waitok)) return true;
     }
   }
   return false;
