@@ -86,6 +86,8 @@ export interface FileContext {
   hooks?: HookFact[];
   /** Functions stored in a structure field by code (`sc->rx.init = fn;`): run from wherever that field is called. */
   stored?: string[];
+  /** init-named functions listed in a file-scope table (a method switch): called through it. */
+  tabled?: string[];
 }
 
 
@@ -341,6 +343,17 @@ export function extractContext(file: string, text: string, model: Model): FileCo
         const target = fnArgText(m[2]);
         if (target) out.registrations.push({ fn: target, role, via: `->${m[1]} =`, line: lineAtOff(def.bodyStart + (m.index ?? 0)) });
       }
+    }
+  }
+
+  // init routines named in a file-scope method table (`{ foo_probe, foo_init, ... }`, `.init = foo_init,`)
+  if (clean.includes('_init')) {
+    let k = 0;
+    const sorted = [...defs].sort((a, b) => a.start - b.start);
+    for (const m of clean.matchAll(/\b([A-Za-z_]\w*_init)\s*[,}]/g)) {
+      while (k < sorted.length && sorted[k].end <= m.index) k++;
+      if (k < sorted.length && sorted[k].start <= m.index) continue; // inside a function
+      if (!(out.tabled ??= []).includes(m[1])) out.tabled.push(m[1]);
     }
   }
 

@@ -86,9 +86,10 @@ export interface ContextTables {
   /** Name heuristics (weak evidence): suffixes of thread-context entry points. */
   sleepableSuffix: RegExp;
   /**
-   * Weaker still: `foo_init` names, taken as thread-context entry points only when nothing in the tree
-   * calls the function or stores it in a field at run time (a method table entry such as a keyboard
-   * driver's init); per-packet refill routines named so are called or stored by the driver itself.
+   * Weaker still: `foo_init` names, taken as thread-context entry points only when the function is
+   * listed in a file-scope method table (a keyboard driver's init) or nothing in the tree calls it, and
+   * no code stores it in a field at run time; per-packet refill routines named so are called or stored
+   * by the driver itself.
    */
   tableInitSuffix: RegExp;
   /** Name heuristics (weak evidence): interrupt-side code (handlers, packet input/output, completions, timeouts). */

@@ -92,7 +92,8 @@ const freebsdResources: ResourcePair[] = [
   { kind: 'rwlock', acquire: ['rm_wlock'], release: ['rm_wunlock'], key: argKey, forbidsSleep: true, forbidsAlloc: false, description: 'rmlock' },
   { kind: 'rwlock', acquire: ['rm_rlock'], release: ['rm_runlock'], key: argKey, forbidsSleep: true, forbidsAlloc: false, description: 'rmlock (read)' },
   /*
-   * epoch(9): "Threads must not sleep while in an epoch section" (preemptible sections included).
+   * epoch(9): the API "does not support sleeping in epoch_preempt sections", and only non-sleepable locks
+   * may be taken in one; non-preemptible sections (epoch_enter) do not even allow preemption.
    * NET_EPOCH_ENTER(et) is a macro of sys/net/if_var.h or sys/epoch.h; listed so that trees without that header see it.
    */
   { kind: 'epoch', acquire: ['NET_EPOCH_ENTER', 'epoch_enter_preempt', 'epoch_enter'], release: ['NET_EPOCH_EXIT', 'epoch_exit_preempt', 'epoch_exit'], key: { none: true }, forbidsSleep: true, forbidsAlloc: false, description: 'epoch section' },
