@@ -199,7 +199,7 @@ export function extractContext(file: string, text: string, model: Model): FileCo
     const sig: string[] = [];
     const sigNames: string[] = [];
     /* locks of the callers released here (an unlock with no lock before it): kind -> line */
-    const drops = new Map<string, number>();
+    const drops = new Map<string, number | undefined>();
     /* locks released in a block that then leaves (return, goto, continue): held again after that block */
     const suspended: { lock: HeldLock; until: number }[] = [];
     const seen = new Set<string>();
@@ -252,7 +252,11 @@ export function extractContext(file: string, text: string, model: Model): FileCo
             if (ev.key === '') break;
           }
         }
-        if (!found && restricts) drops.set(ev.description, line);
+        if (!found && restricts) {
+          // released in a block that then leaves: the window ends with the block
+          if (exit === null) exit = blockExit(bodyText, call.at - def.bodyStart);
+          drops.set(ev.description, exit === undefined ? undefined : def.bodyStart + exit);
+        }
       } else {
         // only names the tree does not define (a header left out): the others are no lock the model could know
         const lk = cn.length > 4 && (cn.includes('LOCK') || cn.includes('lock')) && !model.definesLockish(cn) ? LOCKISH_CALL.exec(cn) : null;
@@ -277,6 +281,7 @@ export function extractContext(file: string, text: string, model: Model): FileCo
       const top = held.length ? held.reduce((a, b) => (a.level === 'noalloc' ? a : b)) : undefined;
       const spec = model.allocators.get(cn);
       const quiet: CallFact['quiet'] = model.isAllocatorApi(cn) ? 'allocator' : (flagAt.near(call.at) && passesFlags(call, model)) || arms.some(([a, b]) => call.at > a && call.at < b) ? 'flags' : undefined;
+      for (const [d, until] of drops) if (until !== undefined && call.at > until) drops.delete(d);
       const dropped = drops.size ? [...drops.keys()][0] : undefined;
       const key = `${cn}|${top?.what ?? ''}|${quiet ?? ''}|${dropped ?? ''}`;
       // panic() and the like never return: what they call runs in a dying system, not in this context
