@@ -241,8 +241,8 @@ export function extractContext(file: string, text: string, model: Model): FileCo
         let exit: number | undefined | null = null;
         let found = false;
         for (let i = held.length - 1; i >= 0; i--) {
-          if (held[i].description !== ev.description && held[i].key !== ev.key) continue;
-          if (ev.key === '' || held[i].key === ev.key) {
+          // sections without a key (critical, epoch) match by kind; locks by their expression
+          if (ev.key === '' ? held[i].description === ev.description && held[i].key === '' : held[i].key === ev.key) {
             // counted sections (crit_enter/crit_exit): one release ends one acquire; a lock taken in several arms
             // of a switch or if/else and released once after them: none of them is held after it
             const [h] = held.splice(i, 1);
