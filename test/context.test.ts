@@ -55,3 +55,27 @@ describe('suggest-flags: what its page says', () => {
     for (const f of res.findings) expect(f.properties?.suggestedFlags === undefined || f.properties.suggestedFlags !== f.flags).toBe(true);
   });
 });
+
+describe('context: --fix never rewrites what a lock, an assertion, an epoch or a choice of the code rules out', () => {
+  // `fix: no` on a fixture line: the site has a suggestion that --fix must not apply; `fix: yes`: one it applies
+  const marked = fg.sync('*/locking.c', { cwd: root }).sort();
+  it('has fixtures with fix: notes', () => expect(marked.length).toBe(2));
+  for (const f of marked) {
+    it(f, async () => {
+      const text = fs.readFileSync(path.join(root, f), 'latin1');
+      const want = new Map<number, boolean>();
+      text.split('\n').forEach((l, i) => {
+        const m = /fix:\s*(yes|no)\b/.exec(l);
+        if (m) want.set(i + 1, m[1] === 'yes');
+      });
+      const res = await lint({ paths: [path.join(root, f)], dialect: f.split('/')[0] as 'dragonfly' | 'freebsd', jobs: 1, rules: ['suggest-flags'] });
+      const safe = new Map(res.findings.map((x) => [x.line, (x.properties?.fix as { safe?: boolean } | undefined)?.safe === true]));
+      for (const [line, ok] of want) expect({ line, safe: safe.get(line) }).toEqual({ line, safe: ok });
+      // nothing under a lock, an assertion or an epoch section is ever rewritten to a sleeping flag
+      for (const x of res.findings) {
+        const c = x.properties?.context as { level?: string } | undefined;
+        if (c?.level === 'nosleep' || c?.level === 'noalloc') expect((x.properties?.fix as { safe?: boolean } | undefined)?.safe && x.properties?.suggestedClass === 'wait').toBeFalsy();
+      }
+    });
+  }
+});

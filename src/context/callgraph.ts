@@ -28,6 +28,12 @@ export interface FnContext {
   conflict?: string;
   /** May sleep, but allocations should use the interrupt reserve: why (tables.reserveRoles). */
   reserve?: string;
+  /** Restricted because a caller holds a lock of this kind (not by a role): a release of it in the function ends it. */
+  lock?: string;
+  /** May sleep only because the function itself sleeps somewhere (the site must check where). */
+  bySelf?: boolean;
+  /** May sleep because of its callers in the linted tree only, and others (modules) may call it. */
+  open?: string;
 }
 
 interface Node {
@@ -37,7 +43,11 @@ interface Node {
   fns: FnFact[];
   callers: Set<string>;
   /** callee key -> lock held at the call, if any */
-  callees: Map<string, { what: string; level: Level } | undefined>;
+  callees: Map<string, { what: string; level: Level; kind?: string } | undefined>;
+  /** Callees reached only through calls that pass allocation flags or enter the allocator: no restriction flows. */
+  quiet: Set<string>;
+  /** Callees reached only where the function has released its callers' lock of this kind. */
+  dropped: Map<string, string>;
   roles: { role: Role; level: Level; why: string; weak: boolean }[];
 }
 
@@ -59,7 +69,7 @@ export class CallGraph {
           s.add(fn.name);
         }
         let n = this.nodes.get(key);
-        if (!n) this.nodes.set(key, (n = { key, name: fn.name, file: fc.file, fns: [], callers: new Set(), callees: new Map(), roles: [] }));
+        if (!n) this.nodes.set(key, (n = { key, name: fn.name, file: fc.file, fns: [], callers: new Set(), callees: new Map(), quiet: new Set(), dropped: new Map(), roles: [] }));
         n.fns.push(fn);
         if (fn.alias) {
           const a = `${fc.file}#${fn.alias}`;
@@ -89,7 +99,15 @@ export class CallGraph {
           for (const to of direct ? [direct] : (hooks.get(c.name) ?? [])) {
             if (to === from) continue;
             const prev = n.callees.get(to);
-            if (!n.callees.has(to) || (prev && (!c.under || LEVEL_ORDER[c.under.level] > LEVEL_ORDER[prev.level]))) n.callees.set(to, c.under);
+            const first = !n.callees.has(to);
+            if (first) {
+              if (c.quiet) n.quiet.add(to);
+              if (c.dropped) n.dropped.set(to, c.dropped);
+            } else {
+              if (!c.quiet) n.quiet.delete(to);
+              if (n.dropped.get(to) !== c.dropped) n.dropped.delete(to);
+            }
+            if (first || (prev && (!c.under || LEVEL_ORDER[c.under.level] > LEVEL_ORDER[prev.level]))) n.callees.set(to, c.under);
             this.nodes.get(to)!.callers.add(from);
           }
         }
@@ -100,9 +118,12 @@ export class CallGraph {
         this.nodes.get(to)!.roles.push({ role: r.role, level: tables.roleLevel[r.role], why: `registered as ${r.role.replace(/-/g, ' ')} by ${r.via} at ${fc.file}:${r.line}${tables.roleWhy?.[r.role] ? ` (${tables.roleWhy[r.role]})` : ''}`, weak: false });
       }
     }
+    const stored = new Set(files.flatMap((fc) => fc.stored ?? []));
+    const tabled = new Set(files.flatMap((fc) => fc.tabled ?? []));
     for (const n of this.nodes.values()) {
       if (n.roles.length) continue;
-      if (tables.sleepableSuffix.test(n.name)) n.roles.push({ role: 'device-method', level: 'sleepable', why: `name '${n.name}' looks like a thread-context entry point (attach/probe/ioctl/open...)`, weak: true });
+      if (tables.tableInitSuffix.test(n.name) && !stored.has(n.name) && (tabled.has(n.name) || !n.callers.size)) n.roles.push({ role: 'device-method', level: 'sleepable', why: `name '${n.name}' looks like an init method called through a table`, weak: true });
+      else if (tables.sleepableSuffix.test(n.name)) n.roles.push({ role: 'device-method', level: 'sleepable', why: `name '${n.name}' looks like a thread-context entry point (attach/probe/ioctl/open...)`, weak: true });
       else if (tables.interruptSuffix.test(n.name)) n.roles.push({ role: 'interrupt-thread', level: tables.roleLevel['interrupt-thread'], why: `name '${n.name}' looks like an interrupt handler`, weak: true });
     }
   }
@@ -200,37 +221,49 @@ export class CallGraph {
   }
 
   private solve(withWeak: boolean): Map<string, FnContext> {
-    const restricted = new Map<string, { level: Level; why: string[] }>();
+    const restricted = new Map<string, { level: Level; why: string[]; lock?: string }>();
     const work: string[] = [];
-    const seed = (key: string, level: Level, why: string[]) => {
+    const seed = (key: string, level: Level, why: string[], lock?: string) => {
       const cur = restricted.get(key);
-      if (cur && LEVEL_ORDER[cur.level] <= LEVEL_ORDER[level]) return;
-      restricted.set(key, { level, why });
+      if (cur && LEVEL_ORDER[cur.level] < LEVEL_ORDER[level]) return;
+      // a role or a lock held in the function itself outranks a lock its callers hold (which it may release)
+      if (cur && LEVEL_ORDER[cur.level] === LEVEL_ORDER[level] && (!cur.lock || lock)) return;
+      restricted.set(key, { level, why, ...(lock ? { lock } : {}) });
       work.push(key);
     };
     for (const n of this.nodes.values()) {
       for (const r of n.roles) if ((withWeak || !r.weak) && r.level !== 'sleepable') seed(n.key, r.level, [r.why]);
-      for (const [to, under] of n.callees) if (under) seed(to, under.level, [`called from ${n.name}() with ${under.what} held`]);
+      for (const [to, under] of n.callees) if (under && !n.quiet.has(to)) seed(to, under.level, [`called from ${n.name}() with ${under.what} held`], under.kind);
     }
     while (work.length) {
       const k = work.pop()!;
       const cur = restricted.get(k)!;
       const n = this.nodes.get(k)!;
       for (const [to, under] of n.callees) {
-        const lvl = under && LEVEL_ORDER[under.level] < LEVEL_ORDER[cur.level] ? under.level : cur.level;
+        // no flow through calls that pass allocation flags or enter the allocator, nor where this
+        // function has released the very lock that restricts it
+        if (n.quiet.has(to)) continue;
+        const lifted = !!cur.lock && n.dropped.get(to) === cur.lock;
+        if (lifted && !under) continue;
+        const fromUnder = !!under && (lifted || LEVEL_ORDER[under.level] < LEVEL_ORDER[cur.level]);
+        const lvl = fromUnder ? under!.level : cur.level;
         const why = cur.why.length < 4 ? [`called from ${n.name}() (${cur.level})`, ...cur.why] : [`called from ${n.name}() (${cur.level})`, ...cur.why.slice(0, 3), '...'];
-        seed(to, lvl, why);
+        seed(to, lvl, fromUnder ? [`called from ${n.name}() with ${under!.what} held`] : why, fromUnder ? under!.kind : cur.lock);
       }
     }
     // may sleep: entry points, functions that sleep, and (to a fixpoint) functions all of whose callers may sleep
     const sleepable = new Map<string, string[]>();
     const byCallers = new Set<string>();
+    const bySelf = new Set<string>();
     for (const n of this.nodes.values()) {
       const role = n.roles.find((r) => (withWeak || !r.weak) && r.level === 'sleepable');
       if (role) sleepable.set(n.key, [role.why]);
       else {
         const s = n.fns.find((f) => f.sleeps)?.sleeps;
-        if (s) sleepable.set(n.key, [`the function itself may sleep: ${s.what} at line ${s.line}`]);
+        if (s) {
+          sleepable.set(n.key, [`the function itself may sleep: ${s.what} at line ${s.line}`]);
+          bySelf.add(n.key);
+        }
       }
     }
     // any order gives the same answer: a function's evidence names its sorted callers and repeats the
@@ -251,8 +284,12 @@ export class CallGraph {
       const r = restricted.get(n.key);
       const s = sleepable.get(n.key);
       const res = reserve.get(n.key);
-      if (r) out.set(n.key, { level: r.level, evidence: r.why, weak: false, ...(s ? { conflict: s[0] } : {}) });
-      else if (s) out.set(n.key, { level: 'sleepable', evidence: s, weak: false, ...(res ? { reserve: res } : {}) });
+      if (r) out.set(n.key, { level: r.level, evidence: r.why, weak: false, ...(s ? { conflict: s[0] } : {}), ...(r.lock ? { lock: r.lock } : {}) });
+      else if (s) {
+        // exported and sleepable only through the callers seen here: a module may call it from anywhere
+        const open = byCallers.has(n.key) && !n.key.includes('#') ? `${n.name}() is not static: callers outside the linted files may not be able to sleep` : undefined;
+        out.set(n.key, { level: 'sleepable', evidence: s, weak: false, ...(res ? { reserve: res } : {}), ...(bySelf.has(n.key) ? { bySelf: true } : {}), ...(open ? { open } : {}) });
+      }
     }
     return out;
   }

@@ -9,14 +9,44 @@
 import type { Model } from '../model/model';
 import { CONTEXT_TABLES, type Level, type Role } from './tables';
 import { lineOf, lineStarts } from '../text/lines';
-import { blankNoise, callsIn, flagValueFromText, looseDefs, splitKnf, type TextDef } from './textscan';
+import { blankNoise, callsIn, flagValueFromText, looseDefs, splitKnf, type TextCall, type TextDef } from './textscan';
+import { lockKey, substituteParams } from '../model/model';
+import { deliberateNoWait, flagOffsets, lockedReturns, LOCKISH_ASSERT, LOCKISH_CALL, passesFlags, waitArms } from './sites';
 import { isWordChar } from '../text/calltext';
 
 export interface CallFact {
   name: string;
   line: number;
   /** A lock/section held at the call (in source order), and what it forbids. */
-  under?: { what: string; level: Level };
+  under?: { what: string; level: Level; kind?: string };
+  /**
+   * A caller's no-sleep context does not flow into the callee through this call: it passes
+   * allocation flags (the callee sleeps or not as told) or is made only when a test says the
+   * code may wait (`if (canwait)`), or it enters the allocator itself.
+   */
+  quiet?: 'flags' | 'allocator';
+  /** The call lies where this function has released a lock of this kind that its callers hold. */
+  dropped?: string;
+}
+
+/** An allocation call as the text shows it: what is held there and what the code around it says. */
+export interface AllocFact {
+  line: number;
+  name: string;
+  /** Locks held by text (learned macros, assertions, functions that return locked), most restricted first. */
+  held?: { what: string; level: Level }[];
+  /** The non-sleepable and unknown locks held, as one string (absent: none): sleep evidence counts only under the same locks. */
+  sig?: string;
+  /** Lock-like calls held at the allocation whose kind the model does not know (`IF_ADDR_WLOCK()`, its stem shown). */
+  unknownLocks?: string[];
+  /** Inside a window where the function released its callers' lock of this kind. */
+  dropped?: string;
+  /** The no-wait flags are a choice of the code (a fallback, a comment): not a finding. */
+  choice?: string;
+  /** The suggestion may stand but --fix must not apply it: why. */
+  noFix?: string;
+  /** Sleeping allocations in the other arm of a choice about waiting (no evidence for this one). */
+  siblings?: number[];
 }
 
 export interface RegFact {
@@ -33,6 +63,10 @@ export interface FnFact {
   calls: CallFact[];
   /** First call that sleeps with no non-sleepable lock held (tsleep, M_WAITOK allocation, ...). */
   sleeps?: { what: string; line: number };
+  /** Every such sleeping call (the first few), with the locks held there (AllocFact.sig) and the branch it is in. */
+  sleepsAt?: { what: string; line: number; sig?: string }[];
+  /** The allocation calls. */
+  allocs?: AllocFact[];
   /** spl levels raised in the function. */
   spl: string[];
   /** Another name the function is known by in this file (the argument of a function-defining macro). */
@@ -50,16 +84,23 @@ export interface FileContext {
   fns: FnFact[];
   registrations: RegFact[];
   hooks?: HookFact[];
+  /** Functions stored in a structure field by code (`sc->rx.init = fn;`): run from wherever that field is called. */
+  stored?: string[];
+  /** init-named functions listed in a file-scope table (a method switch): called through it. */
+  tabled?: string[];
 }
 
 
 interface HeldLock {
   what: string;
   level: Level;
-  release: Set<string>;
-  arg: string;
+  /** The lock (Model.lockKey), '' for sections. */
+  key: string;
+  description: string;
   /** Body offset past which the text does not follow this acquire (see blockExit). */
   until?: number;
+  /** Known from a macro, an assertion or a function that returns locked (not in the analysis' heldAtCall). */
+  byText?: boolean;
 }
 
 const JUMP = /\b(?:continue|return|goto)\b/y;
@@ -122,8 +163,19 @@ export function extractContext(file: string, text: string, model: Model): FileCo
   };
   const knf: TextDef[] = splitKnf(clean);
   const fnMacros = new Map(tables.fnMacros.map((f) => [f.macro, f]));
-  for (const def of [...knf, ...looseDefs(clean, knf)]) {
-    const header = clean.slice(def.start, def.headerEnd ?? def.bodyStart).split('\n').filter((l) => !/^[ \t].*;\s*$/.test(l)).join(' ');
+  const defs = [...knf, ...looseDefs(clean, knf)];
+  const headers = new Map<TextDef, string>();
+  const headerOf = (def: TextDef) => {
+    let h = headers.get(def);
+    if (h === undefined) headers.set(def, (h = clean.slice(def.start, def.headerEnd ?? def.bodyStart).split('\n').filter((l) => !/^[ \t].*;\s*$/.test(l)).join(' ')));
+    return h;
+  };
+  const bodyCalls = (def: TextDef) => callsIn(clean.slice(def.bodyStart, def.end), def.bodyStart);
+  const lockEv = (c: TextCall) => (model.isLockCall(c.name) ? model.lockEvent(c.name, () => c.args, file) : undefined);
+  // functions of this file that return with a lock of a parameter held (a lookup returning its object locked)
+  const returnsLocked = lockedReturns(defs, clean, headerOf, bodyCalls, lockEv);
+  for (const def of defs) {
+    const header = headerOf(def);
     const hm = /([A-Za-z_]\w*)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)\s*$/.exec(header.trim());
     if (!hm) continue;
     let name = hm[1];
@@ -143,55 +195,123 @@ export function extractContext(file: string, text: string, model: Model): FileCo
       out.fns.push(fn);
     }
     const held: HeldLock[] = [];
+    /* lock-like calls the model does not know, held by text (with `held`, what sleep evidence must match) */
+    const sig: string[] = [];
+    const sigNames: string[] = [];
+    /* locks of the callers released here (an unlock with no lock before it): kind -> line */
+    const drops = new Map<string, number | undefined>();
+    /* locks released in a block that then leaves (return, goto, continue): held again after that block */
+    const suspended: { lock: HeldLock; until: number }[] = [];
     const seen = new Set<string>();
     const bodyText = clean.slice(def.bodyStart, def.end);
-    for (const call of callsIn(bodyText, def.bodyStart)) {
+    const flagAt = flagOffsets(bodyText, def.bodyStart);
+    const arms = waitArms(bodyText, def.bodyStart);
+    for (const call of bodyCalls(def)) {
       const cn = call.name;
       const line = lineAtOff(call.at);
-      // locks, in source order (an approximation of "held on the path")
-      const acq = model.acquire.get(cn);
-      const rel = model.release.get(cn);
-      // arguments are split only for the calls that need them (call.args is computed on first use)
-      const arg0 = acq || (rel && rel.kind !== 'spl') ? (call.args[0] ?? '').replace(/\s+/g, '') : '';
-      if (acq) {
-        if (acq.kind === 'spl') {
-          if (!fn.spl.includes(cn)) fn.spl.push(cn);
-        } else if (acq.forbidsSleep || acq.forbidsAlloc) {
-          const exit = blockExit(bodyText, call.at - def.bodyStart);
-          held.push({ what: `${acq.description} ${arg0}`.trim(), level: acq.forbidsAlloc ? 'noalloc' : 'nosleep', release: new Set(acq.release), arg: arg0, ...(exit !== undefined ? { until: def.bodyStart + exit } : {}) });
-        }
-      }
-      if (rel && rel.kind !== 'spl') {
-        for (let i = held.length - 1; i >= 0; i--) {
-          if (!held[i].release.has(cn)) continue;
-          if ('none' in rel.key) {
-            held.splice(i, 1); // counted (crit_enter/crit_exit): one release ends one acquire
-            break;
-          }
-          // a lock taken in several arms of a switch or if/else and released once after them: the
-          // text shows several acquires for one release, and none of them is held after it
-          if (held[i].arg === arg0) held.splice(i, 1);
-        }
-      }
+      // locks, in source order (an approximation of "held on the path"); first what ended before this call
       for (let i = held.length - 1; i >= 0; i--) if (held[i].until !== undefined && call.at > held[i].until!) held.splice(i, 1);
+      for (let i = suspended.length - 1; i >= 0; i--) {
+        if (call.at <= suspended[i].until) continue;
+        const h = suspended[i].lock;
+        if (h.until === undefined || call.at <= h.until) held.push(h); // taken in that same block: gone with it
+        suspended.splice(i, 1);
+      }
+
+      const acq = model.acquire.get(cn);
+      if (acq?.kind === 'spl') {
+        if (!fn.spl.includes(cn)) fn.spl.push(cn);
+      }
+      const rl = returnsLocked.get(cn);
+      const ev = lockEv(call) ?? (rl ? { role: 'acquire' as const, key: lockKey(substituteParams(rl.key, rl.params, call.args)), description: `${rl.description}`, what: `${rl.description} ${lockKey(substituteParams(rl.key, rl.params, call.args))} (returned locked by ${cn}())`, forbidsSleep: true, forbidsAlloc: rl.level === 'noalloc', kind: 'returned' } : undefined);
+      const restricts = !!ev && (ev.forbidsSleep || ev.forbidsAlloc);
+      // a function that returns locked: the lock is held after the call, not while it runs
+      const later = ev?.kind === 'returned' ? ev : undefined;
+      if (ev && ev.role !== 'release' && !later) {
+        if (restricts) {
+          const exit = ev.role === 'acquire' ? blockExit(bodyText, call.at - def.bodyStart) : undefined;
+          held.push({
+            what: `${ev.description} ${ev.key}`.trim() + (ev.kind === 'assert' || (ev.kind === 'macro' && ev.role === 'assert') ? ` (asserted by ${cn}())` : ev.kind === 'macro' ? ` (${cn}())` : ''), level: ev.forbidsAlloc ? 'noalloc' : 'nosleep', key: ev.key, description: ev.description,
+            ...(exit !== undefined ? { until: def.bodyStart + exit } : {}), ...(ev.kind === 'macro' || ev.kind === 'assert' || ev.kind === 'returned' ? { byText: true } : {}),
+          });
+          drops.delete(ev.description);
+        }
+      } else if (ev) {
+        // `unlock; ...; return;` (or goto, continue) in a block: released in the block only, held again after it
+        let exit: number | undefined | null = null;
+        let found = false;
+        for (let i = held.length - 1; i >= 0; i--) {
+          // sections without a key (critical, epoch) match by kind; locks by their expression
+          if (ev.key === '' ? held[i].description === ev.description && held[i].key === '' : held[i].key === ev.key) {
+            // counted sections (crit_enter/crit_exit): one release ends one acquire; a lock taken in several arms
+            // of a switch or if/else and released once after them: none of them is held after it
+            const [h] = held.splice(i, 1);
+            if (exit === null) exit = blockExit(bodyText, call.at - def.bodyStart);
+            if (exit !== undefined) suspended.push({ lock: h, until: def.bodyStart + exit });
+            found = true;
+            if (ev.key === '') break;
+          }
+        }
+        if (!found && restricts) {
+          // released in a block that then leaves: the window ends with the block
+          if (exit === null) exit = blockExit(bodyText, call.at - def.bodyStart);
+          drops.set(ev.description, exit === undefined ? undefined : def.bodyStart + exit);
+        }
+      } else {
+        // only names the tree does not define (a header left out): the others are no lock the model could know
+        const lk = cn.length > 4 && (cn.includes('LOCK') || cn.includes('lock')) && !model.definesLockish(cn) ? LOCKISH_CALL.exec(cn) : null;
+        if (!lk && cn.endsWith('_ASSERT') && LOCKISH_ASSERT.test(cn) && !model.definesLockish(cn) && !sigNames.includes(`${cn}()`)) {
+          sig.push(`${cn}:`);
+          sigNames.push(`${cn}()`);
+        }
+        if (lk) {
+          const key = `${lk[1] ?? ''}:${lockKey(call.args[0])}`;
+          if (lk[2] || lk[3]) {
+            const k = sig.lastIndexOf(key);
+            if (k >= 0) {
+              sig.splice(k, 1);
+              sigNames.splice(k, 1);
+            }
+          } else {
+            sig.push(key);
+            sigNames.push(`${cn}()`);
+          }
+        }
+      }
       const top = held.length ? held.reduce((a, b) => (a.level === 'noalloc' ? a : b)) : undefined;
-      const key = `${cn}|${top?.what ?? ''}`;
+      const spec = model.allocators.get(cn);
+      const quiet: CallFact['quiet'] = model.isAllocatorApi(cn) ? 'allocator' : (flagAt.near(call.at) && passesFlags(call, model)) || arms.some(([a, b]) => call.at > a && call.at < b) ? 'flags' : undefined;
+      for (const [d, until] of drops) if (until !== undefined && call.at > until) drops.delete(d);
+      const dropped = drops.size ? [...drops.keys()][0] : undefined;
+      const key = `${cn}|${top?.what ?? ''}|${quiet ?? ''}|${dropped ?? ''}`;
       // panic() and the like never return: what they call runs in a dying system, not in this context
       if (!seen.has(key) && !model.noReturn.has(cn)) {
         seen.add(key);
-        fn.calls.push(top ? { name: cn, line, under: { what: top.what, level: top.level } } : { name: cn, line });
+        fn.calls.push({ name: cn, line, ...(top ? { under: { what: top.what, level: top.level, kind: top.description } } : {}), ...(quiet ? { quiet } : {}), ...(dropped ? { dropped } : {}) });
       }
-      if (!top && !fn.sleeps) {
-        if (sleepers.has(cn)) fn.sleeps = { what: `${cn}()`, line };
-        else {
-          const spec = model.allocators.get(cn);
-          const args = spec && spec.flagsArg !== undefined ? call.args : undefined;
-          if (spec && args && spec.flagsArg !== undefined && args[spec.flagsArg] && (spec.arity === undefined || spec.arity === args.length)) {
-            const fv = flagValueFromText(args[spec.flagsArg], model, spec.family);
-            const v = model.verdict(spec, fv);
-            if (v.klass === 'wait') fn.sleeps = { what: `${cn}(..., ${fv.text})`, line };
-          }
+      if (later) held.push({ what: (later as { what?: string }).what ?? later.description, level: later.forbidsAlloc ? 'noalloc' : 'nosleep', key: later.key, description: later.description, byText: true });
+      const sigText = () => [...held.map((h) => h.key || h.description), ...sig].sort().join(',');
+      let sleepWhat: string | undefined;
+      if (sleepers.has(cn)) sleepWhat = `${cn}()`;
+      else if (spec && spec.flagsArg !== undefined) {
+        const args = call.args;
+        if (args[spec.flagsArg] && (spec.arity === undefined || spec.arity === args.length)) {
+          const fv = flagValueFromText(args[spec.flagsArg], model, spec.family);
+          const v = model.verdict(spec, fv);
+          if (v.klass === 'wait') sleepWhat = `${cn}(..., ${fv.text})`;
+          const byText = held.filter((h) => h.byText);
+          const sg = sigText();
+          const unknown = [...new Set(sigNames)];
+          const a: AllocFact = { line, name: cn, ...(sg ? { sig: sg } : {}), ...(unknown.length ? { unknownLocks: unknown } : {}), ...(byText.length ? { held: byText.map((h) => ({ what: h.what, level: h.level })) } : {}), ...(dropped ? { dropped } : {}) };
+          if (v.klass === 'nowait' || v.klass === 'intnowait') Object.assign(a, deliberateNoWait(text, clean, def, call, model));
+          (fn.allocs ??= []).push(a);
         }
+      }
+      if (sleepWhat && !top) {
+        fn.sleeps ??= { what: sleepWhat, line };
+        const list = (fn.sleepsAt ??= []);
+        const sg = sigText();
+        if (list.length < 12) list.push({ what: sleepWhat, line, ...(sg ? { sig: sg } : {}) });
       }
       // handler registrations
       for (const r of regBy.get(cn) ?? []) {
@@ -215,13 +335,30 @@ export function extractContext(file: string, text: string, model: Model): FileCo
       const ptr = assignedName(bodyText, m.index);
       if (ptr && m[1] !== 'NULL' && ptr !== m[1]) (out.hooks ??= []).push({ ptr, fn: m[1] });
     }
+    if (bodyText.includes('_init')) {
+      // only init-named functions care (tables.tableInitSuffix)
+      for (const m of bodyText.matchAll(/(?:->|\.)\s*[A-Za-z_]\w*\s*=(?!=)\s*&?\s*([A-Za-z_]\w*_init)\s*;/g)) {
+        if (m[1] !== 'NULL' && !(out.stored ??= []).includes(m[1])) out.stored.push(m[1]);
+      }
+    }
     if (fieldRole.size && bodyText.includes('->')) {
-      for (const m of bodyText.matchAll(/->\s*([A-Za-z_]\w*)\s*=(?!=)\s*([^;]+);/g)) {
+      for (const m of bodyText.matchAll(/(?:->|\.)\s*([A-Za-z_]\w*)\s*=(?!=)\s*([^;]+);/g)) {
         const role = fieldRole.get(m[1]);
         if (!role) continue;
         const target = fnArgText(m[2]);
         if (target) out.registrations.push({ fn: target, role, via: `->${m[1]} =`, line: lineAtOff(def.bodyStart + (m.index ?? 0)) });
       }
+    }
+  }
+
+  // init routines named in a file-scope method table (`{ foo_probe, foo_init, ... }`, `.init = foo_init,`)
+  if (clean.includes('_init')) {
+    let k = 0;
+    const sorted = [...defs].sort((a, b) => a.start - b.start);
+    for (const m of clean.matchAll(/\b([A-Za-z_]\w*_init)\s*[,}]/g)) {
+      while (k < sorted.length && sorted[k].end <= m.index) k++;
+      if (k < sorted.length && sorted[k].start <= m.index) continue; // inside a function
+      if (!(out.tabled ??= []).includes(m[1])) out.tabled.push(m[1]);
     }
   }
 

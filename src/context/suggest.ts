@@ -50,6 +50,8 @@ export interface SuggestInput {
   weak: boolean;
   /** The context may sleep, but allocations should use the interrupt reserve: why. */
   reserve?: string;
+  /** --fix must not apply the suggestion: why (a choice of the code, a caller outside the tree). */
+  fixBlock?: string;
 }
 
 /** Is the current failure path correct (tested, no deref/panic/leak)? */
@@ -126,6 +128,7 @@ export function suggestFlags(site: SiteFacts, ctx: SuggestInput, model: Model): 
   if (!simple || !site.flagsRange) unsafeWhy = 'the flags argument is not a plain combination of flag names';
   else if (unknownNames.length || notInHeader.length) unsafeWhy = `${[...unknownNames, ...notInHeader].join(', ')} not defined by this tree's header`;
   else if (ctx.weak) unsafeWhy = 'the context is inferred from the function name only';
+  else if (ctx.fixBlock) unsafeWhy = ctx.fixBlock;
   else if (canFailAfter && !okPath) unsafeWhy = 'the new flags may fail and the NULL path is not correct';
   else if (!canFailAfter && (klass === 'wait' || ctx.reserve) && heldSpl) unsafeWhy = 'an spl level is held at the call: sleeping would open the protected region';
   else if (text === fv?.text) unsafeWhy = 'no change';

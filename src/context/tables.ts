@@ -85,6 +85,13 @@ export interface ContextTables {
   sleepableMethods: RegExp;
   /** Name heuristics (weak evidence): suffixes of thread-context entry points. */
   sleepableSuffix: RegExp;
+  /**
+   * Weaker still: `foo_init` names, taken as thread-context entry points only when the function is
+   * listed in a file-scope method table (a keyboard driver's init) or nothing in the tree calls it, and
+   * no code stores it in a field at run time; per-packet refill routines named so are called or stored
+   * by the driver itself.
+   */
+  tableInitSuffix: RegExp;
   /** Name heuristics (weak evidence): interrupt-side code (handlers, packet input/output, completions, timeouts). */
   interruptSuffix: RegExp;
   /** spl levels that mean interrupt-ish code when held at the call (2004-era trees). */
@@ -128,14 +135,17 @@ const fields: FieldRole[] = [
   { field: 'if_watchdog', role: 'watchdog' },
   { field: 'if_ioctl', role: 'network-ioctl' },
   { field: 'cbfcnp', role: 'interrupt-thread' },
+  /* config_intrhook(9): the hook runs once interrupts are enabled, from the boot thread, and may sleep */
+  { field: 'ich_func', role: 'module-init' },
 ];
 
 const sleepers = [
   'tsleep', 'msleep', 'ssleep', 'lksleep', 'mtxsleep', 'zsleep', 'pause', 'pause_sbt', 'cv_wait', 'cv_wait_sig', 'cv_timedwait',
   'cv_timedwait_sig', 'sx_sleep', 'rw_sleep', 'msleep_spin', 'kthread_suspend', 'vm_wait', 'uiomove', 'copyin', 'copyout',
   'copyinstr', 'copyoutstr', 'sooptcopyin', 'sooptcopyout', 'vn_lock', 'sx_xlock', 'sx_slock', 'kmem_alloc_wait',
-  'lwkt_serialize_enter', 'bwait', 'biowait', 'sema_wait',
+  'bwait', 'biowait', 'sema_wait',
 ];
+/* Not lwkt_serialize_enter: DragonFly interrupt threads enter serializers too (they may block briefly, not sleep). */
 
 const roleLevelFreeBSD: Record<Role, Level> = {
   'interrupt-filter': 'noalloc',
@@ -170,8 +180,11 @@ const roleLevelDragonFly: Record<Role, Level> = {
 };
 
 const sleepableMethods = /^(device_(attach|probe|detach|shutdown|suspend|resume|identify)|bus_(add_child|driver_added|probe_nomatch))$/;
-/* foo_attach, fooattach (2004 ISA drivers), USB_ATTACH(foo) (the name is the macro's), foo_init */
-const sleepableSuffix = /(attach|probe|detach|ioctl|open|close|modevent|_load|_unload|shutdown|suspend|resume|_init)$/i;
+/*
+ * foo_attach, fooattach (2004 ISA drivers), USB_ATTACH(foo) (the name is the macro's). Not `_init`: per-packet
+ * refill routines (foo_rxbuf_init) and interface init methods, run under the driver lock, are named so too.
+ */
+const sleepableSuffix = /(attach|probe|detach|ioctl|open|close|modevent|_load|_unload|shutdown|suspend|resume)$/i;
 
 const interruptSuffix = /(intr|_isr|_input|_output|_start|_done|_timeout|_tick|_watchdog|_poll)$/;
 
@@ -193,6 +206,7 @@ export const CONTEXT_TABLES: Record<DialectName, ContextTables> = {
     sleepers,
     sleepableMethods,
     sleepableSuffix,
+    tableInitSuffix: /_init$/i,
     interruptSuffix,
     interruptSpl: [],
   },
@@ -240,6 +254,7 @@ export const CONTEXT_TABLES: Record<DialectName, ContextTables> = {
     sleepers,
     sleepableMethods,
     sleepableSuffix,
+    tableInitSuffix: /_init$/i,
     interruptSuffix,
     interruptSpl: ['splhigh', 'splclock', 'splstatclock'],
   },

@@ -1,4 +1,4 @@
-import type { AllocatorSpec, DialectModel, FlagFamilySpec, ReleaseSpec, ResourcePair } from './types';
+import type { AllocatorSpec, DialectModel, FlagFamilySpec, LockAssert, ReleaseSpec, ResourcePair } from './types';
 
 /*
  * Built-in allocator tables. Sources: FreeBSD malloc(9), uma(9), mbuf(9),
@@ -86,12 +86,23 @@ const freebsdResources: ResourcePair[] = [
   { kind: 'lock', acquire: ['mtx_lock', 'mtx_lock_flags'], release: ['mtx_unlock', 'mtx_unlock_flags'], key: argKey, forbidsSleep: true, forbidsAlloc: false, description: 'mutex' },
   { kind: 'spinlock', acquire: ['mtx_lock_spin', 'mtx_lock_spin_flags'], release: ['mtx_unlock_spin', 'mtx_unlock_spin_flags'], key: argKey, forbidsSleep: true, forbidsAlloc: true, description: 'spin mutex' },
   { kind: 'rwlock', acquire: ['rw_wlock', 'rw_rlock'], release: ['rw_wunlock', 'rw_runlock', 'rw_unlock'], key: argKey, forbidsSleep: true, forbidsAlloc: false, description: 'rwlock' },
+  /*
+   * rmlock(9): "readers cannot sleep", also on RM_SLEEPABLE locks; a writer may sleep only on an
+   * RM_SLEEPABLE lock, which the call does not show, so the write side is taken as non-sleepable too.
+   */
   { kind: 'rwlock', acquire: ['rm_wlock'], release: ['rm_wunlock'], key: argKey, forbidsSleep: true, forbidsAlloc: false, description: 'rmlock' },
+  { kind: 'rwlock', acquire: ['rm_rlock'], release: ['rm_runlock'], key: argKey, forbidsSleep: true, forbidsAlloc: false, description: 'rmlock (read)' },
+  /*
+   * epoch(9): the API "does not support sleeping in epoch_preempt sections", and only non-sleepable locks
+   * may be taken in one; non-preemptible sections (epoch_enter) do not even allow preemption.
+   * NET_EPOCH_ENTER(et) is a macro of sys/net/if_var.h or sys/epoch.h; listed so that trees without that header see it.
+   */
+  { kind: 'epoch', acquire: ['NET_EPOCH_ENTER', 'epoch_enter_preempt', 'epoch_enter'], release: ['NET_EPOCH_EXIT', 'epoch_exit_preempt', 'epoch_exit'], key: { none: true }, forbidsSleep: true, forbidsAlloc: false, description: 'epoch section' },
   { kind: 'sleeplock', acquire: ['sx_xlock', 'sx_slock'], release: ['sx_xunlock', 'sx_sunlock', 'sx_unlock'], key: argKey, forbidsSleep: false, forbidsAlloc: false, description: 'sx lock' },
   { kind: 'critical', acquire: ['critical_enter'], release: ['critical_exit'], key: { none: true }, forbidsSleep: true, forbidsAlloc: true, description: 'critical section' },
   /* DragonFly critical sections are per-thread and survive a blocking call (kmalloc(9), crit_enter(9)). */
   { kind: 'critical', acquire: ['crit_enter', 'crit_enter_id', 'crit_enter_gd'], release: ['crit_exit', 'crit_exit_id', 'crit_exit_gd'], key: { none: true }, forbidsSleep: false, forbidsAlloc: false, description: 'critical section' },
-  { kind: 'spinlock', acquire: ['spin_lock', 'spin_lock_wr', 'spin_lock_rd', 'spin_lock_quick'], release: ['spin_unlock', 'spin_unlock_wr', 'spin_unlock_rd', 'spin_unlock_quick'], key: argKey, forbidsSleep: true, forbidsAlloc: false, description: 'spin lock' },
+  { kind: 'spinlock', acquire: ['spin_lock', 'spin_lock_wr', 'spin_lock_rd', 'spin_lock_quick', 'spin_lock_shared'], release: ['spin_unlock', 'spin_unlock_wr', 'spin_unlock_rd', 'spin_unlock_quick', 'spin_unlock_shared', 'spin_unlock_any'], key: argKey, forbidsSleep: true, forbidsAlloc: false, description: 'spin lock' },
   { kind: 'token', acquire: ['lwkt_gettoken', 'lwkt_gettoken_shared'], release: ['lwkt_reltoken'], key: argKey, forbidsSleep: false, forbidsAlloc: false, description: 'LWKT token' },
   { kind: 'sleeplock', acquire: ['lwkt_serialize_enter'], release: ['lwkt_serialize_exit'], key: argKey, forbidsSleep: false, forbidsAlloc: false, description: 'LWKT serializer' },
   { kind: 'sleeplock', acquire: ['lockmgr'], release: [], key: argKey, forbidsSleep: false, forbidsAlloc: false, description: 'lockmgr lock' },
@@ -129,14 +140,32 @@ const kernelResources = (intrCookie: number): ResourcePair[] => [
   held('reference', ['refcount_acquire'], ['refcount_release'], argKey),
 ];
 
-/* DragonFly's mtx(9) is a sleepable lock: it may be held across tsleep. */
+/* DragonFly's mtx(9) is a sleepable lock: it may be held across tsleep. DragonFly has no epoch(9). */
 const dragonflyResources: ResourcePair[] = [
-  ...freebsdResources.map((r) => (r.acquire.includes('mtx_lock') ? { ...r, kind: 'sleeplock', forbidsSleep: false, description: 'mtx lock' } as ResourcePair : r)),
+  ...freebsdResources
+    .filter((r) => r.kind !== 'epoch')
+    .map((r) => (r.acquire.includes('mtx_lock') ? ({ ...r, kind: 'sleeplock', forbidsSleep: false, description: 'mtx lock' } as ResourcePair) : r)),
   /* bus_setup_intr(dev, r, flags, handler, arg, cookiep[, serializer]): the cookie is argument 5 */
   ...kernelResources(5),
 ];
 /* bus_setup_intr(dev, r, flags, filter, handler, arg, cookiep) */
 freebsdResources.push(...kernelResources(6));
+
+/*
+ * Lock assertions: mutex(9) mtx_assert MA_OWNED, rwlock(9) rw_assert RA_LOCKED/RA_RLOCKED/RA_WLOCKED,
+ * rmlock(9) rm_assert, epoch(9) NET_EPOCH_ASSERT. sx(9) sx_assert and lockmgr(9) lockmgr_assert are
+ * listed as locks that allow sleeping (an sx or lockmgr lock may be held across a sleep): asserting one
+ * restricts nothing, but a macro made of one is a known lock, not an unknown one.
+ */
+const sleepableAssert = (name: string, description: string, arg = 0): LockAssert => ({ name, arg, description, forbidsSleep: false, forbidsAlloc: false });
+const freebsdLockAsserts: LockAssert[] = [
+  sleepableAssert('sx_assert', 'sx lock'),
+  sleepableAssert('lockmgr_assert', 'lockmgr lock'),
+  { name: 'mtx_assert', arg: 0, howArg: 1, held: ['MA_OWNED'], description: 'mutex', forbidsSleep: true, forbidsAlloc: false },
+  { name: 'rw_assert', arg: 0, howArg: 1, held: ['RA_LOCKED', 'RA_RLOCKED', 'RA_WLOCKED'], description: 'rwlock', forbidsSleep: true, forbidsAlloc: false },
+  { name: 'rm_assert', arg: 0, howArg: 1, held: ['RA_LOCKED', 'RA_RLOCKED', 'RA_WLOCKED'], description: 'rmlock', forbidsSleep: true, forbidsAlloc: false },
+  { name: 'NET_EPOCH_ASSERT', description: 'epoch section', forbidsSleep: true, forbidsAlloc: false },
+];
 
 const noReturn = ['panic', 'vpanic', 'kassert_panic', 'kproc_exit', 'kthread_exit', 'lwkt_exit', 'lwp_exit', 'exit1', 'cpu_proc_exit', 'cpu_thread_exit', 'cpu_lwp_exit', 'sigexit', 'crit_panic', 'longjmp'];
 const asserts: Record<string, number> = { KASSERT: 0, MPASS: 0, KKASSERT: 0, MPASS2: 0, VNASSERT: 0, KKASSERT_UNSPIN: 0 };
@@ -188,6 +217,7 @@ export const FREEBSD: DialectModel = {
     objcache: mbufFamilyFreeBSD,
   },
   resources: freebsdResources,
+  lockAsserts: freebsdLockAsserts,
   noReturn,
   asserts,
   derefArgs,
@@ -240,6 +270,8 @@ export const DRAGONFLY: DialectModel = {
     },
   },
   resources: dragonflyResources,
+  /* lockmgr(9): lockstatus() and lockowned() test a lockmgr lock, which may be held across a sleep */
+  lockAsserts: [sleepableAssert('lockstatus', 'lockmgr lock'), sleepableAssert('lockowned', 'lockmgr lock')],
   noReturn,
   asserts,
   derefArgs,

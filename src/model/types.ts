@@ -58,7 +58,7 @@ export interface ReleaseSpec {
 
 /** A pair acquire/release for locks and other resources (data, not code). */
 export interface ResourcePair {
-  kind: 'lock' | 'spinlock' | 'critical' | 'spl' | 'token' | 'resource' | 'rwlock' | 'sleeplock';
+  kind: 'lock' | 'spinlock' | 'critical' | 'spl' | 'token' | 'resource' | 'rwlock' | 'sleeplock' | 'epoch';
   acquire: string[];
   release: string[];
   /**
@@ -79,6 +79,41 @@ export interface ResourcePair {
   forbidsAlloc: boolean;
   /** Acquire may fail and is then not held (mtx_trylock); not tracked. */
   description: string;
+}
+
+/**
+ * A lock assertion (`mtx_assert(m, MA_OWNED)`): from it on, the function runs
+ * with the lock held (its caller holds it). `howArg`/`held`: the assertion
+ * says "held" only when that argument mentions one of these names.
+ */
+export interface LockAssert {
+  name: string;
+  /** Argument naming the lock; undefined for a fixed lock (NET_EPOCH_ASSERT()). */
+  arg?: number;
+  howArg?: number;
+  held?: string[];
+  description: string;
+  forbidsSleep: boolean;
+  forbidsAlloc: boolean;
+}
+
+/**
+ * A lock macro learned from its definition (`#define FOO_LOCK(sc) mtx_lock(&(sc)->sc_mtx)`):
+ * what it does to which lock. `key` is the lock expression in terms of the
+ * macro's parameters; `howParam`: the parameter that decides an assertion (`FOO_ASSERT(sc, MA_OWNED)`).
+ */
+export interface LockMacro {
+  name: string;
+  role: 'acquire' | 'release' | 'assert';
+  params: string[];
+  key: string;
+  howParam?: number;
+  held?: string[];
+  description: string;
+  forbidsSleep: boolean;
+  forbidsAlloc: boolean;
+  /** The definition's file. */
+  file: string;
 }
 
 export interface FlagSpec {
@@ -137,6 +172,12 @@ export interface DialectModel {
   gotoMacros?: Record<string, string>;
   /** Functions that return an mbuf with room reserved before its data (learned from the tree): the argument that says how much, or its text. */
   headroom?: Record<string, { arg?: number; text?: string }>;
+  /** Lock assertions (context only: they say what the caller holds). */
+  lockAsserts?: LockAssert[];
+  /** Lock-like names (FOO_LOCK) the tree defines, as macros or functions (context only). */
+  lockishDefined?: string[];
+  /** Lock, unlock and assertion macros learned from the tree (context only; src/summaries/locks.ts). */
+  lockMacros?: LockMacro[];
   /** Where the header facts came from ("built-in" or a tree's sys/sys/malloc.h). */
   source: string;
 }

@@ -14,6 +14,7 @@ import { isWordChar as isWord } from '../text/calltext';
 import { functionMacros } from '../text/defines';
 import { exitDefsOf, type ExitDef } from './exits';
 import { headroomFnsOf, type HeadroomFn } from './headroom';
+import { lockishNames, lockMacroDefs, type LockMacroDef } from './locks';
 
 /**
  * Per-file facts for whole-tree analysis. Serialisable, so it runs in worker
@@ -71,6 +72,10 @@ export interface FileSummary {
   exitDefs?: ExitDef[];
   /** Functions that return an mbuf with reserved headroom (src/summaries/headroom.ts). */
   headroomFns?: HeadroomFn[];
+  /** Macros that may be lock macros (src/summaries/locks.ts). */
+  lockMacros?: LockMacroDef[];
+  /** Lock-like names the file defines (src/summaries/locks.ts lockishNames). */
+  lockNames?: string[];
 }
 
 
@@ -364,7 +369,9 @@ export function isFileSummary(v: unknown): v is FileSummary {
   return !!o && typeof o === 'object' && typeof o.file === 'string' && Array.isArray(o.functions) && Array.isArray(o.macros) &&
     o.functions.every((f) => f && typeof f.name === 'string' && Array.isArray(f.derefParams) && Array.isArray(f.releasesParams) && typeof f.noReturn === 'boolean') &&
     o.macros.every((m) => m && typeof m.name === 'string' && Array.isArray(m.params) && Array.isArray(m.derefParams)) &&
-    (o.fields === undefined || (Array.isArray(o.fields.uses) && Array.isArray(o.fields.tested)));
+    (o.fields === undefined || (Array.isArray(o.fields.uses) && Array.isArray(o.fields.tested))) &&
+    (o.lockNames === undefined || (Array.isArray(o.lockNames) && o.lockNames.every((n) => typeof n === 'string'))) &&
+    (o.lockMacros === undefined || (Array.isArray(o.lockMacros) && o.lockMacros.every((m) => m && typeof m.name === 'string' && Array.isArray(m.params) && Array.isArray(m.calls))));
 }
 
 export function summarizeFile(file: string, shown: string, dialect: DialectModel, opts: FileJobOptions, content?: string): SummarizedFile {
@@ -394,6 +401,10 @@ export function summarizeFile(file: string, shown: string, dialect: DialectModel
     const room = allocates ? headroomFnsOf(text) : [];
     if (room.length) sum.headroomFns = room;
     if (text.includes('->')) sum.fields = scanFields(text);
+    const locks = lockMacroDefs(text);
+    if (locks.length) sum.lockMacros = locks;
+    const names = lockishNames(text);
+    if (names.length) sum.lockNames = names;
     return probed ? Object.assign(sum, { cacheInfo: probed }) : sum;
   } catch {
     return none();

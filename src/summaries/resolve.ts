@@ -11,6 +11,7 @@ import { FieldIndex } from './fields';
 import { flagValueFromText } from '../context/textscan';
 import { resolveExitDefs } from './exits';
 import { resolveHeadroom } from './headroom';
+import { resolveLockMacros } from './locks';
 
 export interface WholeTreeFacts {
   wrappers: number;
@@ -141,7 +142,7 @@ export function resolveSummaries(base: DialectModel, files: FileSummary[]): { mo
   for (const name of learned.noReturn) if (!noReturn.includes(name) && !allocs.has(name)) noReturn.push(name);
   const wrappers = [...allocs.values()].filter((a) => a.summary === 'wrapper').length;
   return {
-    model: { ...base, headroom: resolveHeadroom(sorted), allocators: [...base.allocators, ...[...allocs.values()].sort((a, b) => (a.name < b.name ? -1 : 1))], derefArgs, noReturn, frees, exitMacros, gotoMacros, fieldReleasers, outAllocators },
+    model: { ...base, headroom: resolveHeadroom(sorted), lockMacros: resolveLockMacros(base, files), lockishDefined: [...new Set(files.flatMap((f) => f.lockNames ?? []))].sort(), allocators: [...base.allocators, ...[...allocs.values()].sort((a, b) => (a.name < b.name ? -1 : 1))], derefArgs, noReturn, frees, exitMacros, gotoMacros, fieldReleasers, outAllocators },
     facts: { wrappers, macros: macroCount, derefHelpers, noReturn: noReturn.length - base.noReturn.length, releasers, fieldReleasers: Object.keys(fieldReleasers).length },
     fields,
   };

@@ -43,7 +43,11 @@ const DEFINE_PARTS = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\(([^)]*)\)[ \t]*(
  * then each joined with its continuation lines. (Joining the whole file first
  * and matching there cost a copy of every file and a slow multiline regex.)
  */
+let lastMacros: { text: string; out: FunctionMacro[] } | undefined;
+
 export function functionMacros(text: string): FunctionMacro[] {
+  // a file's macros are read twice in a row (allocation macros, then lock macros): keep the last answer
+  if (lastMacros?.text === text) return lastMacros.out;
   const out: FunctionMacro[] = [];
   DEFINE_FN.lastIndex = 0;
   let m: RegExpExecArray | null;
@@ -54,6 +58,7 @@ export function functionMacros(text: string): FunctionMacro[] {
     const p = DEFINE_PARTS.exec(text.slice(at, defineEnd(text, at)).replace(/\\\r?\n/g, '  '));
     if (p) out.push({ name: p[1], params: p[2], body: p[3] });
   }
+  lastMacros = { text, out };
   return out;
 }
 

@@ -62,7 +62,7 @@ export type FailOn = (typeof FAIL_ON)[number];
 
 const SEVERITIES = ['error', 'warning', 'note', 'off'];
 const FAMILIES = ['malloc', 'mbuf', 'objcache'];
-const KINDS: ResourcePair['kind'][] = ['lock', 'spinlock', 'critical', 'spl', 'token', 'resource', 'rwlock', 'sleeplock'];
+const KINDS: ResourcePair['kind'][] = ['lock', 'spinlock', 'critical', 'spl', 'token', 'resource', 'rwlock', 'sleeplock', 'epoch'];
 const TOP = ['$schema', 'dialect', 'failOn', 'include', 'exclude', 'rules', 'allocators', 'wrappers', 'releases', 'resourcePairs'];
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const HANDLES = ['argument', 'result', 'out'];
@@ -194,6 +194,7 @@ function kindDefaults(kind: ResourcePair['kind']): { forbidsSleep: boolean; forb
       return { forbidsSleep: true, forbidsAlloc: true };
     case 'lock':
     case 'rwlock':
+    case 'epoch':
       return { forbidsSleep: true, forbidsAlloc: false };
     default:
       return { forbidsSleep: false, forbidsAlloc: false };
