@@ -265,8 +265,15 @@ export class FunctionAnalysis {
       let steps = 0;
       while (work.length && steps++ < 20000) {
         const n = work.pop()!;
-        const out = applyLocalOps(this.opsOf(n), inF.get(n)!);
-        for (const s of nodes[n].kind === 'return' ? [this.cfg.exit] : nodes[n].succ) {
+        const after = applyLocalOps(this.opsOf(n), inF.get(n)!);
+        // a test of a local's nullness tells each branch the answer (`if (loc == NULL) goto bad;`: loc is
+        // non-NULL after it), as the path exploration does
+        const lt = nodes[n].kind === 'cond' && nodes[n].succ.length === 2 && nodes[n].succ[0] !== nodes[n].succ[1] ? localNullTest(nodes[n].ast) : undefined;
+        const known = lt && this.testedLocals.has(lt.name) ? lt : undefined;
+        const succ = nodes[n].kind === 'return' ? [this.cfg.exit] : nodes[n].succ;
+        for (let i = 0; i < succ.length; i++) {
+          const s = succ[i];
+          const out = known ? { ...after, [known.name]: (i === 0) === known.whenNull ? ('N' as const) : ('NN' as const) } : after;
           const prev = inF.get(s);
           if (!prev) {
             inF.set(s, out);
@@ -620,7 +627,10 @@ export class FunctionAnalysis {
   private leakAt(at: SyntaxNode | null, s: PState, facts: SiteFacts['failure'], trail?: Trail) {
     if (!s.held.length) return;
     const resources = s.held.map((h) => h.what);
-    const where = at ?? (Array.isArray(this.fn.body) ? this.fn.body[this.fn.body.length - 1] : this.fn.body);
+    const body = Array.isArray(this.fn.body) ? this.fn.body[this.fn.body.length - 1] : this.fn.body;
+    // falling off the end leaves at the closing brace, not where the body opens
+    const close = body?.children.length ? body.children[body.children.length - 1] : null;
+    const where = at ?? (close?.type === '}' ? close : body);
     if (facts.leaks.some((l) => l.resources.join() === resources.join())) return;
     facts.leaks.push({ ...relOnPath(where, `the failure path leaves the function still holding ${resources.join(', ')}`, trail), resources });
   }
