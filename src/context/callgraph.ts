@@ -122,7 +122,7 @@ export class CallGraph {
     const tabled = new Set(files.flatMap((fc) => fc.tabled ?? []));
     for (const n of this.nodes.values()) {
       if (n.roles.length) continue;
-      if (tables.tableInitSuffix.test(n.name) && !stored.has(n.name) && (tabled.has(n.name) || !n.callers.size)) n.roles.push({ role: 'device-method', level: 'sleepable', why: `name '${n.name}' looks like an init method called through a table`, weak: true });
+      if (tables.tableInitSuffix.test(n.name) && !stored.has(n.name) && tabled.has(n.name)) n.roles.push({ role: 'device-method', level: 'sleepable', why: `name '${n.name}' looks like an init method called through a table`, weak: true });
       else if (tables.sleepableSuffix.test(n.name)) n.roles.push({ role: 'device-method', level: 'sleepable', why: `name '${n.name}' looks like a thread-context entry point (attach/probe/ioctl/open...)`, weak: true });
       else if (tables.interruptSuffix.test(n.name)) n.roles.push({ role: 'interrupt-thread', level: tables.roleLevel['interrupt-thread'], why: `name '${n.name}' looks like an interrupt handler`, weak: true });
     }

@@ -351,11 +351,12 @@ export function extractContext(file: string, text: string, model: Model): FileCo
     }
   }
 
-  // init routines named in a file-scope method table (`{ foo_probe, foo_init, ... }`, `.init = foo_init,`)
+  // init routines named in a file-scope method table (`{ foo_probe, foo_init, ... }`, `.init = foo_init,`,
+  // `KOBJMETHOD(channel_init, foo_init),`)
   if (clean.includes('_init')) {
     let k = 0;
     const sorted = [...defs].sort((a, b) => a.start - b.start);
-    for (const m of clean.matchAll(/\b([A-Za-z_]\w*_init)\s*[,}]/g)) {
+    for (const m of clean.matchAll(/\b([A-Za-z_]\w*_init)\s*[,})]/g)) {
       while (k < sorted.length && sorted[k].end <= m.index) k++;
       if (k < sorted.length && sorted[k].start <= m.index) continue; // inside a function
       if (!(out.tabled ??= []).includes(m[1])) out.tabled.push(m[1]);
