@@ -27,6 +27,17 @@ export function statusOutKey(spec: AllocatorSpec, call: SyntaxNode): string | un
   return a.type === 'identifier' && !isNullLiteral(a) ? `*${a.text}` : undefined;
 }
 
+/** Is `use` inside a loop or if (below `top`) whose condition names one of `names`? */
+function guardedBy(use: SyntaxNode, names: string[], top: SyntaxNode): boolean {
+  const re = new RegExp(`\\b(?:${names.join('|')})\\b`);
+  for (let p: SyntaxNode | null = use.parent, c: SyntaxNode = use; p && p !== top; c = p, p = p.parent) {
+    if (!['for_statement', 'while_statement', 'if_statement', 'do_statement'].includes(p.type)) continue;
+    const cond = p.childForFieldName('condition');
+    if (cond && cond !== c && re.test(cond.text)) return true;
+  }
+  return false;
+}
+
 /**
  * The evaluator for a status allocator's failure paths (`error = bus_dmamem_alloc(tag, &vaddr, ...)`): the call's
  * value and the locals it is stored in are a non-zero status (true; `== 0` is false), and the out-argument is
@@ -518,6 +529,8 @@ export class FunctionAnalysis {
       }
       if (node.ast) ev.scan(node.ast, s, fx);
       if (fx.reallocLost) facts.reallocLost = true;
+      // the use may sit behind a count the call also returns (`&n`) that was set before it
+      if (fx.deref && status && this.guardedByOtherOut(fx.deref, call, spec!)) fx.deref = undefined;
       if (fx.deref && !facts.deref) {
         facts.deref = relOnPath(fx.deref, `'${fx.deref.text.replace(/\s+/g, ' ').slice(0, 60)}' dereferences ${result}`, trail);
         if (s.inError) low = true;
@@ -587,6 +600,29 @@ export class FunctionAnalysis {
       if (t.keys.length && t.keys.every((k) => this.onlyThisResult(t.id, k, startNode))) facts.nullTest = rel(nodes[t.id].ast!, 'the result is tested for NULL here');
     }
     return { facts, lowConfidence: low };
+  }
+
+  /**
+   * Does the status allocator `call` take another local's address (`device_get_children(dev, &list, &n)`) whose local
+   * is set before the call (`n = 0`), and is `use` inside a loop or if testing it? A failed call leaves it as it was, so
+   * the use may be unreachable.
+   */
+  private guardedByOtherOut(use: SyntaxNode, call: SyntaxNode, spec: AllocatorSpec): boolean {
+    if (spec.result.kind !== 'status') return false;
+    const out = spec.result.out;
+    const names = callArgs(call).flatMap((a, i) => {
+      const u = unparen(a);
+      const v = i !== out && u?.type === 'pointer_expression' && u.child(0)?.type === '&' ? unparen(u.childForFieldName('argument')) : null;
+      return v?.type === 'identifier' && this.fn.locals.has(v.text) ? [v.text] : [];
+    });
+    if (!names.length) return false;
+    for (const d of this.fn.node.descendantsOfType(['assignment_expression', 'init_declarator'])) {
+      if (d.startIndex >= call.startIndex) continue;
+      if (d.type === 'init_declarator' && !d.childForFieldName('value')) continue;
+      const l = unparen(d.type === 'assignment_expression' ? d.childForFieldName('left') : d.childForFieldName('declarator'));
+      if (l?.type === 'identifier' && names.includes(l.text)) return guardedBy(use, names, this.fn.node);
+    }
+    return false;
   }
 
   /**

@@ -346,11 +346,18 @@ function statusOutOf(retType: string, inner: string, calls: { name: string; args
     }
   }
   if (!ERRNO_RETURN.test(inner) || !ZERO_RETURN.test(inner)) return undefined;
-  for (const m of inner.matchAll(/\*\s*([A-Za-z_]\w*)\s*=\s*(?:\([^()]*\)\s*)*([A-Za-z_]\w*)\s*\(/g)) {
-    const spec = model.allocators.get(m[2]);
-    const pi = params.indexOf(m[1]);
-    if (!spec || spec.result.kind !== 'return' || spec.summary || pi < 0) continue;
-    const c = calls.find((x) => x.name === m[2]);
+  // `*out = malloc(...)`, or `p = malloc(...); ... *out = p;`
+  const direct = [...inner.matchAll(/\*\s*([A-Za-z_]\w*)\s*=\s*(?:\([^()]*\)\s*)*([A-Za-z_]\w*)\s*\(/g)].map((m) => [m[1], m[2]]);
+  const viaLocal = [...inner.matchAll(/\*\s*([A-Za-z_]\w*)\s*=\s*([A-Za-z_]\w*)\s*;/g)].flatMap((m) => {
+    if (params.includes(m[2])) return [];
+    const a = new RegExp(`(?:^|[^\\w>.])${m[2]}\\s*=\\s*(?:\\([^()]*\\)\\s*)*([A-Za-z_]\\w*)\\s*\\(`).exec(inner);
+    return a ? [[m[1], a[1]]] : [];
+  });
+  for (const m of [...direct, ...viaLocal]) {
+    const spec = model.allocators.get(m[1]);
+    const pi = params.indexOf(m[0]);
+    if (!spec || spec.result.kind !== 'return' || spec.summary || pi < 0 || readsOut(inner, m[0])) continue;
+    const c = calls.find((x) => x.name === m[1]);
     if (!c || (spec.arity !== undefined && c.args.length !== spec.arity)) continue;
     const fl = spec.flagsArg !== undefined ? c.args[spec.flagsArg] : undefined;
     const fv = fl !== undefined ? flagValueFromText(fl, model, spec.family) : undefined;
@@ -359,6 +366,20 @@ function statusOutOf(retType: string, inner: string, calls: { name: string; args
     if (model.verdict(spec, fv).canFail === 'yes') return { out: pi, allocator: spec.name, family: spec.family, canFail: 'yes' };
   }
   return undefined;
+}
+
+/**
+ * Does the body read `*p` other than to test the allocation it stored there (`*mp = m_pullup(*mp, n)`,
+ * `alc_encap(sc, &m)` reading the packet)? Then `*p` is an in-out argument, still the caller's after some
+ * failures: not a status allocator's out-argument.
+ */
+function readsOut(inner: string, p: string): boolean {
+  for (const m of inner.matchAll(new RegExp(`(^|[^\\w)\\]\\s])(\\s*)\\*\\s*${p}\\b(?!\\s*(?:=[^=]|==\\s*NULL\\b|!=\\s*NULL\\b|\\)\\s*==\\s*NULL\\b))`, 'g'))) {
+    const before = inner.slice(Math.max(0, (m.index ?? 0) - 2), (m.index ?? 0) + m[1].length);
+    if (/!\s*$/.test(before)) continue; // `if (!*p)`
+    return true;
+  }
+  return false;
 }
 
 const KEYWORD_CALLS = new Set(['sizeof', 'if', 'while', 'for', 'switch', 'return']);
