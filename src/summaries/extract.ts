@@ -298,7 +298,7 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
     memberReleases(bodyText, model, s, defined, calls);
     if (hasAlloc) {
       // `*descp = malloc(...)`: the allocation goes to the caller through an out-parameter
-      for (const m of bodyText.matchAll(/\*\s*([A-Za-z_]\w*)\s*=\s*(?:\([^()]*\)\s*)*([A-Za-z_]\w*)\s*\(/g)) {
+      for (const m of bodyText.matchAll(OUT_ALLOC)) {
         const spec = model.allocators.get(m[2]);
         const pi = params.indexOf(m[1]);
         if (spec && spec.result.kind === 'return' && pi >= 0) {
@@ -319,6 +319,8 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
   return out;
 }
 
+/** `*out = (cast) alloc(`: a parameter's target set from a call. */
+const OUT_ALLOC = /\*\s*([A-Za-z_]\w*)\s*=\s*(?:\([^()]*\)\s*)*([A-Za-z_]\w*)\s*\(/g;
 const ERRNO_RETURN = /\breturn\s*\(?\s*E[A-Z][A-Z0-9]*\s*\)?\s*;/;
 const ZERO_RETURN = /\breturn\s*\(?\s*0\s*\)?\s*;/;
 
@@ -347,7 +349,7 @@ function statusOutOf(retType: string, inner: string, calls: { name: string; args
   }
   if (!ERRNO_RETURN.test(inner) || !ZERO_RETURN.test(inner)) return undefined;
   // `*out = malloc(...)`, or `p = malloc(...); ... *out = p;`
-  const direct = [...inner.matchAll(/\*\s*([A-Za-z_]\w*)\s*=\s*(?:\([^()]*\)\s*)*([A-Za-z_]\w*)\s*\(/g)].map((m) => [m[1], m[2]]);
+  const direct = [...inner.matchAll(OUT_ALLOC)].map((m) => [m[1], m[2]]);
   const viaLocal = [...inner.matchAll(/\*\s*([A-Za-z_]\w*)\s*=\s*([A-Za-z_]\w*)\s*;/g)].flatMap((m) => {
     if (params.includes(m[2])) return [];
     const a = new RegExp(`(?:^|[^\\w>.])${m[2]}\\s*=\\s*(?:\\([^()]*\\)\\s*)*([A-Za-z_]\\w*)\\s*\\(`).exec(inner);
