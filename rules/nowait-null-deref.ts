@@ -11,7 +11,7 @@ export const nowaitNullDeref: Rule = {
     precision: 'high',
     securitySeverity: '7.5',
     doc: {
-      what: 'Finds allocations that may return NULL whose result is dereferenced (`p->f`, `*p`, `p[i]`), or handed to a function that dereferences it (bzero, bcopy, memcpy, strlcpy, list and queue insert macros, ...), on a path where it has not been tested against NULL.',
+      what: 'Finds allocations that may return NULL whose result is dereferenced (`p->f`, `*p`, `p[i]`), or handed to a function that dereferences it (bzero, bcopy, memcpy, strlcpy, list and queue insert macros, ...), on a path where it has not been tested against NULL. Allocators that report failure by a non-zero status and write the memory through an out-argument (`bus_dmamem_alloc(tag, &vaddr, flags, &map)`, and the tree\'s own `int` functions that return an errno and set `*out` from such an allocator or from a no-wait or flag-passing allocation) count too: the out-argument used where the status says the call failed, or where the status is ignored, is reported.',
       why: 'A NULL dereference in the kernel is a page fault in kernel mode: a panic at best, and with a mapped page zero an exploitable write. M_NOWAIT allocations do fail under memory pressure, exactly when a machine is busiest.',
       example: `sc = malloc(sizeof(*sc), M_DEVBUF, M_NOWAIT | M_ZERO);
 sc->sc_dev = dev;`,
@@ -34,8 +34,11 @@ sc->sc_dev = dev;`,
     }
     if (!site.failure.deref) return;
     const d = site.failure.deref;
+    const out = site.extra?.statusOut;
     ctx.report({
-      message: `${callText(site)} can return NULL, and the result is used without a NULL test: ${d.message} (line ${d.line})`,
+      message: out !== undefined
+        ? `${callText(site)} can fail (it returns an error), and its out-argument${out ? ` '${out}'` : ''} is used when it did: ${d.message} (line ${d.line})`
+        : `${callText(site)} can return NULL, and the result is used without a NULL test: ${d.message} (line ${d.line})`,
       related: [d],
     });
   },

@@ -26,7 +26,7 @@ if (ccb == NULL)
     if (site.verdict.canFail !== 'yes' || !site.failure.panic) return;
     const p = site.failure.panic;
     ctx.report({
-      message: `${callText(site)} can return NULL, and its failure path panics: ${p.message} (line ${p.line})`,
+      message: `${callText(site)} can ${site.extra?.statusOut !== undefined ? 'fail (it returns an error)' : 'return NULL'}, and its failure path panics: ${p.message} (line ${p.line})`,
       related: [p],
     });
   },

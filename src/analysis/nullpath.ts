@@ -2,7 +2,7 @@ import type { JNode as SyntaxNode } from './jsast';
 import { own } from '../util/own';
 import type { Model } from '../model/model';
 import type { AllocatorSpec } from '../model/types';
-import { callArgs, callName, lvalKey, unparen } from './ast';
+import { callArgs, callName, isNullLiteral, lvalKey, unparen } from './ast';
 import { applyLocalOps, CfgShape, defOf, localNullTest, localOps, roomHolds, type LocalFacts, type LocalOp } from './pathfacts';
 import { buildCfg, type Cfg } from './cfg';
 import { Evaluator, type Effects, type Held, type PState } from './effects';
@@ -10,6 +10,103 @@ import { evalFlags } from './flags';
 import type { Loc, RelatedLoc, SiteFacts } from './types';
 
 const MAX_STEPS = 4000;
+
+/** The prefix of a status key in PState.nulls: a local holding the non-zero status of a failed status allocator. */
+const STATUS = '!';
+
+/**
+ * The out-argument a status allocator writes (`&sc->vaddr` -> `sc->vaddr`, a pointer parameter `vp` -> `*vp`),
+ * or undefined when the argument is no lvalue's address.
+ */
+export function statusOutKey(spec: AllocatorSpec, call: SyntaxNode): string | undefined {
+  if (spec.result.kind !== 'status') return undefined;
+  let a = unparen(callArgs(call)[spec.result.out]);
+  while (a?.type === 'cast_expression') a = unparen(a.childForFieldName('value'));
+  if (!a) return undefined;
+  if (a.type === 'pointer_expression' && a.child(0)?.type === '&') return lvalKey(a.childForFieldName('argument'));
+  return a.type === 'identifier' && !isNullLiteral(a) ? `*${a.text}` : undefined;
+}
+
+/** Is `use` inside a loop or if (below `top`) whose condition names one of `names`? */
+function guardedBy(use: SyntaxNode, names: string[], top: SyntaxNode): boolean {
+  const re = new RegExp(`\\b(?:${names.join('|')})\\b`);
+  for (let p: SyntaxNode | null = use.parent, c: SyntaxNode = use; p && p !== top; c = p, p = p.parent) {
+    if (!['for_statement', 'while_statement', 'if_statement', 'do_statement'].includes(p.type)) continue;
+    const cond = p.childForFieldName('condition');
+    if (cond && cond !== c && re.test(cond.text)) return true;
+  }
+  return false;
+}
+
+/**
+ * The evaluator for a status allocator's failure paths (`error = bus_dmamem_alloc(tag, &vaddr, ...)`): the call's
+ * value and the locals it is stored in are a non-zero status (true; `== 0` is false), and the out-argument is
+ * unusable, tracked as the NULL result is (a use is a dereference of the failed result; `vaddr == NULL` holds).
+ */
+class StatusEvaluator extends Evaluator {
+  outKey: string | undefined;
+
+  private isOriginCall(u: SyntaxNode): boolean {
+    const o = this.origin;
+    return !!o && u.type === 'call_expression' && u.startIndex === o.startIndex && u.endIndex === o.endIndex;
+  }
+
+  /** `e` holds the status: the call, a status local, an assignment of either, a cast of them. */
+  private holdsStatus(e: SyntaxNode | null, st: PState): boolean {
+    let u = unparen(e);
+    while (u?.type === 'cast_expression') u = unparen(u.childForFieldName('value'));
+    if (!u) return false;
+    if (this.isOriginCall(u)) return true;
+    if (u.type === 'assignment_expression') return this.holdsStatus(u.childForFieldName('left'), st) || this.holdsStatus(u.childForFieldName('right'), st);
+    const k = u.type === 'identifier' || u.type === 'field_expression' ? lvalKey(u) : undefined;
+    return !!k && st.nulls.includes(STATUS + k);
+  }
+
+  override nullness(e: SyntaxNode | null, st: PState, fx: Effects): 'null' | 'nonnull' | 'unknown' {
+    if (this.holdsStatus(e, st)) {
+      fx.nullConsulted = true;
+      return 'nonnull';
+    }
+    return super.nullness(e, st, fx);
+  }
+
+  override scan(n: SyntaxNode | null, st: PState, fx: Effects, inCallArg = false): void {
+    if (!n) return;
+    if (n.type === 'call_expression' && this.isOriginCall(n)) {
+      super.scan(n, st, fx, inCallArg);
+      if (this.outKey && !st.nulls.includes(this.outKey)) st.nulls = [...st.nulls, this.outKey].sort();
+      fx.killed = false;
+      return;
+    }
+    if (n.type === 'assignment_expression' && n.childForFieldName('operator')?.type === '=') {
+      const left = n.childForFieldName('left');
+      const lk = lvalKey(left);
+      const right = n.childForFieldName('right');
+      const lu = unparen(left);
+      if (lk && right && (lu?.type === 'identifier' || lu?.type === 'field_expression') && this.holdsStatus(right, st)) {
+        // `error = bus_dmamem_alloc(...)`: the local holds the non-zero status from here on
+        this.scan(right, st, fx);
+        if (st.consts && lk in st.consts) {
+          const { [lk]: _drop, ...rest } = st.consts;
+          st.consts = rest;
+        }
+        st.nulls = [...st.nulls.filter((k) => k !== lk), STATUS + lk].sort();
+        fx.killed = false;
+        return;
+      }
+      if (lk && st.nulls.includes(STATUS + lk)) {
+        // the status local is given another value: it no longer tells the failure
+        st.nulls = st.nulls.filter((k) => k !== STATUS + lk);
+        if (!st.nulls.length && this.origin) {
+          super.scan(n, st, fx, inCallArg);
+          fx.killed = true;
+          return;
+        }
+      }
+    }
+    super.scan(n, st, fx, inCallArg);
+  }
+}
 
 export function locOf(n: SyntaxNode): Loc {
   return { line: n.startPosition.row + 1, col: n.startPosition.column + 1, endLine: n.endPosition.row + 1, endCol: n.endPosition.column + 1 };
@@ -146,8 +243,22 @@ export class FunctionAnalysis {
   private heldIn?: Map<number, Held[]>;
   readonly ev: Evaluator;
 
+  /** The evaluator of the failure paths being explored (the status evaluator for a status allocator). */
+  private cur: Evaluator;
+  private statusEv?: StatusEvaluator;
+
+  private statusEvaluator(outKey: string | undefined): StatusEvaluator {
+    if (!this.statusEv) {
+      this.statusEv = new StatusEvaluator(this.model);
+      this.statusEv.locals = this.fn.locals;
+    }
+    this.statusEv.outKey = outKey;
+    return this.statusEv;
+  }
+
   constructor(readonly fn: FunctionUnit, readonly model: Model) {
     this.ev = new Evaluator(model);
+    this.cur = this.ev;
     this.cfg = buildCfg(fn.body, model.dialect.gotoMacros, fn.localGotos, this.ev.exitMacros);
     this.ev.locals = fn.locals;
   }
@@ -312,7 +423,7 @@ export class FunctionAnalysis {
       const op = u.childForFieldName('operator')?.type;
       if (op === '&&' || op === '||') {
         const r = u.childForFieldName('right');
-        const a = this.ev.containsOrigin(r) ? (op === '&&' ? 'T' : 'F') : this.localTruth(u.childForFieldName('left'), s, lf);
+        const a = this.cur.containsOrigin(r) ? (op === '&&' ? 'T' : 'F') : this.localTruth(u.childForFieldName('left'), s, lf);
         if (op === '&&' && a === 'F') return 'F';
         if (op === '||' && a === 'T') return 'T';
         const b = this.localTruth(r, s, lf);
@@ -320,7 +431,7 @@ export class FunctionAnalysis {
         return a === 'F' && b === 'F' ? 'F' : b === 'T' ? 'T' : 'U';
       }
     }
-    const v = this.ev.truth(u, s, {});
+    const v = this.cur.truth(u, s, {});
     if (v !== 'U') return v;
     const t = localNullTest(u);
     const f = t && !s.nulls.includes(t.name) ? lf[t.name] : undefined;
@@ -354,7 +465,7 @@ export class FunctionAnalysis {
     }
     let changed = false;
     for (const { at, key } of stores) {
-      if (this.ev.origin && at === this.ev.origin.startIndex) continue;
+      if (this.cur.origin && at === this.cur.origin.startIndex) continue;
       if (s.nulls.includes(key)) {
         s.nulls = s.nulls.filter((x) => x !== key);
         changed = true;
@@ -364,9 +475,12 @@ export class FunctionAnalysis {
   }
 
   /** Explore the paths on which `call` returned NULL. */
-  failurePaths(call: SyntaxNode, startNode: number): { facts: SiteFacts['failure']; lowConfidence: boolean } {
+  failurePaths(call: SyntaxNode, startNode: number, spec?: AllocatorSpec): { facts: SiteFacts['failure']; lowConfidence: boolean } {
     const { nodes } = this.cfg;
-    const ev = this.ev;
+    const status = spec?.result.kind === 'status';
+    const ev = status ? this.statusEvaluator(statusOutKey(spec!, call)) : this.ev;
+    this.cur = ev;
+    const result = status ? 'the out-argument of the failed call' : 'the NULL result';
     const heldAt = (this.held().get(startNode) ?? []).slice();
     const lf0 = this.testedLocals.size ? this.localFactsIn(startNode) : {};
     const panics = this.panics;
@@ -410,17 +524,19 @@ export class FunctionAnalysis {
       const s: PState = { ...st, inError: st.inError || node.inError };
       const fx: Effects = {};
       if (node.kind === 'exit') {
-        if (s.tested) this.leakAt(null, s, facts, trail);
+        if (s.tested && !status) this.leakAt(null, s, facts, trail);
         continue;
       }
       if (node.ast) ev.scan(node.ast, s, fx);
       if (fx.reallocLost) facts.reallocLost = true;
+      // the use may sit behind a count the call also returns (`&n`) that was set before it
+      if (fx.deref && status && this.guardedByOtherOut(fx.deref, call, spec!)) fx.deref = undefined;
       if (fx.deref && !facts.deref) {
-        facts.deref = relOnPath(fx.deref, `'${fx.deref.text.replace(/\s+/g, ' ').slice(0, 60)}' dereferences the NULL result`, trail);
+        facts.deref = relOnPath(fx.deref, `'${fx.deref.text.replace(/\s+/g, ' ').slice(0, 60)}' dereferences ${result}`, trail);
         if (s.inError) low = true;
       }
       if (fx.assertFail) {
-        facts.panic ??= relOnPath(fx.assertFail, `${callName(fx.assertFail)}() asserts the result is not NULL`, trail);
+        facts.panic ??= relOnPath(fx.assertFail, `${callName(fx.assertFail)}() asserts ${status ? 'the call succeeded' : 'the result is not NULL'}`, trail);
         if (s.inError) low = true;
         continue;
       }
@@ -440,7 +556,8 @@ export class FunctionAnalysis {
       if (s.nulls.length === 0 && !first) continue;
       const lf = this.testedLocals.size ? applyLocalOps(this.opsOf(id), item.lf) : item.lf;
       if (node.kind === 'return' || fx.exits) {
-        if (s.tested) {
+        // a status allocator's failure paths are judged for uses of the out-argument and panics only
+        if (s.tested && !status) {
           this.leakAt(fx.exits ?? node.ast!, s, facts, trail);
           if (s.inError && facts.leaks.length) low = true;
         }
@@ -476,12 +593,36 @@ export class FunctionAnalysis {
     }
     ev.origin = null;
     ev.originEnd = -1;
+    this.cur = this.ev;
     // the dead-test note names a test every path into which carries this result
     for (const t of tests) {
       if (facts.nullTest) break;
       if (t.keys.length && t.keys.every((k) => this.onlyThisResult(t.id, k, startNode))) facts.nullTest = rel(nodes[t.id].ast!, 'the result is tested for NULL here');
     }
     return { facts, lowConfidence: low };
+  }
+
+  /**
+   * Does the status allocator `call` take another local's address (`device_get_children(dev, &list, &n)`) whose local
+   * is set before the call (`n = 0`), and is `use` inside a loop or if testing it? A failed call leaves it as it was, so
+   * the use may be unreachable.
+   */
+  private guardedByOtherOut(use: SyntaxNode, call: SyntaxNode, spec: AllocatorSpec): boolean {
+    if (spec.result.kind !== 'status') return false;
+    const out = spec.result.out;
+    const names = callArgs(call).flatMap((a, i) => {
+      const u = unparen(a);
+      const v = i !== out && u?.type === 'pointer_expression' && u.child(0)?.type === '&' ? unparen(u.childForFieldName('argument')) : null;
+      return v?.type === 'identifier' && this.fn.locals.has(v.text) ? [v.text] : [];
+    });
+    if (!names.length) return false;
+    for (const d of this.fn.node.descendantsOfType(['assignment_expression', 'init_declarator'])) {
+      if (d.startIndex >= call.startIndex) continue;
+      if (d.type === 'init_declarator' && !d.childForFieldName('value')) continue;
+      const l = unparen(d.type === 'assignment_expression' ? d.childForFieldName('left') : d.childForFieldName('declarator'));
+      if (l?.type === 'identifier' && names.includes(l.text)) return guardedBy(use, names, this.fn.node);
+    }
+    return false;
   }
 
   /**
@@ -644,6 +785,8 @@ export function siteFacts(
   model: Model,
 ): SiteFacts | undefined {
   const args = callArgs(call);
+  // a status allocator handed no out-argument (`NULL`) allocates nothing the caller could misuse
+  if (spec.result.kind === 'status' && statusOutKey(spec, call) === undefined) return undefined;
   const flagsNode = spec.flagsArg !== undefined ? args[spec.flagsArg] : undefined;
   const flagValue = flagsNode ? evalFlags(flagsNode, model, spec.family) : undefined;
   let verdict = model.verdict(spec, flagValue);
@@ -651,7 +794,7 @@ export function siteFacts(
   const heldAt = start !== undefined ? fa.held().get(start) ?? [] : [];
   let lvalue: string | undefined;
   if (spec.result.kind === 'arg') lvalue = lvalKey(args[spec.result.index]);
-  else {
+  else if (spec.result.kind === 'return') {
     const p = call.parent;
     let up: SyntaxNode | null = p;
     while (up && (up.type === 'parenthesized_expression' || up.type === 'cast_expression')) up = up.parent;
@@ -675,10 +818,12 @@ export function siteFacts(
     }
   }
   if (!extra && (start !== undefined && verdict.canFail !== 'unknown' || (start !== undefined && spec.alwaysMayFail))) {
-    const r = fa.failurePaths(call, start!);
+    const r = fa.failurePaths(call, start!, spec);
     failure = r.facts;
     lowConfidence = r.lowConfidence || (call.hasError);
   }
+  // the out-argument's name is not the site's lvalue: its uses in other functions are no finding (the status may go back to a caller)
+  if (spec.result.kind === 'status') extra = { statusOut: statusOutKey(spec, call) ?? '' };
   return {
     loc: locOf(call),
     function: fa.fn.name,

@@ -10,6 +10,15 @@ import type { AllocatorSpec, DialectModel, FlagFamilySpec, LockAssert, ReleaseSp
 const ret = { kind: 'return' } as const;
 const arg0 = { kind: 'arg', index: 0 } as const;
 
+/*
+ * bus_dma(9): bus_dmamem_alloc(tag, &vaddr, flags, &map) returns 0 or an errno (ENOMEM whenever the memory
+ * cannot be had, BUS_DMA_WAITOK or not: BUS_DMA_WAITOK is 0 in both kernels' sys/bus_dma.h), and *vaddr is
+ * only usable after a 0 return. The same prototype in DragonFly 2004 and 2020.
+ */
+const statusAllocators: AllocatorSpec[] = [
+  { name: 'bus_dmamem_alloc', arity: 4, family: 'malloc', result: { kind: 'status', out: 1 }, freedBy: ['bus_dmamem_free'] },
+];
+
 const mallocFree = ['free', 'kfree', 'FREE', 'reallocf', 'zfree'];
 const mbufFree = ['m_freem', 'm_free', 'm_freem_list'];
 
@@ -50,6 +59,7 @@ const freebsdAllocators: AllocatorSpec[] = [
   { name: 'uma_zalloc_pcpu', arity: 2, flagsArg: 1, family: 'malloc', result: ret, freedBy: ['uma_zfree_pcpu'] },
   { name: 'uma_zalloc_domain', arity: 4, flagsArg: 3, family: 'malloc', result: ret, freedBy: ['uma_zfree'] },
   { name: 'MALLOC', arity: 5, typeArg: 1, flagsArg: 4, family: 'malloc', result: arg0, freedBy: mallocFree, macro: true },
+  ...statusAllocators,
   ...mbufAllocators,
 ];
 
@@ -69,6 +79,7 @@ const dragonflyAllocators: AllocatorSpec[] = [
   { name: 'mpipe_alloc_nowait', arity: 1, family: 'malloc', result: ret, freedBy: ['mpipe_free'], noWait: true },
   /* 2004: mpipe_alloc(mpipe, flags) */
   { name: 'mpipe_alloc', arity: 2, flagsArg: 1, family: 'malloc', result: ret, freedBy: ['mpipe_free'] },
+  ...statusAllocators,
   /* DragonFly 2020 orders m_getm(m0, len, type, how); 2004 followed FreeBSD (m, len, how, type). */
   ...mbufAllocators.map((a) => (a.name === 'm_getm' ? { ...a, flagsArg: 3 } : a)),
 ];

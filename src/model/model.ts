@@ -218,6 +218,10 @@ export class Model {
 
   /** The verdict for an allocator called with the given flags. */
   verdict(spec: AllocatorSpec, flags: FlagValue | undefined): Verdict {
+    // a status allocator with no flags argument here may fail whatever its flags (bus_dma(9): ENOMEM with
+    // BUS_DMA_WAITOK too); whether it sleeps is its own flag family's business, which this model does not judge.
+    // The tree's own status allocators that pass malloc flags through are judged by those flags.
+    if (spec.result.kind === 'status' && spec.flagsArg === undefined) return { canFail: 'yes', maySleep: 'unknown', reserve: 'none', waitClass: 'ok', klass: 'unknown' };
     if (spec.alwaysMayFail) return { canFail: 'yes', maySleep: 'no', reserve: 'none', waitClass: 'ok', klass: 'nowait' };
     if (spec.noWait) return { canFail: 'yes', maySleep: 'no', reserve: 'none', waitClass: 'ok', klass: 'nowait' };
     if (!flags) return { canFail: 'unknown', maySleep: 'unknown', reserve: 'none', waitClass: 'unknown', klass: 'unknown' };

@@ -9,7 +9,12 @@ export type DialectName = 'freebsd' | 'dragonfly';
 export type ResultSpec =
   | { kind: 'return' }
   /** Macro-style allocators (MALLOC, MGET, M_PREPEND) assign through an argument. */
-  | { kind: 'arg'; index: number };
+  | { kind: 'arg'; index: number }
+  /**
+   * Status allocators (`error = bus_dmamem_alloc(tag, &vaddr, flags, &map)`): the allocation is written through
+   * argument `out` (`&p`), and the call returns 0 on success or an errno; on failure the out-argument is unusable.
+   */
+  | { kind: 'status'; out: number };
 
 /** Which flag family the "how" argument belongs to. */
 export type FlagFamily = 'malloc' | 'mbuf' | 'objcache';

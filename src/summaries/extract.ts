@@ -5,6 +5,7 @@ import { callArgs, callName, unparen } from '../analysis/ast';
 import { compiled, firstCall, getParser, typeArgsAsNames } from '../analysis/file';
 import { evalFlags } from '../analysis/flags';
 import type { DialectModel } from '../model/types';
+import type { Model } from '../model/model';
 import { scanFields, type FieldFacts } from './fields';
 import { splitKnf } from '../text/knf';
 import { blankNoise, callsIn, flagValueFromText, splitArgs } from '../context/textscan';
@@ -49,6 +50,12 @@ export interface FnSummary {
   helpers?: string[];
   /** It allocates into this out-parameter (`*descp = malloc(...)`), which the caller then holds. */
   allocsOut?: number;
+  /**
+   * A status allocator of the tree (`int foo_alloc(sc, void **out, int how)`): it returns an errno and writes the
+   * allocation through parameter `out`, from a built-in status allocator or from an allocator whose flags are
+   * parameter `flagsParam` (or that may fail whatever its caller passes: canFail).
+   */
+  statusOut?: { out: number; allocator: string; family: string; flagsParam?: number; canFail?: 'yes' };
 }
 
 export interface MacroSummary {
@@ -179,7 +186,8 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
           const id = tree.rootNode.descendantForIndex(hit, hit);
           const call = id?.parent?.type === 'call_expression' ? id.parent : null;
           const spec = call ? model.allocators.get(callName(call) ?? '') : undefined;
-          if (call && spec && (spec.arity === undefined || callArgs(call).length === spec.arity)) {
+          // a status allocator's value is an errno, not the allocation: no allocation macro
+          if (call && spec && spec.result.kind !== 'status' && (spec.arity === undefined || callArgs(call).length === spec.arity)) {
             const args = callArgs(call);
             const fl = spec.flagsArg !== undefined ? args[spec.flagsArg] : undefined;
             const fp = fl ? flagsParamOf(fl, params, model, spec.family) : undefined;
@@ -272,6 +280,7 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
         }
         if (!call) continue;
         const spec = model.allocators.get(call.name);
+        if (spec?.result.kind === 'status') continue; // returns an errno, not the allocation
         if (spec && (spec.arity === undefined || call.args.length === spec.arity)) {
           const fl = spec.flagsArg !== undefined ? call.args[spec.flagsArg] : undefined;
           const fv = fl !== undefined ? flagValueFromText(fl, model, spec.family) : undefined;
@@ -289,7 +298,7 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
     memberReleases(bodyText, model, s, defined, calls);
     if (hasAlloc) {
       // `*descp = malloc(...)`: the allocation goes to the caller through an out-parameter
-      for (const m of bodyText.matchAll(/\*\s*([A-Za-z_]\w*)\s*=\s*(?:\([^()]*\)\s*)*([A-Za-z_]\w*)\s*\(/g)) {
+      for (const m of bodyText.matchAll(OUT_ALLOC)) {
         const spec = model.allocators.get(m[2]);
         const pi = params.indexOf(m[1]);
         if (spec && spec.result.kind === 'return' && pi >= 0) {
@@ -297,15 +306,82 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
           break;
         }
       }
+      const so = statusOutOf(h.trim().slice(0, hm.index), inner, calls, params, model);
+      if (so) s.statusOut = so;
     }
-    if (s.returnsAlloc || s.noReturn || s.derefParams.length || s.releasesParams.length || s.helpers || s.allocsOut !== undefined) out.functions.push(s);
+    if (s.returnsAlloc || s.noReturn || s.derefParams.length || s.releasesParams.length || s.helpers || s.allocsOut !== undefined || s.statusOut) out.functions.push(s);
   }
   // helpers matter only on the way to a function of this file that releases members
   if (!out.functions.some((f) => f.releasesFields)) {
     for (const f of out.functions) delete f.helpers;
-    out.functions = out.functions.filter((f) => f.returnsAlloc || f.noReturn || f.derefParams.length || f.releasesParams.length || f.allocsOut !== undefined);
+    out.functions = out.functions.filter((f) => f.returnsAlloc || f.noReturn || f.derefParams.length || f.releasesParams.length || f.allocsOut !== undefined || f.statusOut);
   }
   return out;
+}
+
+/** `*out = (cast) alloc(`: a parameter's target set from a call. */
+const OUT_ALLOC = /\*\s*([A-Za-z_]\w*)\s*=\s*(?:\([^()]*\)\s*)*([A-Za-z_]\w*)\s*\(/g;
+const ERRNO_RETURN = /\breturn\s*\(?\s*E[A-Z][A-Z0-9]*\s*\)?\s*;/;
+const ZERO_RETURN = /\breturn\s*\(?\s*0\s*\)?\s*;/;
+
+/**
+ * Is this function a status allocator (FnSummary.statusOut)? Conservative: an `int` function (`retType`: the
+ * header before its name) that writes `*out = alloc(...)` for a parameter `out` and returns an errno constant and 0,
+ * or hands a parameter to a built-in status allocator as its out-argument and returns that call's status.
+ */
+function statusOutOf(retType: string, inner: string, calls: { name: string; args: string[] }[], params: string[], model: Model): FnSummary['statusOut'] {
+  if (!/(?:^|\s)(?:u_?)?int\s*$/.test(retType.replace(/\s+/g, ' ').trimEnd() + ' ') || retType.includes('*')) return undefined;
+  const paramAt = (t: string | undefined) => {
+    const u = stripParens((t ?? '').replace(/^\s*\(\s*[A-Za-z_][\w\s]*\**\s*\)\s*/, ''));
+    return /^[A-Za-z_]\w*$/.test(u) ? params.indexOf(u) : -1;
+  };
+  for (const c of calls) {
+    const spec = model.allocators.get(c.name);
+    if (!spec || (spec.arity !== undefined && c.args.length !== spec.arity)) continue;
+    if (spec.result.kind === 'status' && !spec.summary) {
+      const pi = paramAt(c.args[spec.result.out]);
+      if (pi < 0) continue;
+      const esc = c.name.replace(/\W/g, '');
+      const st = new RegExp(`\\b([A-Za-z_]\\w*)\\s*=\\s*${esc}\\s*\\(`).exec(inner)?.[1];
+      const returnsIt = new RegExp(`\\breturn\\s*\\(?\\s*${esc}\\s*\\(`).test(inner) || (!!st && new RegExp(`\\breturn\\s*\\(?\\s*${st}\\s*\\)?\\s*;`).test(inner));
+      if (returnsIt) return { out: pi, allocator: c.name, family: spec.family, canFail: 'yes' };
+    }
+  }
+  if (!ERRNO_RETURN.test(inner) || !ZERO_RETURN.test(inner)) return undefined;
+  // `*out = malloc(...)`, or `p = malloc(...); ... *out = p;`
+  const direct = [...inner.matchAll(OUT_ALLOC)].map((m) => [m[1], m[2]]);
+  const viaLocal = [...inner.matchAll(/\*\s*([A-Za-z_]\w*)\s*=\s*([A-Za-z_]\w*)\s*;/g)].flatMap((m) => {
+    if (params.includes(m[2])) return [];
+    const a = new RegExp(`(?:^|[^\\w>.])${m[2]}\\s*=\\s*(?:\\([^()]*\\)\\s*)*([A-Za-z_]\\w*)\\s*\\(`).exec(inner);
+    return a ? [[m[1], a[1]]] : [];
+  });
+  for (const m of [...direct, ...viaLocal]) {
+    const spec = model.allocators.get(m[1]);
+    const pi = params.indexOf(m[0]);
+    if (!spec || spec.result.kind !== 'return' || spec.summary || pi < 0 || readsOut(inner, m[0])) continue;
+    const c = calls.find((x) => x.name === m[1]);
+    if (!c || (spec.arity !== undefined && c.args.length !== spec.arity)) continue;
+    const fl = spec.flagsArg !== undefined ? c.args[spec.flagsArg] : undefined;
+    const fv = fl !== undefined ? flagValueFromText(fl, model, spec.family) : undefined;
+    const fp = fv && fv.unknown.length === 1 && params.includes(fv.unknown[0]) ? params.indexOf(fv.unknown[0]) : undefined;
+    if (fp !== undefined) return { out: pi, allocator: spec.name, family: spec.family, flagsParam: fp };
+    if (model.verdict(spec, fv).canFail === 'yes') return { out: pi, allocator: spec.name, family: spec.family, canFail: 'yes' };
+  }
+  return undefined;
+}
+
+/**
+ * Does the body read `*p` other than to test the allocation it stored there (`*mp = m_pullup(*mp, n)`,
+ * `alc_encap(sc, &m)` reading the packet)? Then `*p` is an in-out argument, still the caller's after some
+ * failures: not a status allocator's out-argument.
+ */
+function readsOut(inner: string, p: string): boolean {
+  for (const m of inner.matchAll(new RegExp(`(^|[^\\w)\\]\\s])(\\s*)\\*\\s*${p}\\b(?!\\s*(?:=[^=]|==\\s*NULL\\b|!=\\s*NULL\\b|\\)\\s*==\\s*NULL\\b))`, 'g'))) {
+    const before = inner.slice(Math.max(0, (m.index ?? 0) - 2), (m.index ?? 0) + m[1].length);
+    if (/!\s*$/.test(before)) continue; // `if (!*p)`
+    return true;
+  }
+  return false;
 }
 
 const KEYWORD_CALLS = new Set(['sizeof', 'if', 'while', 'for', 'switch', 'return']);

@@ -87,6 +87,16 @@ export function resolveSummaries(base: DialectModel, files: FileSummary[]): { mo
       }
     }
   }
+  // the tree's status allocators (`int foo_alloc(sc, void **out, int how)`): errno returned, allocation in `*out`
+  for (const [name, s] of fns) {
+    const so = s?.statusOut;
+    if (!so || allocs.has(name) || !keyable(name)) continue;
+    const base = specOf(so.allocator);
+    allocs.set(name, {
+      name, arity: s!.arity, flagsArg: so.flagsParam, family: so.family as AllocatorSpec['family'], result: { kind: 'status', out: so.out },
+      freedBy: base?.freedBy ?? [], summary: 'wrapper',
+    });
+  }
   let macroCount = 0;
   for (const [name, m] of macros) {
     if (!m?.alloc || allocs.has(name)) continue;
@@ -126,7 +136,7 @@ export function resolveSummaries(base: DialectModel, files: FileSummary[]): { mo
   }
   const fieldReleasers = resolveFieldReleasers(fns, model);
   const outAllocators: Record<string, number> = {};
-  for (const [name, s] of fns) if (s && s.allocsOut !== undefined && !allocs.has(name) && keyable(name)) outAllocators[name] = s.allocsOut;
+  for (const [name, s] of fns) if (s && s.allocsOut !== undefined && (!allocs.has(name) || allocs.get(name)!.result.kind === 'status') && keyable(name)) outAllocators[name] = s.allocsOut;
   const exitMacros: string[] = [...(base.exitMacros ?? [])];
   const gotoMacros: Record<string, string> = { ...(base.gotoMacros ?? {}) };
   for (const [name, m] of macros) {
