@@ -7,6 +7,7 @@ import { applyLocalOps, CfgShape, defOf, localNullTest, localOps, roomHolds, typ
 import { buildCfg, type Cfg } from './cfg';
 import { Evaluator, type Effects, type Held, type PState } from './effects';
 import { evalFlags } from './flags';
+import { MayHeld } from './mayheld';
 import type { Loc, RelatedLoc, SiteFacts } from './types';
 
 const MAX_STEPS = 4000;
@@ -144,6 +145,7 @@ export function functionOf(n: SyntaxNode): FunctionUnit | undefined {
 export class FunctionAnalysis {
   readonly cfg: Cfg;
   private heldIn?: Map<number, Held[]>;
+  private mayHeld?: MayHeld;
   readonly ev: Evaluator;
 
   constructor(readonly fn: FunctionUnit, readonly model: Model) {
@@ -367,7 +369,7 @@ export class FunctionAnalysis {
   failurePaths(call: SyntaxNode, startNode: number): { facts: SiteFacts['failure']; lowConfidence: boolean } {
     const { nodes } = this.cfg;
     const ev = this.ev;
-    const heldAt = (this.held().get(startNode) ?? []).slice();
+    const heldAt = (this.mayHeld ??= new MayHeld(this.cfg, ev, this.fn.locals)).at(startNode, this.held().get(startNode) ?? []);
     const lf0 = this.testedLocals.size ? this.localFactsIn(startNode) : {};
     const panics = this.panics;
     ev.origin = call;
