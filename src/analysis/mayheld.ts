@@ -9,6 +9,54 @@ import type { Effects, Evaluator, Held, PState } from './effects';
  * other condition of the function could tie the two together: the test that chose to allocate stands
  * once in the function, and the handle is a plain local.
  */
+/**
+ * Resources held into each CFG node, forward from the entry: on every path (`must`, the meet keeps
+ * what both sides hold) or on some path (`may`, the union). Evaluated with no origin: only
+ * acquisitions and releases count.
+ */
+export function heldFlow(cfg: Cfg, ev: Evaluator, how: 'must' | 'may'): Map<number, Held[]> {
+  const { nodes, entry } = cfg;
+  const inSt = new Map<number, Held[]>([[entry, []]]);
+  const origin = ev.origin;
+  const originEnd = ev.originEnd;
+  ev.origin = null;
+  ev.originEnd = -1;
+  const work = [entry];
+  let steps = 0;
+  while (work.length && steps++ < 20000) {
+    const id = work.pop()!;
+    const node = nodes[id];
+    const st: PState = { nulls: [], held: inSt.get(id)!, tested: false, inError: false };
+    const fx: Effects = {};
+    if (node.ast) ev.scan(node.ast, st, fx);
+    if (fx.noReturn) continue;
+    for (const s of node.kind === 'return' || fx.exits ? [cfg.exit] : node.succ) {
+      const prev = inSt.get(s);
+      if (!prev) {
+        inSt.set(s, st.held);
+        work.push(s);
+        continue;
+      }
+      if (how === 'must') {
+        const meet = prev.filter((h) => st.held.some((x) => x.key === h.key));
+        if (meet.length !== prev.length) {
+          inSt.set(s, meet);
+          work.push(s);
+        }
+      } else {
+        const add = st.held.filter((h) => !prev.some((x) => x.key === h.key));
+        if (add.length) {
+          inSt.set(s, [...prev, ...add]);
+          work.push(s);
+        }
+      }
+    }
+  }
+  ev.origin = origin;
+  ev.originEnd = originEnd;
+  return inSt;
+}
+
 export class MayHeld {
   private inSt?: Map<number, Held[]>;
   constructor(
@@ -17,43 +65,8 @@ export class MayHeld {
     private readonly locals: Set<string>,
   ) {}
 
-  /** What some path into each node holds (a may-analysis: the union where paths join). */
   private run(): Map<number, Held[]> {
-    if (this.inSt) return this.inSt;
-    const { nodes, entry } = this.cfg;
-    const inSt = new Map<number, Held[]>([[entry, []]]);
-    const ev = this.ev;
-    const origin = ev.origin;
-    const originEnd = ev.originEnd;
-    ev.origin = null;
-    ev.originEnd = -1;
-    const work = [entry];
-    let steps = 0;
-    while (work.length && steps++ < 20000) {
-      const id = work.pop()!;
-      const node = nodes[id];
-      const st: PState = { nulls: [], held: inSt.get(id)!, tested: false, inError: false };
-      const fx: Effects = {};
-      if (node.ast) ev.scan(node.ast, st, fx);
-      if (fx.noReturn) continue;
-      for (const s of node.kind === 'return' || fx.exits ? [this.cfg.exit] : node.succ) {
-        const prev = inSt.get(s);
-        if (!prev) {
-          inSt.set(s, st.held);
-          work.push(s);
-          continue;
-        }
-        const add = st.held.filter((h) => !prev.some((x) => x.key === h.key));
-        if (add.length) {
-          inSt.set(s, [...prev, ...add]);
-          work.push(s);
-        }
-      }
-    }
-    ev.origin = origin;
-    ev.originEnd = originEnd;
-    this.inSt = inSt;
-    return inSt;
+    return (this.inSt ??= heldFlow(this.cfg, this.ev, 'may'));
   }
 
   /** `must` (held on every path into `start`) and the local allocations held on some paths only. */

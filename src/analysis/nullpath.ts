@@ -7,7 +7,7 @@ import { applyLocalOps, CfgShape, defOf, localNullTest, localOps, roomHolds, typ
 import { buildCfg, type Cfg } from './cfg';
 import { Evaluator, type Effects, type Held, type PState } from './effects';
 import { evalFlags } from './flags';
-import { MayHeld } from './mayheld';
+import { heldFlow, MayHeld } from './mayheld';
 import type { Loc, RelatedLoc, SiteFacts } from './types';
 
 const MAX_STEPS = 4000;
@@ -169,38 +169,7 @@ export class FunctionAnalysis {
 
   /** Resources held on every path into each node (must-analysis, forward). */
   held(): Map<number, Held[]> {
-    if (this.heldIn) return this.heldIn;
-    const { nodes, entry } = this.cfg;
-    const inSt = new Map<number, Held[]>();
-    const ev = this.ev;
-    ev.origin = null;
-    ev.originEnd = -1;
-    inSt.set(entry, []);
-    const work = [entry];
-    let steps = 0;
-    while (work.length && steps++ < 20000) {
-      const id = work.pop()!;
-      const node = nodes[id];
-      const st: PState = { nulls: [], held: inSt.get(id)!, tested: false, inError: false };
-      const fx: Effects = {};
-      if (node.ast) ev.scan(node.ast, st, fx);
-      if (fx.noReturn) continue;
-      for (const s of node.kind === 'return' || fx.exits ? [this.cfg.exit] : node.succ) {
-        const prev = inSt.get(s);
-        if (!prev) {
-          inSt.set(s, st.held);
-          work.push(s);
-        } else {
-          const meet = prev.filter((h) => st.held.some((x) => x.key === h.key));
-          if (meet.length !== prev.length) {
-            inSt.set(s, meet);
-            work.push(s);
-          }
-        }
-      }
-    }
-    this.heldIn = inSt;
-    return inSt;
+    return (this.heldIn ??= heldFlow(this.cfg, this.ev, 'must'));
   }
 
   /** Loop back-edges, post-dominance and predecessors of this function's CFG. */
