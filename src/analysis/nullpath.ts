@@ -338,7 +338,7 @@ export class FunctionAnalysis {
   failurePaths(call: SyntaxNode, startNode: number): { facts: SiteFacts['failure']; lowConfidence: boolean } {
     const { nodes } = this.cfg;
     const ev = this.ev;
-    const heldAt = (this.mayHeld ??= new MayHeld(this.cfg, ev, this.fn.locals)).at(startNode, this.held().get(startNode) ?? []);
+    const heldAt = (this.held().get(startNode) ?? []).slice();
     const lf0 = this.testedLocals.size ? this.localFactsIn(startNode) : {};
     const panics = this.panics;
     ev.origin = call;
@@ -353,7 +353,7 @@ export class FunctionAnalysis {
      */
     type Item = { id: number; st: PState; first: boolean; lf: LocalFacts; dt: number; ok: number; join: number; trail?: Trail };
     const stack: Item[] = [
-      { id: startNode, st: { nulls: [], held: heldAt, tested: false, inError: nodes[startNode].inError }, first: true, lf: lf0, dt: -1, ok: -1, join: -1 },
+      { id: startNode, st: { nulls: [], held: (this.mayHeld ??= new MayHeld(this.cfg, this.ev, this.fn.locals)).at(startNode, heldAt), tested: false, inError: nodes[startNode].inError }, first: true, lf: lf0, dt: -1, ok: -1, join: -1 },
     ];
     const lfKeys = new WeakMap<LocalFacts, string>([[lf0, JSON.stringify(lf0)]]);
     const push = (from: Item, to: number, st: PState, lf: LocalFacts, dec: { dt: number; ok: number } | undefined, trail: Trail | undefined) => {
