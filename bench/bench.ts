@@ -18,6 +18,9 @@
  * npm run bench -- --freebsd-sample DIR [--from CHECKOUT]: check (or rebuild from a
  * checkout) the FreeBSD sample listed in bench/freebsd-sample.json (see sample.ts).
  *
+ * npm run bench -- --leak-history GITDIR [--scratch DIR]: recall of nowait-null-leak on the
+ * leaking failure paths listed in bench/leak-history.tsv (see leak-history.ts).
+ *
  * npm run bench -- --parse-errors DIR [--list]: files and bytes whose cleaned-up text
  * tree-sitter cannot parse (see parse-errors.ts).
  */
@@ -27,6 +30,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import fg from 'fast-glob';
 import { RACY_MS } from '../src/cache/statindex';
+import { leakHistoryMain } from './leak-history';
 import { parseErrorsMain } from './parse-errors';
 import { sampleMain } from './sample';
 import { verdictsMain } from './verdicts';
@@ -168,6 +172,10 @@ async function parent(argv: string[]): Promise<void> {
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv.includes('--verdicts')) return verdictsMain(argv);
+  if (argv.includes('--leak-history')) {
+    process.exitCode = leakHistoryMain(argv);
+    return;
+  }
   if (argv.includes('--parse-errors')) {
     process.exitCode = parseErrorsMain(argv);
     return;

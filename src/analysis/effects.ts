@@ -3,6 +3,7 @@ import { hasOwn, own } from '../util/own';
 import type { Model } from '../model/model';
 import type { ResourcePair } from '../model/types';
 import { callArgs, callName, isNullLiteral, lvalKey, normArg, unparen } from './ast';
+import { addrOf, fileFunctionReleases, inside, loopOf, loopPool, type LoopPool } from './loops';
 
 /** A resource the function holds: an allocation in a local, a lock, an spl level. */
 export interface Held {
@@ -24,6 +25,8 @@ export interface Held {
   aliases?: string[];
   /** The resource pair of a `resource` (a newbus child, a bus resource, a DMA tag...). */
   pair?: ResourcePair;
+  /** Entries that earlier iterations of a loop kept in a list or array (src/analysis/loops.ts). */
+  pool?: LoopPool;
 }
 
 /** The identifier an lvalue key starts from: `sc` in `sc->irq`, `*sc->tag`, `sc->map[i]`. */
@@ -74,6 +77,8 @@ export interface Effects {
 const RETURN_MACRO = /^(return_[A-Za-z0-9_]+|[A-Z0-9_]*_RETURN)$/;
 
 const PURE_DEREF = new Set(['bzero', 'memset', 'explicit_bzero', 'bcopy', 'ovbcopy', 'memcpy', 'memmove', 'memcmp', 'bcmp', 'strcpy', 'strncpy', 'strlcpy', 'strcat', 'strlcat', 'strcmp', 'strncmp', 'strlen', 'sprintf', 'snprintf', 'ksprintf', 'ksnprintf', 'copyin', 'copyout', 'copyinstr', 'copystr', 'm_copydata', 'm_copyback', 'uiomove', 'mtod', 'printf', 'kprintf', 'device_printf', 'log']);
+
+const LOOPS = new Set(['for_statement', 'while_statement', 'do_statement']);
 
 const PREDICT = new Set(['__predict_false', '__predict_true', '__builtin_expect', 'likely', 'unlikely']);
 
@@ -157,6 +162,75 @@ export class Evaluator {
       }
     }
     return this.entry;
+  }
+
+  /** The loop of the pool held on the current failure paths (set at the origin), or null. */
+  private poolLoop: SyntaxNode | null = null;
+  private poolMemo = new Map<number, LoopPool | null>();
+
+  /** The loop pool the allocation `call` fails to add to (src/analysis/loops.ts), memoised per call. */
+  private poolAt(call: SyntaxNode): LoopPool | undefined {
+    let p = this.poolMemo.get(call.startIndex);
+    if (p === undefined) {
+      p = loopPool(call, this.model, (c) => this.allocSpec(c), this.locals, (t, n, a, b) => entryPointText(t, n, a, b, true)) ?? null;
+      this.poolMemo.set(call.startIndex, p);
+    }
+    return p ?? undefined;
+  }
+
+  private releasingMemo = new Map<string, boolean>();
+
+  /** A loop other than the pool's, not around the allocation, whose body frees or releases something. */
+  private releasingLoop(l: SyntaxNode): boolean {
+    const k = `${this.origin?.startIndex}|${l.startIndex}`;
+    let r = this.releasingMemo.get(k);
+    if (r === undefined) {
+      const m = this.model;
+      const body = l.childForFieldName('body');
+      r = l !== this.poolLoop && !(this.origin && inside(this.origin, l)) && !!body &&
+        body.descendantsOfType('call_expression').some((c) => { const name = callName(c) ?? ''; return m.frees.has(name) || m.release.has(name) || m.releaseAll.has(name); });
+      this.releasingMemo.set(k, r);
+    }
+    return r;
+  }
+
+  private dropPools(st: PState) {
+    for (const h of st.held) if (h.pool) this.removeHeld(st, h.key);
+  }
+
+  /** `return (ENOMEM)`, `return (-1)`, `return (error)` after `error = ENOMEM`, `return (NULL)`. */
+  private errorValue(v: SyntaxNode | null, st: PState): boolean {
+    if (!v) return false;
+    const t = v.text.replace(/[()\s]/g, '');
+    if (/^-?E[A-Z0-9]+$/.test(t) || t === '-1' || t === 'NULL') return true;
+    return v.type === 'identifier' && !!st.consts && hasOwn(st.consts, v.text) && st.consts[v.text] !== 0;
+  }
+
+  /**
+   * A call on a failure path that may release a pool's entries: a free or release inside another loop (a
+   * loop over the list), one given the array's elements or the object that holds the pool, or any
+   * other function given that object (the driver's own cleanup routine).
+   */
+  private poolCall(n: SyntaxNode, name: string, args: SyntaxNode[], st: PState) {
+    const m = this.model;
+    for (const h of st.held) {
+      if (!h.pool) continue;
+      const p = h.pool;
+      const root = rootOf(p.container) ?? '';
+      const mentions = (a: SyntaxNode) => {
+        const k = addrOf(a);
+        return k !== undefined && (k === root || within(k, p.container));
+      };
+      let drop = false;
+      if (m.frees.has(name) || m.release.has(name) || m.releaseAll.has(name)) {
+        const l = loopOf(n);
+        drop = (!!l && l !== p.loop && !(this.origin && inside(this.origin, l))) || args.some((a) => { const k = addrOf(a); return k === root || (k !== undefined && within(k, p.container)); });
+      } else if (!PURE_DEREF.has(name) && !m.allocators.has(name) && !m.acquire.has(name)) {
+        const mem = lastMember(p.container) ?? p.container;
+        drop = args.some(mentions) || fileFunctionReleases(n, name, mem, m);
+      }
+      if (drop) this.removeHeld(st, h.key);
+    }
   }
 
   /** `what` for a held allocation or resource: "bus resource 'sc->irq' (bus_alloc_resource_any() at line 150)". */
@@ -292,7 +366,17 @@ export class Evaluator {
   /** Apply the effects of evaluating node `n`. */
   scan(n: SyntaxNode | null, st: PState, fx: Effects, inCallArg = false): void {
     if (!n) return;
+    // the pool's loop tests its condition again (or steps on): the failure was tolerated for this entry
+    if (this.poolLoop && n.parent && st.held.length) {
+      if (n.parent === this.poolLoop && n !== this.poolLoop.childForFieldName('body')) this.dropPools(st);
+      // the head of a loop that frees or releases (a loop over the list): it releases the entries, on every path
+      else if (n.parent.childForFieldName('condition') === n && LOOPS.has(n.parent.type) && this.releasingLoop(n.parent)) this.dropPools(st);
+    }
     switch (n.type) {
+      case 'break_statement':
+      case 'continue_statement':
+        if (this.poolLoop && loopOf(n, n.type === 'break_statement') === this.poolLoop) this.dropPools(st);
+        return;
       case 'sizeof_expression':
       case 'alignof_expression':
       case 'offsetof_expression':
@@ -395,6 +479,8 @@ export class Evaluator {
         // `return (0)`: the function succeeded after all (the failure was tolerated); what it stored in
         // members of other objects stays there by design
         const v = unparen(n.namedChildren[0]);
+        // a pool kept in a member stays with its object unless the function reports an error
+        if (this.poolLoop && !this.errorValue(v, st)) for (const h of st.held) if (h.pool && h.pool.container.includes('->')) this.removeHeld(st, h.key);
         if (v?.type === 'number_literal' && /^0[uUlL]*$/.test(v.text)) {
           for (const h of st.held) {
             if (!(h.kind === 'alloc' || h.kind === 'resource')) continue;
@@ -504,7 +590,14 @@ export class Evaluator {
     }
     const m = this.model;
     const isOrigin = this.origin !== null && n.startIndex === this.origin.startIndex && n.endIndex === this.origin.endIndex;
+    if (!isOrigin && this.poolLoop && st.held.length) this.poolCall(n, name, args, st);
     if (isOrigin) {
+      const pool = this.poolAt(n);
+      this.poolLoop = pool?.loop ?? null;
+      if (pool) {
+        const line = pool.loop.startPosition.row + 1;
+        this.addHeld(st, { key: `alloc:${pool.container}`, what: this.describe(`entries allocated in earlier iterations of the loop at line ${line}, kept in`, pool.container, pool.allocName, pool.alloc), kind: 'alloc', at: pool.alloc.startIndex, handle: pool.container, pool });
+      }
       // what the allocator is handed, it owns (ahc_alloc(dev, name) frees name itself on failure)
       for (const a of args) {
         const k = lvalKey(unparen(a));
@@ -654,27 +747,33 @@ export function entryPoint(f: SyntaxNode): boolean {
   let d: SyntaxNode | null = f.childForFieldName('declarator');
   while (d && d.type !== 'function_declarator') d = d.childForFieldName('declarator');
   const id = d?.childForFieldName('declarator');
-  let out = false;
-  if (id?.type === 'identifier') {
-    const name = id.text;
-    const text = f.sourceText;
-    let named = false;
-    let called = false;
-    const re = new RegExp(`\\b${name}\\b`, 'g');
-    for (const m of text.matchAll(re)) {
-      const i = m.index ?? 0;
-      if (i >= f.startIndex && i < f.endIndex) continue;
-      let j = i + name.length;
-      while (j < text.length && (text[j] === ' ' || text[j] === '\t' || text[j] === '\n')) j++;
-      if (text[j] === '(') {
-        // a prototype stands in column 0 behind type words (`static int\tfoo_attach(device_t);`); a call does not
-        const ls = text.lastIndexOf('\n', i - 1) + 1;
-        const before = text.slice(ls, i);
-        if (!(ls < i && /^[A-Za-z_][\w \t*]*$/.test(before) && !/\breturn\b/.test(before))) called = true;
-      } else named = true;
-    }
-    out = named && !called;
-  }
+  const out = id?.type === 'identifier' ? entryPointText(f.sourceText, id.text, f.startIndex, f.endIndex) : false;
   entryMemo.set(f, out);
   return out;
+}
+
+/**
+ * entryPoint() on text: the function `name` defined at [start, end) of `text`. With `skipComments`, a
+ * mention in a comment (`during foo_attach().`) neither names nor calls it (the loop pools use this;
+ * entryPoint() does not yet: its callers' success codes other than 0, CAM_REQ_CMP in a periph
+ * constructor, would read as failures).
+ */
+export function entryPointText(text: string, name: string, start: number, end: number, skipComments = false): boolean {
+  let named = false;
+  let called = false;
+  const re = new RegExp(`\\b${name}\\b`, 'g');
+  for (const m of text.matchAll(re)) {
+    const i = m.index ?? 0;
+    if (i >= start && i < end) continue;
+    if (skipComments && text.lastIndexOf('/*', i) > text.lastIndexOf('*/', i)) continue;
+    let j = i + name.length;
+    while (j < text.length && (text[j] === ' ' || text[j] === '\t' || text[j] === '\n')) j++;
+    if (text[j] === '(') {
+      // a prototype stands in column 0 behind type words (`static int\tfoo_attach(device_t);`); a call does not
+      const ls = text.lastIndexOf('\n', i - 1) + 1;
+      const before = text.slice(ls, i);
+      if (!(ls < i && /^[A-Za-z_][\w \t*]*$/.test(before) && !/\breturn\b/.test(before))) called = true;
+    } else named = true;
+  }
+  return named && !called;
 }

@@ -7,6 +7,7 @@ import { applyLocalOps, CfgShape, defOf, localNullTest, localOps, roomHolds, typ
 import { buildCfg, type Cfg } from './cfg';
 import { Evaluator, type Effects, type Held, type PState } from './effects';
 import { evalFlags } from './flags';
+import { heldFlow, MayHeld } from './mayheld';
 import type { Loc, RelatedLoc, SiteFacts } from './types';
 
 const MAX_STEPS = 4000;
@@ -241,6 +242,7 @@ export function functionOf(n: SyntaxNode): FunctionUnit | undefined {
 export class FunctionAnalysis {
   readonly cfg: Cfg;
   private heldIn?: Map<number, Held[]>;
+  private mayHeld?: MayHeld;
   readonly ev: Evaluator;
 
   /** The evaluator of the failure paths being explored (the status evaluator for a status allocator). */
@@ -278,38 +280,7 @@ export class FunctionAnalysis {
 
   /** Resources held on every path into each node (must-analysis, forward). */
   held(): Map<number, Held[]> {
-    if (this.heldIn) return this.heldIn;
-    const { nodes, entry } = this.cfg;
-    const inSt = new Map<number, Held[]>();
-    const ev = this.ev;
-    ev.origin = null;
-    ev.originEnd = -1;
-    inSt.set(entry, []);
-    const work = [entry];
-    let steps = 0;
-    while (work.length && steps++ < 20000) {
-      const id = work.pop()!;
-      const node = nodes[id];
-      const st: PState = { nulls: [], held: inSt.get(id)!, tested: false, inError: false };
-      const fx: Effects = {};
-      if (node.ast) ev.scan(node.ast, st, fx);
-      if (fx.noReturn) continue;
-      for (const s of node.kind === 'return' || fx.exits ? [this.cfg.exit] : node.succ) {
-        const prev = inSt.get(s);
-        if (!prev) {
-          inSt.set(s, st.held);
-          work.push(s);
-        } else {
-          const meet = prev.filter((h) => st.held.some((x) => x.key === h.key));
-          if (meet.length !== prev.length) {
-            inSt.set(s, meet);
-            work.push(s);
-          }
-        }
-      }
-    }
-    this.heldIn = inSt;
-    return inSt;
+    return (this.heldIn ??= heldFlow(this.cfg, this.ev, 'must'));
   }
 
   /** Loop back-edges, post-dominance and predecessors of this function's CFG. */
@@ -496,7 +467,7 @@ export class FunctionAnalysis {
      */
     type Item = { id: number; st: PState; first: boolean; lf: LocalFacts; dt: number; ok: number; join: number; trail?: Trail };
     const stack: Item[] = [
-      { id: startNode, st: { nulls: [], held: heldAt, tested: false, inError: nodes[startNode].inError }, first: true, lf: lf0, dt: -1, ok: -1, join: -1 },
+      { id: startNode, st: { nulls: [], held: (this.mayHeld ??= new MayHeld(this.cfg, this.ev, this.fn.locals)).at(startNode, heldAt), tested: false, inError: nodes[startNode].inError }, first: true, lf: lf0, dt: -1, ok: -1, join: -1 },
     ];
     const lfKeys = new WeakMap<LocalFacts, string>([[lf0, JSON.stringify(lf0)]]);
     const push = (from: Item, to: number, st: PState, lf: LocalFacts, dec: { dt: number; ok: number } | undefined, trail: Trail | undefined) => {
