@@ -10,6 +10,7 @@ import type { Model, LockEvent } from '../model/model';
 import type { FlagFamily } from '../model/types';
 import { lineOf, lineStarts } from '../text/lines';
 import { callsIn, flagValueFromText, type TextCall, type TextDef } from './textscan';
+import { assignedBefore } from '../text/calltext';
 
 /* Lock-like calls the model does not know (`FOO_LOCK(sc)`, `BAR_WUNLOCK(x)`): [stem, "UN" when a release]. */
 export { LOCKISH_NAME as LOCKISH_CALL, LOCKISH_ASSERT_NAME as LOCKISH_ASSERT } from '../summaries/locks';
@@ -144,7 +145,7 @@ export function deliberateNoWait(text: string, clean: string, def: TextDef, call
     } else if (c === ';' || c === '{' || c === '}') break;
   }
   const before = clean.slice(Math.max(def.bodyStart, at - 200), at);
-  const lv = /([A-Za-z_][\w]*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*|\s*\[[^\]]*\])*)\s*=\s*(?:\(\s*[^()]*\)\s*)*\(?\s*$/.exec(before)?.[1]?.replace(/\s+/g, '');
+  const lv = assignedBefore(before)?.replace(/\s+/g, '');
   if (lv) {
     // `if (p == NULL) p = alloc(...)`: the second try after a failed one (a smaller or later retry)
     const esc = lv.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/(->|\\\.)/g, '\\s*$1\\s*');

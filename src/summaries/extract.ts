@@ -11,7 +11,7 @@ import { splitKnf } from '../text/knf';
 import { blankNoise, callsIn, flagValueFromText, splitArgs } from '../context/textscan';
 import { probeFile, type Probed } from '../cache/probe';
 import type { FileJobOptions } from '../run/filework';
-import { isWordChar as isWord } from '../text/calltext';
+import { assignedBefore, isWordChar as isWord } from '../text/calltext';
 import { functionMacros } from '../text/defines';
 import { exitDefsOf, type ExitDef } from './exits';
 import { headroomFnsOf, type HeadroomFn } from './headroom';
@@ -264,8 +264,7 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
         if (model.allocators.has(c.name) || (returned?.size && !KEYWORD_CALLS.has(c.name))) {
           // `x = (cast) alloc(...)` or `type *x = alloc(...)`: the text just before the call
           const before = bodyText.slice(Math.max(0, c.at - 160), c.at);
-          const lm = /([A-Za-z_][\w]*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*|\s*\[[^\]]*\])*)\s*=\s*(?:\(\s*[^()]*\)\s*)*\(?\s*$/.exec(before);
-          const lhs = lm?.[1].replace(/\s+/g, '');
+          const lhs = assignedBefore(before)?.replace(/\s+/g, '');
           if (lhs && (model.allocators.has(c.name) || returned!.has(lhs))) allocOf.set(lhs, { name: c.name, args: c.args });
         }
       }

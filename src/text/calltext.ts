@@ -20,3 +20,24 @@ export function eachCall(text: string, visit: (start: number, end: number, paren
     if (visit(b, e, p) === true) return;
   }
 }
+
+const ASSIGNED = /([A-Za-z_][\w]*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*|\s*\[[^\]]*\])*)\s*=\s*(?:\(\s*[^()]*\)\s*)*\(?\s*$/;
+
+/**
+ * The lvalue assigned by the text that ends just before a call (`sc->buf[i] = (cast) `), blanks kept, if any.
+ * A plain `=` must come last but for casts and parentheses: most calls are not assigned, and the anchored
+ * regex, tried from every position of the window, cost more than the rest of the summary pass.
+ */
+export function assignedBefore(before: string): string | undefined {
+  const eq = before.lastIndexOf('=');
+  if (eq <= 0) return undefined;
+  // after the '=' the pattern allows only blanks and parenthesised casts: check that much before running it
+  let depth = 0;
+  for (let i = eq + 1; i < before.length; i++) {
+    const c = before.charCodeAt(i);
+    if (c === 40 /* ( */) depth++;
+    else if (c === 41 /* ) */) depth = Math.max(0, depth - 1);
+    else if (depth === 0 && !isSpace(c)) return undefined;
+  }
+  return ASSIGNED.exec(before)?.[1];
+}
