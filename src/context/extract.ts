@@ -356,10 +356,16 @@ export function extractContext(file: string, text: string, model: Model): FileCo
   if (clean.includes('_init')) {
     let k = 0;
     const sorted = [...defs].sort((a, b) => a.start - b.start);
-    for (const m of clean.matchAll(/\b([A-Za-z_]\w*_init)\s*[,})]/g)) {
-      while (k < sorted.length && sorted[k].end <= m.index) k++;
-      if (k < sorted.length && sorted[k].start <= m.index) continue; // inside a function
-      if (!(out.tabled ??= []).includes(m[1])) out.tabled.push(m[1]);
+    // found from the literal '_init' back to the name's start (a pattern starting at every word cost more)
+    for (const m of clean.matchAll(/_init\s*[,})]/g)) {
+      let b = m.index;
+      while (b > 0 && isWordChar(clean.charCodeAt(b - 1))) b--;
+      const c0 = clean.charCodeAt(b);
+      if (b === m.index || (c0 >= 48 && c0 <= 57)) continue; // `_init` alone, or a number
+      const name = clean.slice(b, m.index + 5);
+      while (k < sorted.length && sorted[k].end <= b) k++;
+      if (k < sorted.length && sorted[k].start <= b) continue; // inside a function
+      if (!(out.tabled ??= []).includes(name)) out.tabled.push(name);
     }
   }
 
