@@ -1,3 +1,4 @@
+import { isWordChar } from '../text/calltext';
 /*
  * Lock macros learned from their definitions (the whole-tree pass): `#define FOO_LOCK(sc) mtx_lock(&(sc)->sc_mtx)`,
  * `#define INP_WLOCK_ASSERT(inp) rw_assert(&(inp)->inp_lock, RA_WLOCKED)`, macros written in terms of other
@@ -46,11 +47,22 @@ export const LOCKISH_ASSERT_NAME = /^[A-Z][A-Z0-9_]*_[WRXS]?LOCK(?:ED)?_ASSERT$/
  * (`static __inline int\nBUF_LOCK(...)`): the tree knows what they do, even when the model
  * cannot tell, so they are not "a lock from a header left out".
  */
+const DEFINE_PREFIX = /^[ \t]*#[ \t]*define[ \t]+$/;
+
 export function lockishNames(text: string): string[] {
   if (!/LOCK|lock/.test(text)) return [];
   const out = new Set<string>();
-  for (const m of text.matchAll(/^(?:[ \t]*#[ \t]*define[ \t]+)?([A-Za-z_]\w*(?:LOCK|lock|_ASSERT))\s*\(/gm)) {
-    if (LOCKISH_NAME.test(m[1]) || LOCKISH_ASSERT_NAME.test(m[1])) out.add(m[1]);
+  // from each `...LOCK(` back to the start of the name and of its line (a pattern tried at every line start cost more)
+  for (const m of text.matchAll(/(?:LOCK|lock|_ASSERT)\s*\(/g)) {
+    const end = m.index + (m[0].startsWith('_ASSERT') ? 7 : 4);
+    let b = m.index;
+    while (b > 0 && isWordChar(text.charCodeAt(b - 1))) b--;
+    const c0 = text.charCodeAt(b);
+    if (b === m.index || (c0 >= 48 && c0 <= 57)) continue;
+    const ls = text.lastIndexOf('\n', b - 1) + 1;
+    if (ls !== b && !DEFINE_PREFIX.test(text.slice(ls, b))) continue;
+    const name = text.slice(b, end);
+    if (LOCKISH_NAME.test(name) || LOCKISH_ASSERT_NAME.test(name)) out.add(name);
   }
   return [...out];
 }
