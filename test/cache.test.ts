@@ -78,6 +78,24 @@ describe('result cache', () => {
     expect(first.findings.length).toBeGreaterThan(0);
   });
 
+  it('serves a copy of a tree from the cache even when the tree defines lock macros (their files count relative to the tree)', async () => {
+    const sys = path.join(tmp('locks'), 'sys');
+    fs.cpSync(path.join(FIXTURES, 'freebsd', 'tree-locks'), path.join(sys, 'dev'), { recursive: true });
+    const cache = tmp('cache-locks');
+    const first = await run(sys, cache);
+    expect(first.stats.cache?.analysed).toBeGreaterThan(0);
+    const copy = path.join(tmp('locks-copy'), 'sys');
+    fs.cpSync(sys, copy, { recursive: true });
+    const again = await run(copy, cache);
+    // every file with a stored result is served by content (files with nothing to report are not stored)
+    expect(again.stats.cache?.contentHits).toBeGreaterThan(0);
+    expect(again.stats.cache!.contentHits + again.stats.cache!.analysed).toBe(first.stats.cache!.analysed);
+    const fresh = await run(copy);
+    expect(again.findings.map((f) => [f.file, f.line, f.ruleId, f.message])).toEqual(fresh.findings.map((f) => [f.file, f.line, f.ruleId, f.message]));
+    expect(resultSalt({ lockMacros: [{ file: 'a/sys/x.h' }, { file: 'a/sys/y/z.h' }] }, 'o')).toBe(resultSalt({ lockMacros: [{ file: 'b/c/sys/x.h' }, { file: 'b/c/sys/y/z.h' }] }, 'o'));
+    expect(resultSalt({ lockMacros: [{ file: 'a/sys/x.h' }, { file: 'a/sys/y/z.h' }] }, 'o')).not.toBe(resultSalt({ lockMacros: [{ file: 'a/sys/x.h' }, { file: 'a/sys/w/z.h' }] }, 'o'));
+  });
+
   it('misses after a content change and reports the new content', async () => {
     const tree = fixtureTree(1);
     const cache = tmp('cache');

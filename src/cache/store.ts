@@ -235,26 +235,45 @@ export function buildFingerprint(): string {
   return buildPrint;
 }
 
-/** Stable JSON (sorted keys) so equal models give equal fingerprints. */
-export function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+/** Stable JSON (sorted keys) so equal models give equal fingerprints; `file` values lose `prefix`. */
+export function stableJson(v: unknown, prefix = '', key = ''): string {
+  if (Array.isArray(v)) return `[${v.map((x) => stableJson(x, prefix)).join(',')}]`;
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;
     return `{${Object.keys(o)
       .sort()
       .filter((k) => o[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`)
+      .map((k) => `${JSON.stringify(k)}:${stableJson(o[k], prefix, k)}`)
       .join(',')}}`;
   }
+  if (key === 'file' && prefix && typeof v === 'string' && v.startsWith(prefix)) return JSON.stringify(v.slice(prefix.length));
   return JSON.stringify(v) ?? 'null';
+}
+
+/** Every `file` value in the model (where whole-tree facts were learned, such as lock macros). */
+function modelFiles(v: unknown, out: string[], key = ''): void {
+  if (Array.isArray(v)) for (const x of v) modelFiles(x, out);
+  else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) modelFiles(x, out, k);
+  else if (key === 'file' && typeof v === 'string') out.push(v);
+}
+
+/** The folder all the paths share (with its trailing '/'), or ''. */
+function commonFolder(paths: string[]): string {
+  if (!paths.length) return '';
+  let p = paths[0].slice(0, paths[0].lastIndexOf('/') + 1);
+  for (const q of paths) while (p && !q.startsWith(p)) p = p.slice(0, p.lastIndexOf('/', p.length - 2) + 1);
+  return p;
 }
 
 /**
  * The salt for per-file results: build + allocator model + analysis options.
  * The model's `source` (where its flag values were read, a path relative to
- * the working folder) is a label only, so a copy of the tree or another
- * working folder shares the entries.
+ * the working folder) is a label only, and the files whole-tree facts came
+ * from count relative to the folder they share, so a copy of the tree or
+ * another working folder shares the entries.
  */
 export function resultSalt(model: object, options: string): string {
-  return sha1(`${buildFingerprint()}\0${stableJson({ ...model, source: undefined })}\0${options}`);
+  const files: string[] = [];
+  modelFiles(model, files);
+  return sha1(`${buildFingerprint()}\0${stableJson({ ...model, source: undefined }, commonFolder(files))}\0${options}`);
 }
