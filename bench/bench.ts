@@ -79,7 +79,8 @@ async function childLint(args: string[]): Promise<Measure> {
   const c0 = cpuMs();
   const code = await main([...args, '-f', 'json'], { stdout: sink, stderr: errSink } as unknown as Parameters<typeof main>[1]);
   const wallMs = Date.now() - t0;
-  const m = /(\d+) files(?: \((\d+) from cache\))?/.exec(err);
+  // the summary line (`kmalloc-lint: N files, ...; K of N files from cache`), not a note that counts files
+  const m = /^kmalloc-lint: (\d+) files?,.*?(?:; (\d+) of \d+ files? from cache)?$/m.exec(err);
   if (code === 2) throw new Error(`lint failed: ${err}`);
   return { files: m ? Number(m[1]) : 0, bytes: 0, wallMs, cpuMs: cpuMs() - c0, maxRssKB: process.resourceUsage().maxRSS, note: m?.[2] ? `${m[2]} from cache` : undefined };
 }
