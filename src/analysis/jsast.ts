@@ -1,4 +1,5 @@
 import type { SyntaxNode, Tree, TreeCursor } from 'tree-sitter';
+import { lineOf, lineStarts } from '../text/lines';
 
 /**
  * A plain-JavaScript copy of a tree-sitter tree.
@@ -106,21 +107,9 @@ export class Source {
 
   position(index: number): { row: number; column: number } {
     const ls = (this.starts ??= lineStarts(this.text));
-    let lo = 0;
-    let hi = ls.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (ls[mid] <= index) lo = mid;
-      else hi = mid - 1;
-    }
-    return { row: lo, column: index - ls[lo] };
+    const row = lineOf(ls, index) - 1;
+    return { row, column: index - ls[row] };
   }
-}
-
-function lineStarts(text: string): number[] {
-  const out = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) out.push(i + 1);
-  return out;
 }
 
 export interface JTree {
