@@ -72,8 +72,9 @@ describe.skipIf(!!skip)(`HTML report in Chromium${skip ? ` [skipped: ${skip}]` :
     expect(warned.length).toBe(findings.filter((f) => f.severity === 'warning').length);
     expect([...warned]).toEqual([...warned].sort());
     // a subsystem link in the overview sets the filter
+    // (the page reads the fragment on 'hashchange', which fires after the click returns)
     await again.click('a[href="#sub=freebsd%2Ftree-wrappers"]');
-    expect(await again.inputValue('#kl-sub')).toBe('freebsd/tree-wrappers');
+    await expect.poll(() => again.inputValue('#kl-sub'), { timeout: 5000 }).toBe('freebsd/tree-wrappers');
     const subs = await again.$$eval('details.f', (ds) => ds.filter((d) => !(d as HTMLElement).hidden).map((d) => d.querySelector('.loc')!.textContent!));
     expect(subs.length).toBe(findings.filter((f) => f.file.includes('/tree-wrappers/')).length);
     // a link to one finding opens it
