@@ -60,12 +60,12 @@ describe.skipIf(!!skip)(`HTML report in Chromium${skip ? ` [skipped: ${skip}]` :
     const panics = findings.filter((f) => f.ruleId === 'nowait-null-panic').length;
     expect(panics).toBeGreaterThan(2);
     expect(await visibleRules(page)).toEqual(Array(panics).fill('nowait-null-panic'));
-    expect(new URL(page.url()).hash).toBe('#rule=nowait-null-panic');
+    await expect.poll(() => page.evaluate(() => location.hash), { timeout: 5000 }).toBe('#rule=nowait-null-panic');
     expect(await page.textContent('#kl-count')).toBe(`${panics} of ${findings.length} findings`);
     // free text narrows further; the shared link restores both
     await page.fill('#kl-q', 'xpt_alloc_bad');
     expect((await visibleRules(page)).length).toBe(1);
-    expect(new URL(page.url()).hash).toBe('#rule=nowait-null-panic&q=xpt_alloc_bad');
+    await expect.poll(() => page.evaluate(() => location.hash), { timeout: 5000 }).toBe('#rule=nowait-null-panic&q=xpt_alloc_bad');
     const again = await open('#sev=warning&sort=rule');
     expect(await again.inputValue('#kl-sev')).toBe('warning');
     const warned = await visibleRules(again);
