@@ -71,6 +71,9 @@ export class MayHeld {
 
   /** `must` (held on every path into `start`) and the local allocations held on some paths only. */
   at(start: number, must: Held[]): Held[] {
+    // an allocation in a loop joins the states of different iterations: nothing is added (chooser()), so skip the flow
+    const s = this.cfg.nodes[start]?.ast;
+    if (!s || inLoop(s)) return must.slice();
     const may = this.run().get(start) ?? [];
     const out = must.slice();
     for (const h of may) {

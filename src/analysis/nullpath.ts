@@ -238,6 +238,30 @@ export function functionOf(n: SyntaxNode): FunctionUnit | undefined {
   return undefined;
 }
 
+/**
+ * Small ids for the parts of a path state (the NULL keys, what is held, the constants, ...), so that the
+ * key of a state visited is short: two parts get the same id exactly when their texts are equal. The
+ * parts are never changed in place (a step that changes one makes a new one), so the text of an object
+ * is made once, however many states share it.
+ */
+class PartIds {
+  private byObj = new WeakMap<object, number>();
+  private byText = new Map<string, number>();
+  id<T extends object>(o: T | undefined, text: (o: T) => string): number {
+    if (o === undefined) return 0;
+    let i = this.byObj.get(o);
+    if (i === undefined) {
+      const t = text(o);
+      i = this.byText.get(t);
+      if (i === undefined) this.byText.set(t, (i = this.byText.size + 1));
+      this.byObj.set(o, i);
+    }
+    return i;
+  }
+}
+const joinKeys = (a: string[]) => a.join(',');
+const heldKeys = (a: Held[]) => a.map((h) => h.key).join(',');
+
 /** Per-function state shared by all the allocation sites in it. */
 export class FunctionAnalysis {
   readonly cfg: Cfg;
@@ -469,7 +493,7 @@ export class FunctionAnalysis {
     const stack: Item[] = [
       { id: startNode, st: { nulls: [], held: (this.mayHeld ??= new MayHeld(this.cfg, this.ev, this.fn.locals)).at(startNode, heldAt), tested: false, inError: nodes[startNode].inError }, first: true, lf: lf0, dt: -1, ok: -1, join: -1 },
     ];
-    const lfKeys = new WeakMap<LocalFacts, string>([[lf0, JSON.stringify(lf0)]]);
+    const parts = new PartIds();
     const push = (from: Item, to: number, st: PState, lf: LocalFacts, dec: { dt: number; ok: number } | undefined, trail: Trail | undefined) => {
       if (!panics) {
         stack.push({ id: to, st, first: false, lf, dt: -1, ok: -1, join: -1, trail });
@@ -485,9 +509,7 @@ export class FunctionAnalysis {
       const item = stack.pop()!;
       const { id, st, first, trail } = item;
       const node = nodes[id];
-      let lfKey = lfKeys.get(item.lf);
-      if (lfKey === undefined) lfKeys.set(item.lf, (lfKey = JSON.stringify(item.lf)));
-      const key = `${id}|${st.nulls.join(',')}|${st.held.map((h) => h.key).join(',')}|${st.tested ? 1 : 0}|${st.consts ? JSON.stringify(st.consts) : ''}|${st.corr ? JSON.stringify(st.corr) : ''}|${lfKey}|${item.dt}|${item.join}`;
+      const key = `${id}|${parts.id(st.nulls, joinKeys)}|${parts.id(st.held, heldKeys)}|${st.tested ? 1 : 0}|${parts.id(st.consts, JSON.stringify)}|${parts.id(st.corr, JSON.stringify)}|${parts.id(item.lf, JSON.stringify)}|${item.dt}|${item.join}`;
       if (seen.has(key)) continue;
       seen.add(key);
       if (!first) ev.originEnd = -1;
