@@ -16,6 +16,7 @@ import type { Effects, Evaluator, Held, PState } from './effects';
  */
 export function heldFlow(cfg: Cfg, ev: Evaluator, how: 'must' | 'may'): Map<number, Held[]> {
   const { nodes, entry } = cfg;
+  const inert = inertNodes(cfg);
   const inSt = new Map<number, Held[]>([[entry, []]]);
   const origin = ev.origin;
   const originEnd = ev.originEnd;
@@ -28,7 +29,7 @@ export function heldFlow(cfg: Cfg, ev: Evaluator, how: 'must' | 'may'): Map<numb
     const node = nodes[id];
     const st: PState = { nulls: [], held: inSt.get(id)!, tested: false, inError: false };
     const fx: Effects = {};
-    if (node.ast) ev.scan(node.ast, st, fx);
+    if (node.ast && !inert[id]) ev.scan(node.ast, st, fx);
     if (fx.noReturn) continue;
     for (const s of node.kind === 'return' || fx.exits ? [cfg.exit] : node.succ) {
       const prev = inSt.get(s);
@@ -55,6 +56,36 @@ export function heldFlow(cfg: Cfg, ev: Evaluator, how: 'must' | 'may'): Map<numb
   ev.origin = origin;
   ev.originEnd = originEnd;
   return inSt;
+}
+
+/**
+ * The CFG nodes whose evaluation cannot change what is held, end the path, or leave the function:
+ * no call, assignment, initialiser or return in them, and no statement that is a lone name (an exit
+ * macro). With no allocation under way (the held flows), evaluating them changes nothing.
+ */
+const inertOf = new WeakMap<Cfg, Uint8Array>();
+export function inertNodes(cfg: Cfg): Uint8Array {
+  let out = inertOf.get(cfg);
+  if (out) return out;
+  out = new Uint8Array(cfg.nodes.length);
+  const active = (n: SyntaxNode): boolean => {
+    switch (n.type) {
+      case 'call_expression':
+      case 'assignment_expression':
+      case 'init_declarator':
+      case 'return_statement':
+        return true;
+      case 'identifier':
+        return n.parent?.type === 'expression_statement';
+    }
+    for (const c of n.namedChildren) if (active(c)) return true;
+    return false;
+  };
+  cfg.nodes.forEach((c, i) => {
+    if (c.ast && !active(c.ast)) out![i] = 1;
+  });
+  inertOf.set(cfg, out);
+  return out;
 }
 
 export class MayHeld {
