@@ -123,4 +123,3 @@ describe('allocator flag contracts', () => {
     expect(m.verdict(m.allocators.get('contigmalloc')!, flags(m, 'M_ZERO')).waitClass).toBe('none');
   });
 });
-/root/.pyenv/libexec/pyenv-hooks: line 24: enable: cannot open shared object /root/.pyenv/libexec/pyenv-realpath.dylib: /root/.pyenv/libexec/pyenv-realpath.dylib: cannot open shared object file: No such file or directory
