@@ -339,7 +339,7 @@ export class Evaluator {
 
   /** `h = ...` or `h++`: `u[h]` no longer names what it named (loop indexes). */
   private indexChanged(st: PState, name: string, fx: Effects) {
-    if (!st.nulls.length || !/^[A-Za-z_]\w*$/.test(name)) return;
+    if (!st.nulls.some((k) => k.includes('[')) || !/^[A-Za-z_]\w*$/.test(name)) return;
     const re = new RegExp(`\\[[^\\]]*\\b${name}\\b[^\\]]*\\]`);
     for (const k of st.nulls) if (k.includes('[') && re.test(k)) this.removeNull(st, k, fx);
   }

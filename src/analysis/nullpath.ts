@@ -247,18 +247,53 @@ export function functionOf(n: SyntaxNode): FunctionUnit | undefined {
 class PartIds {
   private byObj = new WeakMap<object, number>();
   private byText = new Map<string, number>();
+  private byScope = new WeakMap<object, Map<number, number>>();
   id<T extends object>(o: T | undefined, text: (o: T) => string): number {
     if (o === undefined) return 0;
     let i = this.byObj.get(o);
     if (i === undefined) {
-      const t = text(o);
-      i = this.byText.get(t);
-      if (i === undefined) this.byText.set(t, (i = this.byText.size + 1));
+      i = this.textId(text(o));
       this.byObj.set(o, i);
     }
     return i;
   }
+
+  /**
+   * The id of a record (constants, local facts, correlations) with only the entries `keep` accepts: those some
+   * node ahead can still read (`scope` names that set of readers). An entry nothing ahead reads decides nothing,
+   * so two states that differ only there explore the same paths; no entries at all is the same as no record.
+   */
+  live(o: Record<string, unknown> | undefined, scope: number, keep: (k: string) => boolean): number {
+    if (o === undefined) return 0;
+    let m = this.byScope.get(o);
+    if (!m) this.byScope.set(o, (m = new Map()));
+    let i = m.get(scope);
+    if (i === undefined) {
+      const f: Record<string, unknown> = {};
+      let n = 0;
+      for (const k of Object.keys(o)) {
+        if (!keep(k)) continue;
+        f[k] = o[k];
+        n++;
+      }
+      i = n ? this.textId(JSON.stringify(f)) : 0;
+      m.set(scope, i);
+    }
+    return i;
+  }
+
+  private textId(t: string): number {
+    let i = this.byText.get(t);
+    if (i === undefined) this.byText.set(t, (i = this.byText.size + 1));
+    return i;
+  }
 }
+
+/**
+ * For each CFG node, the locals and if-condition keys (`?` + key) that it or a node reachable from it reads,
+ * as a bit set; `scope[id]` numbers the distinct sets.
+ */
+type Readers = { index: Map<string, number>; bits: Uint32Array[]; scope: Int32Array };
 const joinKeys = (a: string[]) => a.join(',');
 const heldKeys = (a: Held[]) => a.map((h) => h.key).join(',');
 
@@ -323,6 +358,61 @@ export class FunctionAnalysis {
     if (!ops) this.opsAt.set(id, (ops = localOps(this.cfg.nodes[id].ast, this.testedLocals)));
     return ops;
   }
+  private readersOf?: Readers;
+
+  /** What each node and the nodes after it read: the locals named in them, and the correlation keys of their tests. */
+  private readers(): Readers {
+    if (this.readersOf) return this.readersOf;
+    const { nodes } = this.cfg;
+    const index = new Map<string, number>();
+    for (const l of this.fn.locals) index.set(l, index.size);
+    const corr = nodes.map((n) => (n.kind === 'cond' && n.ast ? this.correlationKey(n.ast) : undefined));
+    for (const k of corr) if (k !== undefined && !index.has('?' + k)) index.set('?' + k, index.size);
+    const words = (index.size + 31) >>> 5;
+    const bits = nodes.map(() => new Uint32Array(words));
+    const mark = (id: number, i: number) => (bits[id][i >>> 5] |= 1 << (i & 31));
+    nodes.forEach((n, id) => {
+      if (corr[id] !== undefined) mark(id, index.get('?' + corr[id])!);
+      const stack = n.ast ? [n.ast] : [];
+      while (stack.length) {
+        const x = stack.pop()!;
+        if (x.type === 'identifier') {
+          const i = index.get(x.text);
+          if (i !== undefined) mark(id, i);
+        }
+        for (const c of x.children) stack.push(c);
+      }
+    });
+    // backward to a fixpoint: a node reads what its successors read
+    const preds = this.shape.predecessors();
+    const work = nodes.map((_, i) => i);
+    while (work.length) {
+      const id = work.pop()!;
+      const b = bits[id];
+      for (const p of preds[id]) {
+        const a = bits[p];
+        let changed = false;
+        for (let w = 0; w < words; w++) {
+          const v = (a[w] | b[w]) >>> 0;
+          if (v !== a[w]) {
+            a[w] = v;
+            changed = true;
+          }
+        }
+        if (changed) work.push(p);
+      }
+    }
+    const ids = new Map<string, number>();
+    const scope = new Int32Array(nodes.length);
+    bits.forEach((b, id) => {
+      const t = b.join(',');
+      let i = ids.get(t);
+      if (i === undefined) ids.set(t, (i = ids.size));
+      scope[id] = i;
+    });
+    return (this.readersOf = { index, bits, scope });
+  }
+
   private testedLocalsOf?: Set<string>;
   private panicsOf?: boolean;
 
@@ -494,6 +584,7 @@ export class FunctionAnalysis {
       { id: startNode, st: { nulls: [], held: (this.mayHeld ??= new MayHeld(this.cfg, this.ev, this.fn.locals)).at(startNode, heldAt), tested: false, inError: nodes[startNode].inError }, first: true, lf: lf0, dt: -1, ok: -1, join: -1 },
     ];
     const parts = new PartIds();
+    const readers = this.readers();
     const push = (from: Item, to: number, st: PState, lf: LocalFacts, dec: { dt: number; ok: number } | undefined, trail: Trail | undefined) => {
       if (!panics) {
         stack.push({ id: to, st, first: false, lf, dt: -1, ok: -1, join: -1, trail });
@@ -509,7 +600,12 @@ export class FunctionAnalysis {
       const item = stack.pop()!;
       const { id, st, first, trail } = item;
       const node = nodes[id];
-      const key = `${id}|${parts.id(st.nulls, joinKeys)}|${parts.id(st.held, heldKeys)}|${st.tested ? 1 : 0}|${parts.id(st.consts, JSON.stringify)}|${parts.id(st.corr, JSON.stringify)}|${parts.id(item.lf, JSON.stringify)}|${item.dt}|${item.join}`;
+      const sc = readers.scope[id];
+      const reads = (k: string) => {
+        const i = readers.index.get(k);
+        return i === undefined || (readers.bits[id][i >>> 5] & (1 << (i & 31))) !== 0;
+      };
+      const key = `${id}|${parts.id(st.nulls, joinKeys)}|${parts.id(st.held, heldKeys)}|${st.tested ? 1 : 0}|${parts.live(st.consts, sc, reads)}|${parts.live(st.corr, sc, (k) => reads('?' + k))}|${parts.live(item.lf, sc, reads)}|${item.dt}|${item.join}`;
       if (seen.has(key)) continue;
       seen.add(key);
       if (!first) ev.originEnd = -1;
