@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { lint } from '../src/engine';
-import { applyFixes, planFixes } from '../src/workflow/fix';
+import { applyFixes, planFixes, unifiedDiff } from '../src/workflow/fix';
+import { execFileSync } from 'node:child_process';
 import { writeFileAtomic } from '../src/util/atomic';
 
 const fixture = path.join(__dirname, '..', 'fixtures', 'dragonfly', 'context.c');
@@ -123,5 +124,55 @@ describe('--fix / --diff', () => {
     fs.writeFileSync(f, fs.readFileSync(f, 'latin1').replace('M_NOWAIT | M_ZERO', 'M_NOWAIT|M_ZERO|0'), 'latin1');
     const plan = planFixes(res.findings);
     expect(plan.skipped.some((s) => /changed since the analysis/.test(s))).toBe(true);
+  });
+});
+
+describe('unifiedDiff', () => {
+  // `git apply` must turn the old file into exactly the new one, whatever the edits do to the line count
+  function applies(before: string, edits: { start: number; end: number; text: string }[]) {
+    let after = '';
+    let pos = 0;
+    for (const e of edits) {
+      after += before.slice(pos, e.start) + e.text;
+      pos = e.end;
+    }
+    after += before.slice(pos);
+    const plan = [{ file: 'a.c', before, after, edits: edits.map((e) => ({ ...e, file: 'a.c', old: before.slice(e.start, e.end), safe: true })) }];
+    fs.writeFileSync(path.join(dir, 'a.c'), before, 'latin1');
+    fs.writeFileSync(path.join(dir, 'p.diff'), unifiedDiff(plan), 'latin1');
+    execFileSync('git', ['apply', 'p.diff'], { cwd: dir, stdio: 'pipe' });
+    expect(fs.readFileSync(path.join(dir, 'a.c'), 'latin1')).toBe(after);
+    return unifiedDiff(plan);
+  }
+  const lines = Array.from({ length: 40 }, (_, i) => `\tline${i};`);
+  const at = (n: number, s: string) => lines.slice(0, n).join('\n').length + 1 + lines[n].indexOf(s);
+
+  it('counts the lines of a hunk whose edit joins two lines, and shifts the later hunks', () => {
+    lines[10] = '\tp = malloc(sz, M_DEVBUF, M_NOWAIT |';
+    lines[11] = '\t    M_USE_RESERVE);';
+    lines[30] = '\tq = malloc(sz, M_DEVBUF, M_NOWAIT);';
+    const before = lines.join('\n') + '\n';
+    const joinStart = at(10, 'M_NOWAIT');
+    const joinEnd = at(11, 'M_USE_RESERVE') + 'M_USE_RESERVE'.length;
+    const d = applies(before, [
+      { start: joinStart, end: joinEnd, text: 'M_INTNOWAIT' },
+      { start: at(30, 'M_NOWAIT'), end: at(30, 'M_NOWAIT') + 8, text: 'M_WAITOK' },
+    ]);
+    expect(d).toMatch(/^@@ -8,8 \+8,7 @@$/m);
+    expect(d).toMatch(/^@@ -28,7 \+27,7 @@$/m);
+  });
+
+  it('keeps two edits of one line, and of nearby lines, in one hunk', () => {
+    lines[5] = '\ta = malloc(1, M_DEVBUF, M_NOWAIT); b = malloc(2, M_DEVBUF, M_NOWAIT);';
+    lines[9] = '\tc = malloc(3, M_DEVBUF, M_NOWAIT);';
+    const before = lines.join('\n');
+    const first = at(5, 'M_NOWAIT');
+    const second = at(5, 'M_NOWAIT); b') + lines[5].slice(lines[5].indexOf('M_NOWAIT); b') + 1).indexOf('M_NOWAIT') + 1;
+    const d = applies(before, [
+      { start: first, end: first + 8, text: 'M_WAITOK' },
+      { start: second, end: second + 8, text: 'M_WAITOK' },
+      { start: at(9, 'M_NOWAIT'), end: at(9, 'M_NOWAIT') + 8, text: 'M_WAITOK' },
+    ]);
+    expect(d.match(/^@@/gm)).toHaveLength(1);
   });
 });

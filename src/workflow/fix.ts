@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import type { Finding } from '../report/findings';
 import type { SiteFix } from '../context/context';
 import { writeFileAtomic } from '../util/atomic';
+import { lineOf, lineStarts } from '../text/lines';
 
 export interface PlannedFile {
   file: string;
@@ -90,28 +91,61 @@ export function applyFixes(plan: PlannedFile[], resolve: (shown: string) => stri
   return n;
 }
 
-/** A unified diff of the planned files (3 lines of context). */
+/**
+ * A unified diff of the planned files (3 lines of context). An edit may change the number of lines (a
+ * flags argument split over two lines whose rewrite has one name fewer): each hunk counts its own lines,
+ * and the later hunks' new line numbers carry the difference.
+ */
 export function unifiedDiff(plan: PlannedFile[]): string {
   const out: string[] = [];
   for (const p of plan) {
     const a = p.before.split('\n');
-    const b = p.after.split('\n');
-    out.push(`--- a/${p.file}`, `+++ b/${p.file}`);
-    // edits never add or remove lines: compare line by line
-    const changed: number[] = [];
-    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) changed.push(i);
-    let i = 0;
-    while (i < changed.length) {
-      let j = i;
-      while (j + 1 < changed.length && changed[j + 1] - changed[j] <= 6) j++;
-      const from = Math.max(0, changed[i] - 3);
-      const to = Math.min(a.length - 1, changed[j] + 3);
-      const len = to - from + 1;
-      out.push(`@@ -${from + 1},${len} +${from + 1},${len} @@`);
-      for (let k = from; k <= to; k++) {
-        if (a[k] === b[k]) out.push(' ' + a[k]);
-        else out.push('-' + a[k], '+' + b[k]);
+    const starts = lineStarts(p.before);
+    const lineAt = (off: number) => lineOf(starts, off) - 1;
+    // the lines each edit touches, with what they become; edits on one line share a region
+    const regions: { la: number; lb: number; edits: SiteFix[] }[] = [];
+    for (const e of [...p.edits].sort((x, y) => x.start - y.start)) {
+      const la = lineAt(e.start);
+      const lb = lineAt(Math.max(e.start, e.end - 1));
+      const r = regions[regions.length - 1];
+      if (r && la <= r.lb) {
+        r.lb = Math.max(r.lb, lb);
+        r.edits.push(e);
+      } else regions.push({ la, lb, edits: [e] });
+    }
+    const replaced = (r: (typeof regions)[number]) => {
+      const from = starts[r.la];
+      const to = r.lb + 1 < starts.length ? starts[r.lb + 1] - 1 : p.before.length;
+      let t = '';
+      let pos = from;
+      for (const e of r.edits) {
+        t += p.before.slice(pos, e.start) + e.text;
+        pos = e.end;
       }
+      return (t + p.before.slice(pos, to)).split('\n');
+    };
+    out.push(`--- a/${p.file}`, `+++ b/${p.file}`);
+    let shift = 0; // lines the earlier hunks added (or removed, if negative)
+    let i = 0;
+    while (i < regions.length) {
+      let j = i;
+      while (j + 1 < regions.length && regions[j + 1].la - regions[j].lb <= 6) j++;
+      const from = Math.max(0, regions[i].la - 3);
+      const to = Math.min(a.length - 1, regions[j].lb + 3);
+      const body: string[] = [];
+      let added = 0;
+      let k = from;
+      for (let r = i; r <= j; r++) {
+        for (; k < regions[r].la; k++) body.push(' ' + a[k]);
+        const now = replaced(regions[r]);
+        for (; k <= regions[r].lb; k++) body.push('-' + a[k]);
+        for (const l of now) body.push('+' + l);
+        added += now.length - (regions[r].lb - regions[r].la + 1);
+      }
+      for (; k <= to; k++) body.push(' ' + a[k]);
+      const len = to - from + 1;
+      out.push(`@@ -${from + 1},${len} +${from + 1 + shift},${len + added} @@`, ...body);
+      shift += added;
       i = j + 1;
     }
   }
