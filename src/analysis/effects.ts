@@ -481,7 +481,7 @@ export class Evaluator {
         const v = unparen(n.namedChildren[0]);
         // a pool kept in a member stays with its object unless the function reports an error
         if (this.poolLoop && !this.errorValue(v, st)) for (const h of st.held) if (h.pool && h.pool.container.includes('->')) this.removeHeld(st, h.key);
-        if (v?.type === 'number_literal' && /^0[uUlL]*$/.test(v.text)) {
+        if ((v?.type === 'number_literal' && /^0[uUlL]*$/.test(v.text)) || (v?.type === 'identifier' && this.model.successCodes.has(v.text))) {
           for (const h of st.held) {
             if (!(h.kind === 'alloc' || h.kind === 'resource')) continue;
             if ([h.handle ?? '', ...(h.aliases ?? [])].some((x) => x.includes('->') && !this.isHeldPtr(st, rootOf(x)))) this.removeHeld(st, h.key);
@@ -747,16 +747,14 @@ export function entryPoint(f: SyntaxNode): boolean {
   let d: SyntaxNode | null = f.childForFieldName('declarator');
   while (d && d.type !== 'function_declarator') d = d.childForFieldName('declarator');
   const id = d?.childForFieldName('declarator');
-  const out = id?.type === 'identifier' ? entryPointText(f.sourceText, id.text, f.startIndex, f.endIndex) : false;
+  const out = id?.type === 'identifier' ? entryPointText(f.sourceText, id.text, f.startIndex, f.endIndex, true) : false;
   entryMemo.set(f, out);
   return out;
 }
 
 /**
  * entryPoint() on text: the function `name` defined at [start, end) of `text`. With `skipComments`, a
- * mention in a comment (`during foo_attach().`) neither names nor calls it (the loop pools use this;
- * entryPoint() does not yet: its callers' success codes other than 0, CAM_REQ_CMP in a periph
- * constructor, would read as failures).
+ * mention in a comment (`during foo_attach().`) neither names nor calls it.
  */
 export function entryPointText(text: string, name: string, start: number, end: number, skipComments = false): boolean {
   let named = false;

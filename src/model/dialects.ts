@@ -178,6 +178,12 @@ const freebsdLockAsserts: LockAssert[] = [
   { name: 'NET_EPOCH_ASSERT', description: 'epoch section', forbidsSleep: true, forbidsAlloc: false },
 ];
 
+/**
+ * Return values other than 0 that report success to the caller: a CAM peripheral constructor
+ * (cam_periph_alloc's periph_ctor_t) returns a cam_status, CAM_REQ_CMP when it succeeded.
+ */
+const successCodes = ['CAM_REQ_CMP'];
+
 const noReturn = ['panic', 'vpanic', 'kassert_panic', 'kproc_exit', 'kthread_exit', 'lwkt_exit', 'lwp_exit', 'exit1', 'cpu_proc_exit', 'cpu_thread_exit', 'cpu_lwp_exit', 'sigexit', 'crit_panic', 'longjmp'];
 const asserts: Record<string, number> = { KASSERT: 0, MPASS: 0, KKASSERT: 0, MPASS2: 0, VNASSERT: 0, KKASSERT_UNSPIN: 0 };
 
@@ -230,6 +236,7 @@ export const FREEBSD: DialectModel = {
   resources: freebsdResources,
   lockAsserts: freebsdLockAsserts,
   noReturn,
+  successCodes,
   asserts,
   derefArgs,
   source: 'built-in',
@@ -284,6 +291,7 @@ export const DRAGONFLY: DialectModel = {
   /* lockmgr(9): lockstatus() and lockowned() test a lockmgr lock, which may be held across a sleep */
   lockAsserts: [sleepableAssert('lockstatus', 'lockmgr lock'), sleepableAssert('lockowned', 'lockmgr lock')],
   noReturn,
+  successCodes,
   asserts,
   derefArgs,
   source: 'built-in',

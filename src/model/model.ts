@@ -62,6 +62,7 @@ export class Model {
   /** Functions that allocate into an out-argument: name -> argument index. */
   readonly outAllocators = new Map<string, number>();
   readonly noReturn: Set<string>;
+  readonly successCodes: Set<string>;
   readonly lockAsserts = new Map<string, LockAssert>();
   /** Learned lock macros by name; a name defined in several files has several entries (lockMacro() picks one). */
   readonly lockMacros = new Map<string, LockMacro[]>();
@@ -79,6 +80,7 @@ export class Model {
     for (const [n, i] of Object.entries(dialect.outAllocators ?? {})) this.outAllocators.set(n, i);
     this.releasing = new Set([...this.frees.keys(), ...this.release.keys(), ...this.releaseAll.keys()]);
     this.noReturn = new Set(dialect.noReturn);
+    this.successCodes = new Set(dialect.successCodes ?? []);
     for (const a of dialect.lockAsserts ?? []) this.lockAsserts.set(a.name, a);
     for (const m of dialect.lockMacros ?? []) {
       if (this.acquire.has(m.name) || this.release.has(m.name)) continue;

@@ -160,6 +160,8 @@ export interface DialectModel {
   resources: ResourcePair[];
   /** Functions that never return. */
   noReturn: string[];
+  /** Named return values that report success (besides 0): a failure path that returns one tolerated the failure. */
+  successCodes?: string[];
   /** Assertion macros: name -> index of the asserted condition. */
   asserts: Record<string, number>;
   /** Functions that dereference a pointer argument: name -> argument indexes. */
