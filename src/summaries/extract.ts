@@ -12,7 +12,7 @@ import { blankNoise, callsIn, flagValueFromText, splitArgs } from '../context/te
 import { probeFile, type Probed } from '../cache/probe';
 import type { FileJobOptions } from '../run/filework';
 import { assignedBefore, isWordChar as isWord } from '../text/calltext';
-import { functionMacros } from '../text/defines';
+import { defineFacts, functionMacros } from '../text/defines';
 import { exitDefsOf, type ExitDef } from './exits';
 import { headroomFnsOf, type HeadroomFn } from './headroom';
 import { lockishNames, lockMacroDefs, type LockMacroDef } from './locks';
@@ -214,7 +214,7 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
     }
   }
   // object-like macros that return from the caller (`#define USB_ATTACH_ERROR_RETURN return ENXIO`)
-  for (let i = text.indexOf('define'); i >= 0; i = text.indexOf('define', i + 6)) {
+  for (const i of defineFacts(text).returning) {
     const m = OBJECT_RETURN.exec(text.slice(i, text.indexOf('\n', i) >>> 0));
     if (m && text.lastIndexOf('#', i) >= text.lastIndexOf('\n', i) && !/[?]|\bif\b|\\$/.test(m[0]) && !out.macros.some((x) => x.name === m[1])) {
       out.macros.push({ name: m[1], file, params: [], derefParams: [], exits: true });
