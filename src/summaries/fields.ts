@@ -21,7 +21,6 @@ export interface FieldFacts {
   tested: string[];
 }
 
-const FN_HEAD = /^([A-Za-z_]\w*)\s*\(/;
 
 
 /**
@@ -57,26 +56,104 @@ function testedChainBefore(text: string, at: number): boolean {
   return false;
 }
 
-/** Text scan of one file: where fields are dereferenced (`x->f->`, `x->f[`, `*x->f`), and where they are tested. */
+const isIdStart = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+/** A prototype or declaration line (`foo(int);`, or with a comment after the semicolon): not a function header. */
+const DECLARATION = /;\s*(\/\*.*)?$/;
+
+/**
+ * What follows the `->` at `at`: the member name and the offset after the blanks that follow it (`\s`, on one line
+ * only when `inLine`), if a name does.
+ */
+function memberAfter(text: string, at: number, inLine: boolean): { start: number; end: number; next: number } | undefined {
+  let p = at + 2;
+  for (let c = text.charCodeAt(p); isSpace(c) && !(inLine && c === 10); c = text.charCodeAt(++p));
+  if (!isIdStart(text.charCodeAt(p))) return undefined;
+  const start = p;
+  while (isWord(text.charCodeAt(++p)));
+  const end = p;
+  for (let c = text.charCodeAt(p); isSpace(c) && !(inLine && c === 10); c = text.charCodeAt(++p));
+  return { start, end, next: p };
+}
+
+/** Does /[!=]=\s*(?:NULL|0)\b|\)\s*(?:&&|\|\||\?|\))/ match at `p`: a NULL test, or a parenthesised truth value? */
+function nullTestAt(text: string, p: number): boolean {
+  const c = text.charCodeAt(p);
+  if ((c === 33 || c === 61) && text.charCodeAt(p + 1) === 61) {
+    let q = p + 2;
+    while (isSpace(text.charCodeAt(q))) q++;
+    const n = text.startsWith('NULL', q) ? 4 : text.charCodeAt(q) === 48 /* 0 */ ? 1 : 0;
+    return n > 0 && !isWord(text.charCodeAt(q + n));
+  }
+  if (c !== 41 /* ) */) return false;
+  let q = p + 1;
+  while (isSpace(text.charCodeAt(q))) q++;
+  return truthAt(text, q) || text.charCodeAt(q) === 41;
+}
+
+/** `&&`, `||` or `?` at `q`. */
+function truthAt(text: string, q: number): boolean {
+  const c = text.charCodeAt(q);
+  return c === 63 /* ? */ || ((c === 38 || c === 124) && text.charCodeAt(q + 1) === c);
+}
+
+/**
+ * Text scan of one file: where fields are dereferenced (`x->f->`, `x->f[`, `*x->f`), and where they are tested.
+ * One walk over the file's `->`s (a split into lines and three patterns over the text cost more): each says
+ * what the patterns the scan was written with say there (kept in the comments below).
+ */
 export function scanFields(text: string): FieldFacts {
   const uses: FieldUse[] = [];
   const tested = new Set<string>();
-  for (const m of text.matchAll(/->\s*([A-Za-z_]\w*)\s*(?:[!=]=\s*(?:NULL|0)\b|\)\s*(?:&&|\|\||\?|\)))/g)) tested.add(m[1]);
-  // `!x->f)`, `(p->q->f &&`, `NULL != x->f ?`: a chain ending in ->f used as a truth value
-  for (const m of text.matchAll(/->\s*([A-Za-z_]\w*)\s*(?=\)|&&|\|\||\?)/g)) if (testedChainBefore(text, m.index ?? 0)) tested.add(m[1]);
+  const truthTested: string[] = [];
   // function of each line: the last column-0 identifier followed by "(" before a column-0 "{"
-  const lines = text.split('\n');
   let fn = '';
   let candidate = '';
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i];
-    const h = FN_HEAD.exec(l);
-    if (h && !/;\s*(\/\*.*)?$/.test(l)) candidate = h[1];
-    if (l.startsWith('{')) fn = candidate;
-    if (!l.includes('->')) continue;
-    for (const m of l.matchAll(/->\s*([A-Za-z_]\w*)\s*(->|\[)/g)) {
-      if (!fn) continue;
-      uses.push({ field: m[1], function: fn, line: i + 1, col: (m.index ?? 0) + 1 });
+  let ls = 0; // the start of the line of the current "->", whose function is known
+  let line = 1;
+  let lineDone = -1;
+  let useFrom = 0; // where the next dereference may start (matches of one line do not overlap)
+  for (let k = text.indexOf('->'); k >= 0; k = text.indexOf('->', k + 2)) {
+    const m = memberAfter(text, k, false);
+    if (m) {
+      // /->\s*([A-Za-z_]\w*)\s*(?:[!=]=\s*(?:NULL|0)\b|\)\s*(?:&&|\|\||\?|\)))/g
+      if (nullTestAt(text, m.next)) tested.add(text.slice(m.start, m.end));
+      // `!x->f)`, `(p->q->f &&`, `NULL != x->f ?`: a chain ending in ->f used as a truth value,
+      // /->\s*([A-Za-z_]\w*)\s*(?=\)|&&|\|\||\?)/g then testedChainBefore
+      if ((text.charCodeAt(m.next) === 41 || truthAt(text, m.next)) && testedChainBefore(text, k)) truthTested.push(text.slice(m.start, m.end));
+    }
+    if (k < useFrom) continue;
+    // the lines up to this one: their function
+    for (let nl = text.indexOf('\n', ls); nl >= 0 && nl < k; nl = text.indexOf('\n', ls)) {
+      if (lineDone !== ls) lineFn(ls, nl);
+      ls = nl + 1;
+      line++;
+    }
+    if (lineDone !== ls) {
+      const nl = text.indexOf('\n', ls);
+      lineFn(ls, nl < 0 ? text.length : nl);
+    }
+    // per line, /->\s*([A-Za-z_]\w*)\s*(->|\[)/g
+    const u = memberAfter(text, k, true);
+    if (!u) continue;
+    const c = text.charCodeAt(u.next);
+    const arrow = c === 45 && text.charCodeAt(u.next + 1) === 62;
+    if (!arrow && c !== 91 /* [ */) continue;
+    useFrom = u.next + (arrow ? 2 : 1);
+    if (fn) uses.push({ field: text.slice(u.start, u.end), function: fn, line, col: k - ls + 1 });
+  }
+  for (const t of truthTested) tested.add(t);
+  /** The line [s, e): a column-0 "{" opens the function of the last column-0 `name(` line that is no declaration. */
+  function lineFn(s: number, e: number) {
+    lineDone = s;
+    const c0 = text.charCodeAt(s);
+    if (c0 === 123 /* { */) fn = candidate;
+    else if (isIdStart(c0) && s < e) {
+      // /^([A-Za-z_]\w*)\s*\(/ on the line
+      let p = s + 1;
+      while (isWord(text.charCodeAt(p))) p++;
+      let q = p;
+      while (q < e && isSpace(text.charCodeAt(q))) q++;
+      if (q < e && text.charCodeAt(q) === 40 && !DECLARATION.test(text.slice(s, e))) candidate = text.slice(s, p);
     }
   }
   // one use per (field, function) is enough
