@@ -11,7 +11,7 @@ import { splitKnf } from '../text/knf';
 import { blankNoise, callsIn, flagValueFromText, splitArgs } from '../context/textscan';
 import { probeFile, type Probed } from '../cache/probe';
 import type { FileJobOptions } from '../run/filework';
-import { assignedBefore, isWordChar as isWord } from '../text/calltext';
+import { assignedBefore, isSpace, isWordChar as isWord } from '../text/calltext';
 import { defineFacts, functionMacros } from '../text/defines';
 import { exitDefsOf, type ExitDef } from './exits';
 import { headroomFnsOf, type HeadroomFn } from './headroom';
@@ -107,19 +107,76 @@ const AFTER_QUESTION = /\s*\?/y;
 const AFTER_PAREN_TEST = /\s*\)\s*(?:\?|&&|\|\|)/y;
 const AFTER_IF_TEST = /\s*(?:\)|&&|\|\|)/y;
 const AFTER_AND_TEST = /\s*[)&|]/y;
-const BEFORE_STAR = /\*\s*\(?\s*$/;
-const BEFORE_TEST_WORD = /(?:\b(?:NULL|0)\s*[!=]=|!\s*\(?|\|\||\?)\s*$/;
-const BEFORE_AND = /&&\s*$/;
-const BEFORE_PAREN = /\(\s*$/;
-const BEFORE_IF = /if\s*\(\s*$/;
-const BEFORE_CALL = /\b(\w+)\s*\(\s*(?:\(\w[\w\s*]*\)\s*)?$/;
 const at = (re: RegExp, s: string, i: number) => ((re.lastIndex = i), re.test(s));
+
+/*
+ * What comes before an occurrence, read backwards from `i` within the window [w, i) (what the patterns
+ * tried on `body.slice(w, i)`, given with each, see there: end-anchored patterns tried at every position
+ * of the window cost most of the summary pass's macro work).
+ */
+/** The offset before the blanks that end [w, p). */
+function backBlanks(s: string, p: number, w: number): number {
+  while (p > w && isSpace(s.charCodeAt(p - 1))) p--;
+  return p;
+}
+/** Does the window end in this character (after blanks)? Then the offset before it, else -1. */
+function endsIn(s: string, p: number, w: number, c: number): number {
+  p = backBlanks(s, p, w);
+  return p > w && s.charCodeAt(p - 1) === c ? p - 1 : -1;
+}
+/** /\*\s*\(?\s*$/ */
+function starBefore(s: string, i: number, w: number): boolean {
+  const o = endsIn(s, i, w, 40 /* ( */);
+  return endsIn(s, o >= 0 ? o : i, w, 42 /* * */) >= 0;
+}
+/** /(?:\b(?:NULL|0)\s*[!=]=|!\s*\(?|\|\||\?)\s*$/ */
+function testWordBefore(s: string, i: number, w: number): boolean {
+  const p = backBlanks(s, i, w);
+  if (p === w) return false;
+  const c = s.charCodeAt(p - 1);
+  if (c === 63 /* ? */ || c === 33 /* ! */) return true;
+  if (c === 124 /* | */) return p - 1 > w && s.charCodeAt(p - 2) === 124;
+  if (c === 40 /* ( */) return endsIn(s, p - 1, w, 33) >= 0;
+  if (c !== 61 /* = */ || p - 1 === w || (s.charCodeAt(p - 2) !== 61 && s.charCodeAt(p - 2) !== 33)) return false;
+  const q = backBlanks(s, p - 2, w);
+  const n = q - 4 >= w && s.startsWith('NULL', q - 4) ? 4 : q - 1 >= w && s.charCodeAt(q - 1) === 48 /* 0 */ ? 1 : 0;
+  return n > 0 && (q - n === w || !isWord(s.charCodeAt(q - n - 1)));
+}
+/** /&&\s*$/ */
+const andBefore = (s: string, i: number, w: number) => {
+  const o = endsIn(s, i, w, 38 /* & */);
+  return o > w && s.charCodeAt(o - 1) === 38;
+};
+/** /if\s*\(\s*$/ */
+const ifBefore = (s: string, i: number, w: number) => {
+  const o = endsIn(s, i, w, 40 /* ( */);
+  const q = o >= 0 ? backBlanks(s, o, w) : -1;
+  return q - 2 >= w && s.charCodeAt(q - 2) === 105 /* i */ && s.charCodeAt(q - 1) === 102 /* f */;
+};
+/** /\b(\w+)\s*\(\s*(?:\(\w[\w\s*]*\)\s*)?$/: the called name. */
+function callBefore(s: string, i: number, w: number): string | undefined {
+  let p = backBlanks(s, i, w);
+  if (p > w && s.charCodeAt(p - 1) === 41 /* ) */) {
+    // a cast: "(" then a word character then words, blanks and stars
+    let o = p - 1;
+    for (let c = s.charCodeAt(o - 1); o > w && (isWord(c) || isSpace(c) || c === 42); c = s.charCodeAt(--o - 1));
+    if (o === w || s.charCodeAt(o - 1) !== 40 || o === p - 1 || !isWord(s.charCodeAt(o))) return undefined;
+    p = o - 1;
+  }
+  const o = endsIn(s, p, w, 40 /* ( */);
+  if (o < 0) return undefined;
+  const e = backBlanks(s, o, w);
+  let b = e;
+  while (b > w && isWord(s.charCodeAt(b - 1))) b--;
+  return b < e ? s.slice(b, e) : undefined;
+}
 
 /**
  * Does `body` dereference `p` (`p->`, `p[`, `*p`, or passes it first to a
  * function that dereferences its first argument), and does it test `p`
  * against NULL anywhere? Each occurrence of `p` is checked by its
- * surroundings: one indexOf scan per name instead of whole-body regexes.
+ * surroundings (48 characters before it): one indexOf scan per name instead
+ * of whole-body regexes.
  */
 function paramUse(body: string, p: string, derefFns: Record<string, number[]>): { deref: boolean; viaFn: boolean; tested: boolean } {
   let deref = false;
@@ -131,18 +188,18 @@ function paramUse(body: string, p: string, derefFns: Record<string, number[]>): 
     const wordEnd = j === body.length || !isWord(body.charCodeAt(j));
     if (at(AFTER_QUESTION, body, j)) tested = true; // `p ?` (any text ending in the name, as before)
     if (!wordEnd) continue;
-    const before = body.slice(Math.max(0, i - 48), i);
+    const w = Math.max(0, i - 48);
     if (wordStart && at(AFTER_DEREF, body, j)) deref = true;
     if (wordStart && at(AFTER_CMP_NULL, body, j)) tested = true;
-    if (BEFORE_STAR.test(before) && !at(AFTER_ARG_AND_WORD, body, j)) deref = true;
-    if (BEFORE_TEST_WORD.test(before)) tested = true;
-    else if (BEFORE_AND.test(before) && at(AFTER_AND_TEST, body, j)) tested = true;
-    else if (BEFORE_PAREN.test(before)) {
-      if (at(AFTER_PAREN_TEST, body, j) || (BEFORE_IF.test(before) && at(AFTER_IF_TEST, body, j))) tested = true;
+    if (starBefore(body, i, w) && !at(AFTER_ARG_AND_WORD, body, j)) deref = true;
+    if (testWordBefore(body, i, w)) tested = true;
+    else if (andBefore(body, i, w) && at(AFTER_AND_TEST, body, j)) tested = true;
+    else if (endsIn(body, i, w, 40 /* ( */) >= 0) {
+      if (at(AFTER_PAREN_TEST, body, j) || (ifBefore(body, i, w) && at(AFTER_IF_TEST, body, j))) tested = true;
     }
     if (!deref && !viaFn && at(AFTER_ARG, body, j)) {
-      const m = BEFORE_CALL.exec(before);
-      if (m && own(derefFns, m[1])?.includes(0)) viaFn = true;
+      const name = callBefore(body, i, w);
+      if (name !== undefined && own(derefFns, name)?.includes(0)) viaFn = true;
     }
   }
   return { deref, viaFn, tested };

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { scanFields } from '../src/summaries/fields';
+import { derefParamsOf } from '../src/summaries/extract';
+
+/*
+ * The whole-tree pass reads each file by text with hand-written scans that stand for patterns
+ * (kept in comments beside them). These pin the edges the scans must keep.
+ */
+describe('scanFields', () => {
+  const text = [
+    'static int',
+    'foo_attach(struct foo_softc *sc)',
+    '{',
+    '\tsc->sc_a->x = 1;',
+    '\tsc->sc_b->sc_c->sc_d[0] = 0;', // matches on one line do not overlap: sc_c's "->" ends sc_b's
+    '\tif (sc->sc_e == NULL)',
+    '\t\treturn (0);',
+    '\tif (!sc->sc_f->g)',
+    '\t\treturn (1);',
+    '\treturn (sc -> sc_g\n\t    [1]);', // a dereference does not run over a line end
+    '}',
+    'int\tfoo_proto(int); /* a declaration, not a header */',
+    '{',
+    '\tsc->sc_h->y = 2;',
+    '}',
+    'void',
+    'foo_detach(void)',
+    '{',
+    '\tq->r\t->\ts;\r',
+    '\tif (p->sc_i\n\t    && x)', // a test may run over a line end
+    '\t\tz = p->sc_j\n\t\t->k;',
+    '}',
+  ].join('\n');
+
+  it('finds dereferenced members per function and the members tested anywhere', () => {
+    const f = scanFields(text);
+    expect(f.uses.map((u) => `${u.function}:${u.field}:${u.line}:${u.col}`)).toEqual([
+      'foo_attach:sc_a:4:4',
+      'foo_attach:sc_b:5:4',
+      'foo_attach:sc_d:5:16',
+      'foo_attach:sc_f:8:9',
+      'foo_attach:sc_h:15:4',
+      'foo_detach:r:20:3',
+    ]);
+    expect(f.tested).toEqual(['sc_e', 'g', 'sc_i']);
+  });
+});
+
+describe('derefParamsOf', () => {
+  const fns = { foo_use: [0] };
+  it('reads the 48 characters before each use: a test or a call further back does not count', () => {
+    expect(derefParamsOf('if (!p) return; p->x = 1;', ['p'], fns)).toEqual([]);
+    expect(derefParamsOf('foo_use(p, 1);', ['p'], fns)).toEqual([0]);
+    expect(derefParamsOf('foo_use((struct foo *)p, 1);', ['p'], fns)).toEqual([0]);
+    expect(derefParamsOf('foo_use( (int)p, 1);', ['p'], fns)).toEqual([0]);
+    expect(derefParamsOf('foo_use(( int)p, 1);', ['p'], fns)).toEqual([]);
+    expect(derefParamsOf(`foo_use(${' '.repeat(48)}p, 1);`, ['p'], fns)).toEqual([]);
+    expect(derefParamsOf(`*(${' '.repeat(45)}p) = 0;`, ['p'], fns)).toEqual([0]);
+    expect(derefParamsOf(`*(${' '.repeat(47)}p) = 0;`, ['p'], fns)).toEqual([]);
+    expect(derefParamsOf('p->x = 0; if (NULL != p) return;', ['p'], fns)).toEqual([]);
+    expect(derefParamsOf('p->x = 0; if (xNULL != p) return;', ['p'], fns)).toEqual([0]);
+    // the window holds all of NULL: a test; a word character just outside it does not count
+    expect(derefParamsOf(`p->x = 0; if (NULL${' '.repeat(41)}!= p) return;`, ['p'], fns)).toEqual([]);
+    expect(derefParamsOf(`p->x = 0; if (xNULL${' '.repeat(41)}!= p) return;`, ['p'], fns)).toEqual([]);
+    expect(derefParamsOf(`p->x = 0; if (xNULL${' '.repeat(40)}!= p) return;`, ['p'], fns)).toEqual([0]);
+    expect(derefParamsOf(`p->x = 0; if (NULL${' '.repeat(42)}!= p) return;`, ['p'], fns)).toEqual([0]);
+    expect(derefParamsOf('p->x = 0; if (a && p) return;', ['p'], fns)).toEqual([]);
+    expect(derefParamsOf('p->x = 0; xif (p) return;', ['p'], fns)).toEqual([]);
+    expect(derefParamsOf('p->x = 0; if (p) return;', ['p'], fns)).toEqual([]);
+    expect(derefParamsOf('p->x = 0; y = (p | 1);', ['p'], fns)).toEqual([0]);
+  });
+});
