@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { scanFields } from '../src/summaries/fields';
 import { derefParamsOf } from '../src/summaries/extract';
+import { assignedBefore } from '../src/text/calltext';
 
 /*
  * The whole-tree pass reads each file by text with hand-written scans that stand for patterns
@@ -68,5 +69,18 @@ describe('derefParamsOf', () => {
     expect(derefParamsOf('p->x = 0; xif (p) return;', ['p'], fns)).toEqual([]);
     expect(derefParamsOf('p->x = 0; if (p) return;', ['p'], fns)).toEqual([]);
     expect(derefParamsOf('p->x = 0; y = (p | 1);', ['p'], fns)).toEqual([0]);
+  });
+});
+
+describe('assignedBefore', () => {
+  it('finds the lvalue before a call even when characters it cannot hold stand further back, or inside brackets', () => {
+    expect(assignedBefore('\tsc->buf[i] = (struct foo *)')).toBe('sc->buf[i]');
+    expect(assignedBefore('y = g(a); q.r = (')).toBe('q.r');
+    expect(assignedBefore('sc->a[0] . b = (int)(')).toBe('sc->a[0] . b');
+    // a ";" inside brackets may be part of the lvalue, one inside a cast of the tail too
+    expect(assignedBefore('a[i; j] = ')).toBe('a[i; j]');
+    expect(assignedBefore('x; p = (x= ) (')).toBe('p');
+    expect(assignedBefore('f(a; b) = ')).toBeUndefined();
+    expect(assignedBefore('if (x == ')).toBeUndefined();
   });
 });
