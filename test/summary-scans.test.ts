@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { scanFields } from '../src/summaries/fields';
-import { derefParamsOf } from '../src/summaries/extract';
+import { derefParamsOf, summarizeText } from '../src/summaries/extract';
+import { FREEBSD } from '../src/model/dialects';
 import { assignedBefore } from '../src/text/calltext';
+import { lockishNames } from '../src/summaries/locks';
 
 /*
  * The whole-tree pass reads each file by text with hand-written scans that stand for patterns
@@ -82,5 +84,60 @@ describe('assignedBefore', () => {
     expect(assignedBefore('x; p = (x= ) (')).toBe('p');
     expect(assignedBefore('f(a; b) = ')).toBeUndefined();
     expect(assignedBefore('if (x == ')).toBeUndefined();
+  });
+});
+
+describe('lockishNames', () => {
+  it('takes a lock-like name only at a line start or after #define there, with "(" after it', () => {
+    const text = [
+      '#  define\tFOO_LOCK (sc)\tmtx_lock(&(sc)->mtx)', // blanks before "(", and the call in the body does not count
+      'FOO_UNLOCK\n(sc)', // "(" on the next line
+      'LOCK(x)', // nothing before the suffix
+      '_ASSERT(x)',
+      ' BAR_LOCK(sc)', // not at the line start
+      '9FOO_LOCK(x)',
+      'x\r#define BAZ_LOCK(sc) y', // a carriage return alone does not start a line here
+      '#define QUX_LOCK_ASSERT(sc, w) z',
+      'static __inline void',
+      'BUF_LOCK(struct buf *bp)',
+      '#define FOO_WLOCK\tx', // object-like
+      '#\tdefine\tfoo_rlock(sc) y',
+    ].join('\n');
+    expect(lockishNames(text)).toEqual(['FOO_LOCK', 'FOO_UNLOCK', 'QUX_LOCK_ASSERT', 'BUF_LOCK', 'foo_rlock']);
+  });
+});
+
+describe('summarizeText function headers', () => {
+  it('reads K&R parameter declarations, array parameters and (void)', () => {
+    const text = [
+      'static void *',
+      'foo_alloc(sc, how)',
+      '\tstruct foo_softc *sc;',
+      '\tint how;',
+      '{',
+      '\treturn (malloc(sizeof(*sc), M_FOO, how));',
+      '}',
+      '',
+      'static int',
+      'foo_fill(char buf[8], struct foo_softc *sc)',
+      '{',
+      '\tsc->sc_len = buf[0];',
+      '\treturn (0);',
+      '}',
+      '',
+      'void',
+      'foo_die(void)',
+      '{',
+      '\tpanic("foo");',
+      '}',
+      '',
+    ].join('\n');
+    const fns = summarizeText('foo.c', text, FREEBSD, true).functions;
+    expect(fns.map((f) => [f.name, f.isStatic, f.arity, f.noReturn, f.derefParams])).toEqual([
+      ['foo_alloc', true, 2, false, [0]],
+      ['foo_fill', true, 2, false, [0, 1]],
+      ['foo_die', false, 0, true, []],
+    ]);
+    expect(fns[0].returnsAlloc).toEqual({ allocator: 'malloc', flagsParam: 1, family: 'malloc' });
   });
 });

@@ -7,8 +7,8 @@ import { evalFlags } from '../analysis/flags';
 import type { DialectModel } from '../model/types';
 import type { Model } from '../model/model';
 import { scanFields, type FieldFacts } from './fields';
-import { splitKnf } from '../text/knf';
-import { blankNoise, callsIn, flagValueFromText, splitArgs } from '../context/textscan';
+import { callsIn, flagValueFromText, splitArgs } from '../context/textscan';
+import { SummaryText } from './text';
 import { probeFile, type Probed } from '../cache/probe';
 import type { FileJobOptions } from '../run/filework';
 import { assignedBefore, isSpace, isWordChar as isWord } from '../text/calltext';
@@ -217,7 +217,7 @@ export function derefParamsOf(body: string, params: string[], derefFns: Record<s
 }
 
 /** Summaries of the functions and allocation macros in one file. */
-export function summarizeText(file: string, text: string, dialect: DialectModel, withFunctions: boolean): FileSummary {
+export function summarizeText(file: string, text: string, dialect: DialectModel, withFunctions: boolean, st = new SummaryText(text)): FileSummary {
   const { model } = compiled(dialect);
   const out: FileSummary = { file, functions: [], macros: [] };
   // Macros: #define NAME(params) body -- read by text, parsed as a snippet when they allocate or dereference.
@@ -279,25 +279,30 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
   }
   if (!withFunctions) return out;
   const noRet = new RegExp(`\\b(?:${[...model.noReturn].join('|')})\\s*\\([^;]*\\)\\s*;\\s*$`);
-  const clean = blankNoise(text);
+  const clean = st.clean;
   // KNF function definitions by text ("{" and "}" in column 0); no parse needed for summaries
-  const knf = splitKnf(clean);
+  const knf = st.knf;
   // the functions this file defines: a cleanup helper's own helpers are the driver's, in the same file
   const defined = new Set<string>();
-  for (const fn of knf) {
-    const m = /([A-Za-z_]\w*)\s*\([^()]*(?:\([^()]*\)[^()]*)*\)\s*$/.exec(clean.slice(fn.start, fn.bodyStart).trim());
+  const heads = knf.map((fn) => {
+    const raw = clean.slice(fn.start, fn.bodyStart);
+    const m = FN_HEADER.exec(raw.trim());
     if (m) defined.add(m[1]);
-  }
-  for (const fn of knf) {
-    const h = clean.slice(fn.start, fn.bodyStart).split('\n').filter((l) => !/^[ \t].*;\s*$/.test(l)).join('\n');
-    const hm = /([A-Za-z_]\w*)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)\s*$/.exec(h.trim());
+    return { raw, m };
+  });
+  for (let k = 0; k < knf.length; k++) {
+    const fn = knf[k];
+    const { raw } = heads[k];
+    // without K&R parameter declarations (indented lines ending in ";") the header is read as it stands
+    const h = raw.includes(';') ? raw.split('\n').filter((l) => !/^[ \t].*;\s*$/.test(l)).join('\n') : raw;
+    const hm = h === raw ? heads[k].m : FN_HEADER.exec(h.trim());
     if (!hm) continue;
-    const params = hm[2].split(',').map((x) => /([A-Za-z_]\w*)\s*(?:\[[^\]]*\])?\s*$/.exec(x.trim())?.[1] ?? '').map((x) => (x === 'void' ? '' : x));
+    const params = hm[2].split(',').map((x) => paramName(x.trim())).map((x) => (x === 'void' ? '' : x));
     // `f(void)` and `f()` take none; an unnamed or function-pointer parameter still counts
     const arity = hm[2].trim() === '' || hm[2].trim() === 'void' ? 0 : params.length;
     const s: FnSummary = { name: hm[1], file, isStatic: /\bstatic\b/.test(h), arity, noReturn: false, derefParams: [], releasesParams: [] };
     const bodyText = clean.slice(fn.bodyStart, fn.end);
-    const inner = bodyText.replace(/^\{|\}\s*$/g, '');
+    const inner = innerOf(bodyText);
     const hasReturn = /\breturn\b/.test(inner);
     if (!hasReturn && noRet.test(inner.trimEnd())) s.noReturn = true;
     s.derefParams = derefParamsOf(bodyText, params, dialect.derefArgs);
@@ -305,8 +310,9 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
       const u = stripParens(t ?? '');
       return /^[A-Za-z_]\w*$/.test(u) && params.includes(u) ? params.indexOf(u) : undefined;
     };
-    const hasAlloc = firstCall(bodyText, model.allocators) >= 0;
     const calls = callsIn(bodyText, 0);
+    // what firstCall(bodyText) >= 0 says: the calls callsIn leaves out are keywords, never allocators
+    const hasAlloc = calls.some((c) => model.allocators.has(c.name));
     if (hasAlloc || hasReturn) {
       const allocOf = new Map<string, { name: string; args: string[] }>();
       // the names the body returns (`return (req);`): a call assigned to one may be a wrapper's allocation
@@ -373,6 +379,31 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
     out.functions = out.functions.filter((f) => f.returnsAlloc || f.noReturn || f.derefParams.length || f.releasesParams.length || f.allocsOut !== undefined || f.statusOut);
   }
   return out;
+}
+
+/** A KNF function header's name and parameter list, at its end. */
+const FN_HEADER = /([A-Za-z_]\w*)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)\s*$/;
+const PARAM_NAME = /([A-Za-z_]\w*)\s*(?:\[[^\]]*\])?\s*$/;
+
+/**
+ * The name a parameter declaration (trimmed) ends in (`struct foo *sc`: sc, `char buf[8]`: buf), or ''; what
+ * PARAM_NAME finds, read from the end when there is no bracket (the pattern is tried from every position).
+ */
+function paramName(t: string): string {
+  if (t.includes('[')) return PARAM_NAME.exec(t)?.[1] ?? '';
+  // the trailing word, from its first character that may start a name
+  let b = t.length;
+  while (b > 0 && isWord(t.charCodeAt(b - 1))) b--;
+  while (b < t.length && t.charCodeAt(b) >= 48 && t.charCodeAt(b) <= 57) b++;
+  return t.slice(b);
+}
+
+/** A body without its opening "{" and its closing "}" (and the blanks after it): what bodyText.replace(/^\{|\}\s*$/g, '') gives. */
+function innerOf(body: string): string {
+  const a = body.charCodeAt(0) === 123 /* { */ ? 1 : 0;
+  let e = body.length;
+  while (e > a && isSpace(body.charCodeAt(e - 1))) e--;
+  return body.slice(a, e > a && body.charCodeAt(e - 1) === 125 /* } */ ? e - 1 : body.length);
 }
 
 /** `*out = (cast) alloc(`: a parameter's target set from a call. */
@@ -527,15 +558,17 @@ export function summarizeFile(file: string, shown: string, dialect: DialectModel
     const allocates = firstCall(text, compiled(dialect).model.allocators) >= 0;
     // a header's inline functions may wrap wrappers defined elsewhere (a level up, another header) without calling an allocator themselves
     const inlineWrappers = !allocates && /\.h$/.test(file) && /\binline\b/.test(text);
-    const sum = summarizeText(shown, text, dialect, allocates || inlineWrappers);
+    // the file's blanked text, lines and KNF functions, found once for every scan below
+    const shared = new SummaryText(text);
+    const sum = summarizeText(shown, text, dialect, allocates || inlineWrappers, shared);
     const exits = text.includes('define') ? exitDefsOf(text, compiled(dialect).model.noReturn) : [];
     if (exits.length) sum.exitDefs = exits;
-    const room = allocates ? headroomFnsOf(text) : [];
+    const room = allocates ? headroomFnsOf(text, shared) : [];
     if (room.length) sum.headroomFns = room;
-    if (text.includes('->')) sum.fields = scanFields(text);
+    if (text.includes('->')) sum.fields = scanFields(text, shared.lineStarts);
     const locks = lockMacroDefs(text);
     if (locks.length) sum.lockMacros = locks;
-    const names = lockishNames(text);
+    const names = lockishNames(text, shared);
     if (names.length) sum.lockNames = names;
     return probed ? Object.assign(sum, { cacheInfo: probed }) : sum;
   } catch {

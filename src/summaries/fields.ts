@@ -1,5 +1,6 @@
 import type { RelatedLoc, SiteFacts } from '../analysis/types';
 import { isSpace, isWordChar as isWord } from '../text/calltext';
+import { lineStarts } from '../text/lines';
 
 /**
  * Struct fields that the tree dereferences without ever testing them: when a
@@ -99,17 +100,17 @@ function truthAt(text: string, q: number): boolean {
 /**
  * Text scan of one file: where fields are dereferenced (`x->f->`, `x->f[`, `*x->f`), and where they are tested.
  * One walk over the file's `->`s (a split into lines and three patterns over the text cost more): each says
- * what the patterns the scan was written with say there (kept in the comments below).
+ * what the patterns the scan was written with say there (kept in the comments below). `starts`: the text's
+ * line starts, when known.
  */
-export function scanFields(text: string): FieldFacts {
+export function scanFields(text: string, starts = lineStarts(text)): FieldFacts {
   const uses: FieldUse[] = [];
   const tested = new Set<string>();
   const truthTested: string[] = [];
   // function of each line: the last column-0 identifier followed by "(" before a column-0 "{"
   let fn = '';
   let candidate = '';
-  let ls = 0; // the start of the line of the current "->", whose function is known
-  let line = 1;
+  let li = 0; // the index in `starts` of the line of the current "->", whose function is known
   let lineDone = -1;
   let useFrom = 0; // where the next dereference may start (matches of one line do not overlap)
   for (let k = text.indexOf('->'); k >= 0; k = text.indexOf('->', k + 2)) {
@@ -123,15 +124,9 @@ export function scanFields(text: string): FieldFacts {
     }
     if (k < useFrom) continue;
     // the lines up to this one: their function
-    for (let nl = text.indexOf('\n', ls); nl >= 0 && nl < k; nl = text.indexOf('\n', ls)) {
-      if (lineDone !== ls) lineFn(ls, nl);
-      ls = nl + 1;
-      line++;
-    }
-    if (lineDone !== ls) {
-      const nl = text.indexOf('\n', ls);
-      lineFn(ls, nl < 0 ? text.length : nl);
-    }
+    for (; li + 1 < starts.length && starts[li + 1] <= k; li++) if (lineDone !== li) lineFn(li);
+    if (lineDone !== li) lineFn(li);
+    const ls = starts[li];
     // per line, /->\s*([A-Za-z_]\w*)\s*(->|\[)/g
     const u = memberAfter(text, k, true);
     if (!u) continue;
@@ -139,12 +134,14 @@ export function scanFields(text: string): FieldFacts {
     const arrow = c === 45 && text.charCodeAt(u.next + 1) === 62;
     if (!arrow && c !== 91 /* [ */) continue;
     useFrom = u.next + (arrow ? 2 : 1);
-    if (fn) uses.push({ field: text.slice(u.start, u.end), function: fn, line, col: k - ls + 1 });
+    if (fn) uses.push({ field: text.slice(u.start, u.end), function: fn, line: li + 1, col: k - ls + 1 });
   }
   for (const t of truthTested) tested.add(t);
-  /** The line [s, e): a column-0 "{" opens the function of the last column-0 `name(` line that is no declaration. */
-  function lineFn(s: number, e: number) {
-    lineDone = s;
+  /** Line `l` (0-based): a column-0 "{" opens the function of the last column-0 `name(` line that is no declaration. */
+  function lineFn(l: number) {
+    lineDone = l;
+    const s = starts[l];
+    const e = l + 1 < starts.length ? starts[l + 1] - 1 : text.length;
     const c0 = text.charCodeAt(s);
     if (c0 === 123 /* { */) fn = candidate;
     else if (isIdStart(c0) && s < e) {

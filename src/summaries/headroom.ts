@@ -6,7 +6,8 @@
  * M_PREPEND of a header that fits in that room cannot fail.
  * Takes: one file's text. Gives: per function, where its headroom comes from.
  */
-import { blankNoise, splitArgs, splitKnf } from '../context/textscan';
+import { splitArgs } from '../context/textscan';
+import { SummaryText } from './text';
 
 export interface HeadroomFn {
   name: string;
@@ -42,12 +43,12 @@ function signature(header: string): { name: string; params: string[] } | undefin
 }
 
 /** This file's functions that return an mbuf with reserved headroom, or the result of a call that may. */
-export function headroomFnsOf(text: string): HeadroomFn[] {
+export function headroomFnsOf(text: string, st = new SummaryText(text)): HeadroomFn[] {
   // only files that define a function returning an mbuf (KNF: the type on its own line)
   if (!text.includes('mbuf') || !/^(?:static\s+)?(?:__inline\s+|inline\s+)?struct\s+mbuf\s*\*/m.test(text)) return [];
-  const clean = blankNoise(text);
+  const clean = st.clean;
   const out: HeadroomFn[] = [];
-  for (const fn of splitKnf(clean)) {
+  for (const fn of st.knf) {
     const header = clean.slice(fn.start, fn.bodyStart);
     if (!/\bmbuf\s*\*/.test(header)) continue;
     const sig = signature(header);

@@ -69,6 +69,11 @@ const DEFINE_PARTS = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\(([^)]*)\)[ \t]*(
 
 /** What one pass over a file's `#define`s gives. */
 export interface DefineFacts {
+  /**
+   * Every `#define NAME` directive in order, three numbers each: its line start (after a newline or a
+   * carriage return), where its name starts, where the name ends.
+   */
+  directives: number[];
   /** Every `#define NAME(params) body`, in order. */
   macros: FunctionMacro[];
   /**
@@ -89,11 +94,13 @@ let lastFacts: { text: string; facts: DefineFacts } | undefined;
 export function defineFacts(text: string): DefineFacts {
   // a file's macros are read several times in a row (allocation macros, returning macros, lock macros): keep the last answer
   if (lastFacts?.text === text) return lastFacts.facts;
+  const directives: number[] = [];
   const macros: FunctionMacro[] = [];
   const returning: number[] = [];
   eachDefine(
     text,
-    (at, _n, e) => {
+    (at, n, e) => {
+      directives.push(at, n, e);
       // function-like: "(" right after the name; a line that continues the one before is not a line of its own
       if (text.charCodeAt(e) !== 40 /* ( */ || continuesPrevious(text, at)) return;
       const p = DEFINE_PARTS.exec(text.slice(at, defineEnd(text, at)).replace(/\\\r?\n/g, '  '));
@@ -105,7 +112,7 @@ export function defineFacts(text: string): DefineFacts {
       if (text.startsWith('return', e) && !isIdChar(text.charCodeAt(e + 6))) returning.push(at);
     },
   );
-  const facts = { macros, returning };
+  const facts = { directives, macros, returning };
   lastFacts = { text, facts };
   return facts;
 }
@@ -122,16 +129,19 @@ export function functionMacros(text: string): FunctionMacro[] {
  */
 export function allDefines(text: string): { name: string; params?: string; body: string }[] {
   const out: { name: string; params?: string; body: string }[] = [];
-  eachDefine(text, (at, n, e) => {
-    if (continuesPrevious(text, at)) return;
+  const ds = defineFacts(text).directives;
+  for (let k = 0; k < ds.length; k += 3) {
+    const at = ds[k];
+    const e = ds[k + 2];
+    if (continuesPrevious(text, at)) continue;
     const call = text.charCodeAt(e) === 40; /* ( */
-    const name = text.slice(n, e);
+    const name = text.slice(ds[k + 1], e);
     const line = text.slice(call ? e + 1 : e, defineEnd(text, at)).replace(/\\\r?\n/g, '  ');
     if (call) {
       const close = line.indexOf(')');
-      if (close < 0) return;
+      if (close < 0) continue;
       out.push({ name, params: line.slice(0, close), body: line.slice(close + 1).trim() });
     } else out.push({ name, params: undefined, body: line.trim() });
-  });
+  }
   return out;
 }

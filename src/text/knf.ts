@@ -8,11 +8,10 @@ import { lineOf, lineStarts } from './lines';
 /**
  * KNF function definitions by text: the header lines, the body from a column-0 "{" to the next
  * column-0 "}" (or the indented "}" that balances the "{" before it). Pass text whose comments and
- * strings are blanked (blankNoise), so that braces in them do not count.
+ * strings are blanked (blankNoise), so that braces in them do not count; `starts`, its line starts when known.
  */
-export function splitKnf(text: string): { start: number; bodyStart: number; end: number; header: string }[] {
+export function splitKnf(text: string, starts = lineStarts(text)): { start: number; bodyStart: number; end: number; header: string }[] {
   const out: { start: number; bodyStart: number; end: number; header: string }[] = [];
-  const starts = lineStarts(text);
   let prevEnd = 0;
   for (let i = 1; i < starts.length; i++) {
     if (text.charCodeAt(starts[i]) !== 123 /* { */) continue;
