@@ -99,21 +99,17 @@ function flagsParamOf(fl: SyntaxNode, params: string[], model: import('../model/
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-const AFTER_DEREF = /\s*\)?\s*(?:->|\[)/y;
-const AFTER_ARG_AND_WORD = /\s*[,)]\s*\w/y;
-const AFTER_ARG = /\s*[,)]/y;
-const AFTER_CMP_NULL = /\s*[!=]=\s*(?:NULL|0)\b/y;
-const AFTER_QUESTION = /\s*\?/y;
-const AFTER_PAREN_TEST = /\s*\)\s*(?:\?|&&|\|\|)/y;
-const AFTER_IF_TEST = /\s*(?:\)|&&|\|\|)/y;
-const AFTER_AND_TEST = /\s*[)&|]/y;
-const at = (re: RegExp, s: string, i: number) => ((re.lastIndex = i), re.test(s));
 
 /*
  * What comes before an occurrence, read backwards from `i` within the window [w, i) (what the patterns
  * tried on `body.slice(w, i)`, given with each, see there: end-anchored patterns tried at every position
  * of the window cost most of the summary pass's macro work).
  */
+/** The offset after the blanks at `p`. */
+function afterBlanks(s: string, p: number): number {
+  while (isSpace(s.charCodeAt(p))) p++;
+  return p;
+}
 /** The offset before the blanks that end [w, p). */
 function backBlanks(s: string, p: number, w: number): number {
   while (p > w && isSpace(s.charCodeAt(p - 1))) p--;
@@ -184,20 +180,45 @@ function paramUse(body: string, p: string, derefFns: Record<string, number[]>): 
   let tested = false;
   for (let i = body.indexOf(p); i >= 0 && !tested; i = body.indexOf(p, i + 1)) {
     const j = i + p.length;
+    // inside a longer word (`m` in `mtx`): nothing to read, and no `?` can follow
+    if (j < body.length && isWord(body.charCodeAt(j))) continue;
     const wordStart = i === 0 || !isWord(body.charCodeAt(i - 1));
-    const wordEnd = j === body.length || !isWord(body.charCodeAt(j));
-    if (at(AFTER_QUESTION, body, j)) tested = true; // `p ?` (any text ending in the name, as before)
-    if (!wordEnd) continue;
+    // what follows, after blanks
+    const q = afterBlanks(body, j);
+    const c = body.charCodeAt(q);
+    const c1 = body.charCodeAt(q + 1);
     const w = Math.max(0, i - 48);
-    if (wordStart && at(AFTER_DEREF, body, j)) deref = true;
-    if (wordStart && at(AFTER_CMP_NULL, body, j)) tested = true;
-    if (starBefore(body, i, w) && !at(AFTER_ARG_AND_WORD, body, j)) deref = true;
-    if (testWordBefore(body, i, w)) tested = true;
-    else if (andBefore(body, i, w) && at(AFTER_AND_TEST, body, j)) tested = true;
-    else if (endsIn(body, i, w, 40 /* ( */) >= 0) {
-      if (at(AFTER_PAREN_TEST, body, j) || (ifBefore(body, i, w) && at(AFTER_IF_TEST, body, j))) tested = true;
+    // /\s*\?/: `p ?` (any text ending in the name, as before)
+    if (c === 63) tested = true;
+    // /\s*\)?\s*(?:->|\[)/
+    if (wordStart) {
+      const r = c === 41 ? afterBlanks(body, q + 1) : q;
+      const d = body.charCodeAt(r);
+      if ((d === 45 && body.charCodeAt(r + 1) === 62) || d === 91) deref = true;
     }
-    if (!deref && !viaFn && at(AFTER_ARG, body, j)) {
+    // /\s*[!=]=\s*(?:NULL|0)\b/
+    if (wordStart && (c === 33 || c === 61) && c1 === 61) {
+      const r = afterBlanks(body, q + 2);
+      const n = body.startsWith('NULL', r) ? 4 : body.charCodeAt(r) === 48 ? 1 : 0;
+      if (n && !isWord(body.charCodeAt(r + n))) tested = true;
+    }
+    // a star before, unless /\s*[,)]\s*\w/ follows
+    if (starBefore(body, i, w) && !((c === 44 || c === 41) && isWord(body.charCodeAt(afterBlanks(body, q + 1))))) deref = true;
+    if (testWordBefore(body, i, w)) tested = true;
+    // `&&` before and /\s*[)&|]/ after
+    else if (andBefore(body, i, w) && (c === 41 || c === 38 || c === 124)) tested = true;
+    else if (endsIn(body, i, w, 40 /* ( */) >= 0) {
+      // /\s*\)\s*(?:\?|&&|\|\|)/, or `if (` before and /\s*(?:\)|&&|\|\|)/ after
+      let t = false;
+      if (c === 41) {
+        const r = afterBlanks(body, q + 1);
+        const d = body.charCodeAt(r);
+        t = d === 63 || ((d === 38 || d === 124) && body.charCodeAt(r + 1) === d);
+      }
+      if (t || (ifBefore(body, i, w) && (c === 41 || ((c === 38 || c === 124) && c1 === c)))) tested = true;
+    }
+    // /\s*[,)]/: an argument
+    if (!deref && !viaFn && (c === 44 || c === 41)) {
       const name = callBefore(body, i, w);
       if (name !== undefined && own(derefFns, name)?.includes(0)) viaFn = true;
     }

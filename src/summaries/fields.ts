@@ -61,21 +61,6 @@ const isIdStart = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) |
 /** A prototype or declaration line (`foo(int);`, or with a comment after the semicolon): not a function header. */
 const DECLARATION = /;\s*(\/\*.*)?$/;
 
-/**
- * What follows the `->` at `at`: the member name and the offset after the blanks that follow it (`\s`, on one line
- * only when `inLine`), if a name does.
- */
-function memberAfter(text: string, at: number, inLine: boolean): { start: number; end: number; next: number } | undefined {
-  let p = at + 2;
-  for (let c = text.charCodeAt(p); isSpace(c) && !(inLine && c === 10); c = text.charCodeAt(++p));
-  if (!isIdStart(text.charCodeAt(p))) return undefined;
-  const start = p;
-  while (isWord(text.charCodeAt(++p)));
-  const end = p;
-  for (let c = text.charCodeAt(p); isSpace(c) && !(inLine && c === 10); c = text.charCodeAt(++p));
-  return { start, end, next: p };
-}
-
 /** Does /[!=]=\s*(?:NULL|0)\b|\)\s*(?:&&|\|\||\?|\))/ match at `p`: a NULL test, or a parenthesised truth value? */
 function nullTestAt(text: string, p: number): boolean {
   const c = text.charCodeAt(p);
@@ -113,28 +98,38 @@ export function scanFields(text: string, starts = lineStarts(text)): FieldFacts 
   let li = 0; // the index in `starts` of the line of the current "->", whose function is known
   let lineDone = -1;
   let useFrom = 0; // where the next dereference may start (matches of one line do not overlap)
+  const seen = new Set<string>();
   for (let k = text.indexOf('->'); k >= 0; k = text.indexOf('->', k + 2)) {
-    const m = memberAfter(text, k, false);
-    if (m) {
-      // /->\s*([A-Za-z_]\w*)\s*(?:[!=]=\s*(?:NULL|0)\b|\)\s*(?:&&|\|\||\?|\)))/g
-      if (nullTestAt(text, m.next)) tested.add(text.slice(m.start, m.end));
-      // `!x->f)`, `(p->q->f &&`, `NULL != x->f ?`: a chain ending in ->f used as a truth value,
-      // /->\s*([A-Za-z_]\w*)\s*(?=\)|&&|\|\||\?)/g then testedChainBefore
-      if ((text.charCodeAt(m.next) === 41 || truthAt(text, m.next)) && testedChainBefore(text, k)) truthTested.push(text.slice(m.start, m.end));
-    }
-    if (k < useFrom) continue;
+    // the member name after the "->" and the blanks around it (`\s`), and whether they hold a line end
+    let p = k + 2;
+    let c = text.charCodeAt(p);
+    let lineEnd = false;
+    for (; isSpace(c); c = text.charCodeAt(++p)) if (c === 10) lineEnd = true;
+    if (!isIdStart(c)) continue;
+    const start = p;
+    while (isWord(text.charCodeAt(++p)));
+    const end = p;
+    for (c = text.charCodeAt(p); isSpace(c); c = text.charCodeAt(++p)) if (c === 10) lineEnd = true;
+    // /->\s*([A-Za-z_]\w*)\s*(?:[!=]=\s*(?:NULL|0)\b|\)\s*(?:&&|\|\||\?|\)))/g
+    if (nullTestAt(text, p)) tested.add(text.slice(start, end));
+    // `!x->f)`, `(p->q->f &&`, `NULL != x->f ?`: a chain ending in ->f used as a truth value,
+    // /->\s*([A-Za-z_]\w*)\s*(?=\)|&&|\|\||\?)/g then testedChainBefore
+    if ((c === 41 || truthAt(text, p)) && testedChainBefore(text, k)) truthTested.push(text.slice(start, end));
+    // per line, /->\s*([A-Za-z_]\w*)\s*(->|\[)/g: no line end inside, and not within the last match
+    if (k < useFrom || lineEnd) continue;
+    const arrow = c === 45 && text.charCodeAt(p + 1) === 62;
+    if (!arrow && c !== 91 /* [ */) continue;
+    useFrom = p + (arrow ? 2 : 1);
     // the lines up to this one: their function
     for (; li + 1 < starts.length && starts[li + 1] <= k; li++) if (lineDone !== li) lineFn(li);
     if (lineDone !== li) lineFn(li);
-    const ls = starts[li];
-    // per line, /->\s*([A-Za-z_]\w*)\s*(->|\[)/g
-    const u = memberAfter(text, k, true);
-    if (!u) continue;
-    const c = text.charCodeAt(u.next);
-    const arrow = c === 45 && text.charCodeAt(u.next + 1) === 62;
-    if (!arrow && c !== 91 /* [ */) continue;
-    useFrom = u.next + (arrow ? 2 : 1);
-    if (fn) uses.push({ field: text.slice(u.start, u.end), function: fn, line: li + 1, col: k - ls + 1 });
+    if (!fn) continue;
+    // one use per (field, function) is enough: the first
+    const field = text.slice(start, end);
+    const key = field + '|' + fn;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    uses.push({ field, function: fn, line: li + 1, col: k - starts[li] + 1 });
   }
   for (const t of truthTested) tested.add(t);
   /** Line `l` (0-based): a column-0 "{" opens the function of the last column-0 `name(` line that is no declaration. */
@@ -153,10 +148,8 @@ export function scanFields(text: string, starts = lineStarts(text)): FieldFacts 
       if (q < e && text.charCodeAt(q) === 40 && !DECLARATION.test(text.slice(s, e))) candidate = text.slice(s, p);
     }
   }
-  // one use per (field, function) is enough
-  const seen = new Set<string>();
   return {
-    uses: uses.filter((u) => (seen.has(u.field + '|' + u.function) ? false : (seen.add(u.field + '|' + u.function), true))),
+    uses,
     tested: [...tested],
   };
 }

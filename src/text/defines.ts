@@ -12,6 +12,9 @@ export interface FunctionMacro {
 const DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)/;
 
 const isBlank = (c: number) => c === 32 || c === 9;
+/** Per Latin-1 character: 1 may start a name, 2 a digit, 0 neither (past the end, charCodeAt's NaN reads undefined). */
+const ID = new Uint8Array(256);
+for (let c = 0; c < 256; c++) ID[c] = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 ? 1 : c >= 48 && c <= 57 ? 2 : 0;
 const isIdStart = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 const isIdChar = (c: number) => isIdStart(c) || (c >= 48 && c <= 57);
 
@@ -25,11 +28,14 @@ const isIdChar = (c: number) => isIdStart(c) || (c >= 48 && c <= 57);
 export function eachDefine(text: string, visit: (ls: number, nameStart: number, nameEnd: number) => void, word?: (at: number, nameEnd: number) => void): void {
   for (let i = text.indexOf('define'); i >= 0; i = text.indexOf('define', i + 6)) {
     let n = i + 6;
-    if (!isBlank(text.charCodeAt(n))) continue;
-    while (isBlank(text.charCodeAt(n))) n++;
-    if (!isIdStart(text.charCodeAt(n))) continue;
+    let c = text.charCodeAt(n);
+    if (c !== 32 && c !== 9) continue;
+    do c = text.charCodeAt(++n);
+    while (c === 32 || c === 9);
+    if (ID[c] !== 1) continue;
+    // names run long in register headers: a table per character
     let e = n + 1;
-    while (isIdChar(text.charCodeAt(e))) e++;
+    while (ID[text.charCodeAt(e)]) e++;
     if (word) word(i, e);
     let b = i;
     while (b > 0 && isBlank(text.charCodeAt(b - 1))) b--;
