@@ -4,6 +4,7 @@ import { derefParamsOf, summarizeText } from '../src/summaries/extract';
 import { FREEBSD } from '../src/model/dialects';
 import { assignedBefore } from '../src/text/calltext';
 import { lockishNames } from '../src/summaries/locks';
+import { definesMbufFn } from '../src/summaries/headroom';
 
 /*
  * The whole-tree pass reads each file by text with hand-written scans that stand for patterns
@@ -139,5 +140,16 @@ describe('summarizeText function headers', () => {
       ['foo_die', false, 0, true, []],
     ]);
     expect(fns[0].returnsAlloc).toEqual({ allocator: 'malloc', flagsParam: 1, family: 'malloc' });
+  });
+});
+
+describe('definesMbufFn', () => {
+  it('finds a line that starts with the type of a function returning an mbuf', () => {
+    for (const t of ['struct mbuf *', 'static\nstruct mbuf*', 'static __inline struct  mbuf\t*', 'static\n  struct mbuf *', 'static inline\nstruct mbuf *', 'y\rinline struct mbuf *']) {
+      expect(definesMbufFn(t)).toBe(true);
+    }
+    for (const t of ['  struct mbuf *', 'x static struct mbuf *', 'inline static struct mbuf *', 'xinline struct mbuf *', 'struct mbufq *', 'struct mbuf m;', 'xstruct mbuf *']) {
+      expect(definesMbufFn(t)).toBe(false);
+    }
   });
 });

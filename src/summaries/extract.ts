@@ -247,11 +247,13 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
       if (model.allocators.has(name)) continue;
       const params = plist.split(',').map((s) => s.trim());
       // a macro that returns handles the failure itself (IP6_EXTHDR_CHECK-style): not an allocation site
-      const allocs = firstCall(body, model.allocators) >= 0 && !/\breturn\b/.test(body);
+      // (the patterns run only on the bodies that hold their word: most macros are constants or accessors)
+      const returns = body.includes('return') && /\breturn\b/.test(body);
+      const allocs = !returns && firstCall(body, model.allocators) >= 0;
       const derefParams = derefParamsOf(body, params, dialect.derefArgs);
-      const gotoLabel = /\bgoto\s+([A-Za-z_]\w*)/.exec(body)?.[1];
+      const gotoLabel = body.includes('goto') ? /\bgoto\s+([A-Za-z_]\w*)/.exec(body)?.[1] : undefined;
       // unconditional `return`/`goto` in the expansion (a conditional one handles only some paths)
-      const exits = /\breturn\b/.test(body) && !/\bif\b|\?/.test(body);
+      const exits = returns && !/\bif\b|\?/.test(body);
       if (!allocs && !derefParams.length && !gotoLabel && !exits) continue;
       const ms: MacroSummary = { name, file, params, derefParams };
       if (gotoLabel && !/\bif\b|\?/.test(body)) ms.gotoLabel = gotoLabel;
