@@ -190,8 +190,8 @@ function paramUse(body: string, p: string, derefFns: Record<string, number[]>): 
     const w = Math.max(0, i - 48);
     // /\s*\?/: `p ?` (any text ending in the name, as before)
     if (c === 63) tested = true;
-    // /\s*\)?\s*(?:->|\[)/
-    if (wordStart) {
+    // /\s*\)?\s*(?:->|\[)/ (once a dereference is seen, only tests are left to look for)
+    if (wordStart && !deref) {
       const r = c === 41 ? afterBlanks(body, q + 1) : q;
       const d = body.charCodeAt(r);
       if ((d === 45 && body.charCodeAt(r + 1) === 62) || d === 91) deref = true;
@@ -203,7 +203,7 @@ function paramUse(body: string, p: string, derefFns: Record<string, number[]>): 
       if (n && !isWord(body.charCodeAt(r + n))) tested = true;
     }
     // a star before, unless /\s*[,)]\s*\w/ follows
-    if (starBefore(body, i, w) && !((c === 44 || c === 41) && isWord(body.charCodeAt(afterBlanks(body, q + 1))))) deref = true;
+    if (!deref && starBefore(body, i, w) && !((c === 44 || c === 41) && isWord(body.charCodeAt(afterBlanks(body, q + 1))))) deref = true;
     if (testWordBefore(body, i, w)) tested = true;
     // `&&` before and /\s*[)&|]/ after
     else if (andBefore(body, i, w) && (c === 41 || c === 38 || c === 124)) tested = true;
