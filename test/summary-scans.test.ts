@@ -48,6 +48,11 @@ describe('scanFields', () => {
     ]);
     expect(f.tested).toEqual(['sc_e', 'g', 'sc_i']);
   });
+
+  it('reads a text that ends right after a member', () => {
+    expect(scanFields('f(void)\n{\n\tx->a->b')).toEqual({ uses: [{ field: 'a', function: 'f', line: 3, col: 3 }], tested: [] });
+    expect(scanFields('x->')).toEqual({ uses: [], tested: [] });
+  });
 });
 
 describe('derefParamsOf', () => {
@@ -72,6 +77,10 @@ describe('derefParamsOf', () => {
     expect(derefParamsOf('p->x = 0; xif (p) return;', ['p'], fns)).toEqual([]);
     expect(derefParamsOf('p->x = 0; if (p) return;', ['p'], fns)).toEqual([]);
     expect(derefParamsOf('p->x = 0; y = (p | 1);', ['p'], fns)).toEqual([0]);
+    // uses at the very end of the text (reads past the end see no character)
+    expect(derefParamsOf('(*p', ['p'], fns)).toEqual([0]);
+    expect(derefParamsOf('p->x; !p', ['p'], fns)).toEqual([]);
+    expect(derefParamsOf('foo_use(p', ['p'], fns)).toEqual([]);
   });
 });
 

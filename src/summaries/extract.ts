@@ -11,7 +11,7 @@ import { callsIn, flagValueFromText, splitArgs } from '../context/textscan';
 import { SummaryText } from './text';
 import { probeFile, type Probed } from '../cache/probe';
 import type { FileJobOptions } from '../run/filework';
-import { assignedBefore, isSpace, isWordChar as isWord } from '../text/calltext';
+import { assignedBefore, codeAt, isSpace, isWordChar as isWord } from '../text/calltext';
 import { defineFacts, functionMacros } from '../text/defines';
 import { exitDefsOf, type ExitDef } from './exits';
 import { headroomFnsOf, type HeadroomFn } from './headroom';
@@ -107,18 +107,18 @@ const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  */
 /** The offset after the blanks at `p`. */
 function afterBlanks(s: string, p: number): number {
-  while (isSpace(s.charCodeAt(p))) p++;
+  while (isSpace(codeAt(s, p))) p++;
   return p;
 }
 /** The offset before the blanks that end [w, p). */
 function backBlanks(s: string, p: number, w: number): number {
-  while (p > w && isSpace(s.charCodeAt(p - 1))) p--;
+  while (p > w && isSpace(codeAt(s, p - 1))) p--;
   return p;
 }
 /** Does the window end in this character (after blanks)? Then the offset before it, else -1. */
 function endsIn(s: string, p: number, w: number, c: number): number {
   p = backBlanks(s, p, w);
-  return p > w && s.charCodeAt(p - 1) === c ? p - 1 : -1;
+  return p > w && codeAt(s, p - 1) === c ? p - 1 : -1;
 }
 /** /\*\s*\(?\s*$/ */
 function starBefore(s: string, i: number, w: number): boolean {
@@ -129,41 +129,41 @@ function starBefore(s: string, i: number, w: number): boolean {
 function testWordBefore(s: string, i: number, w: number): boolean {
   const p = backBlanks(s, i, w);
   if (p === w) return false;
-  const c = s.charCodeAt(p - 1);
+  const c = codeAt(s, p - 1);
   if (c === 63 /* ? */ || c === 33 /* ! */) return true;
-  if (c === 124 /* | */) return p - 1 > w && s.charCodeAt(p - 2) === 124;
+  if (c === 124 /* | */) return p - 1 > w && codeAt(s, p - 2) === 124;
   if (c === 40 /* ( */) return endsIn(s, p - 1, w, 33) >= 0;
-  if (c !== 61 /* = */ || p - 1 === w || (s.charCodeAt(p - 2) !== 61 && s.charCodeAt(p - 2) !== 33)) return false;
+  if (c !== 61 /* = */ || p - 1 === w || (codeAt(s, p - 2) !== 61 && codeAt(s, p - 2) !== 33)) return false;
   const q = backBlanks(s, p - 2, w);
-  const n = q - 4 >= w && s.startsWith('NULL', q - 4) ? 4 : q - 1 >= w && s.charCodeAt(q - 1) === 48 /* 0 */ ? 1 : 0;
-  return n > 0 && (q - n === w || !isWord(s.charCodeAt(q - n - 1)));
+  const n = q - 4 >= w && s.startsWith('NULL', q - 4) ? 4 : q - 1 >= w && codeAt(s, q - 1) === 48 /* 0 */ ? 1 : 0;
+  return n > 0 && (q - n === w || !isWord(codeAt(s, q - n - 1)));
 }
 /** /&&\s*$/ */
 const andBefore = (s: string, i: number, w: number) => {
   const o = endsIn(s, i, w, 38 /* & */);
-  return o > w && s.charCodeAt(o - 1) === 38;
+  return o > w && codeAt(s, o - 1) === 38;
 };
 /** /if\s*\(\s*$/ */
 const ifBefore = (s: string, i: number, w: number) => {
   const o = endsIn(s, i, w, 40 /* ( */);
   const q = o >= 0 ? backBlanks(s, o, w) : -1;
-  return q - 2 >= w && s.charCodeAt(q - 2) === 105 /* i */ && s.charCodeAt(q - 1) === 102 /* f */;
+  return q - 2 >= w && codeAt(s, q - 2) === 105 /* i */ && codeAt(s, q - 1) === 102 /* f */;
 };
 /** /\b(\w+)\s*\(\s*(?:\(\w[\w\s*]*\)\s*)?$/: the called name. */
 function callBefore(s: string, i: number, w: number): string | undefined {
   let p = backBlanks(s, i, w);
-  if (p > w && s.charCodeAt(p - 1) === 41 /* ) */) {
+  if (p > w && codeAt(s, p - 1) === 41 /* ) */) {
     // a cast: "(" then a word character then words, blanks and stars
     let o = p - 1;
-    for (let c = s.charCodeAt(o - 1); o > w && (isWord(c) || isSpace(c) || c === 42); c = s.charCodeAt(--o - 1));
-    if (o === w || s.charCodeAt(o - 1) !== 40 || o === p - 1 || !isWord(s.charCodeAt(o))) return undefined;
+    for (let c = codeAt(s, o - 1); o > w && (isWord(c) || isSpace(c) || c === 42); c = codeAt(s, --o - 1));
+    if (o === w || codeAt(s, o - 1) !== 40 || o === p - 1 || !isWord(codeAt(s, o))) return undefined;
     p = o - 1;
   }
   const o = endsIn(s, p, w, 40 /* ( */);
   if (o < 0) return undefined;
   const e = backBlanks(s, o, w);
   let b = e;
-  while (b > w && isWord(s.charCodeAt(b - 1))) b--;
+  while (b > w && isWord(codeAt(s, b - 1))) b--;
   return b < e ? s.slice(b, e) : undefined;
 }
 
@@ -181,29 +181,29 @@ function paramUse(body: string, p: string, derefFns: Record<string, number[]>): 
   for (let i = body.indexOf(p); i >= 0 && !tested; i = body.indexOf(p, i + 1)) {
     const j = i + p.length;
     // inside a longer word (`m` in `mtx`): nothing to read, and no `?` can follow
-    if (j < body.length && isWord(body.charCodeAt(j))) continue;
-    const wordStart = i === 0 || !isWord(body.charCodeAt(i - 1));
+    if (j < body.length && isWord(codeAt(body, j))) continue;
+    const wordStart = i === 0 || !isWord(codeAt(body, i - 1));
     // what follows, after blanks
     const q = afterBlanks(body, j);
-    const c = body.charCodeAt(q);
-    const c1 = body.charCodeAt(q + 1);
+    const c = codeAt(body, q);
+    const c1 = codeAt(body, q + 1);
     const w = Math.max(0, i - 48);
     // /\s*\?/: `p ?` (any text ending in the name, as before)
     if (c === 63) tested = true;
     // /\s*\)?\s*(?:->|\[)/ (once a dereference is seen, only tests are left to look for)
     if (wordStart && !deref) {
       const r = c === 41 ? afterBlanks(body, q + 1) : q;
-      const d = body.charCodeAt(r);
-      if ((d === 45 && body.charCodeAt(r + 1) === 62) || d === 91) deref = true;
+      const d = codeAt(body, r);
+      if ((d === 45 && codeAt(body, r + 1) === 62) || d === 91) deref = true;
     }
     // /\s*[!=]=\s*(?:NULL|0)\b/
     if (wordStart && (c === 33 || c === 61) && c1 === 61) {
       const r = afterBlanks(body, q + 2);
-      const n = body.startsWith('NULL', r) ? 4 : body.charCodeAt(r) === 48 ? 1 : 0;
-      if (n && !isWord(body.charCodeAt(r + n))) tested = true;
+      const n = body.startsWith('NULL', r) ? 4 : codeAt(body, r) === 48 ? 1 : 0;
+      if (n && !isWord(codeAt(body, r + n))) tested = true;
     }
     // a star before, unless /\s*[,)]\s*\w/ follows
-    if (!deref && starBefore(body, i, w) && !((c === 44 || c === 41) && isWord(body.charCodeAt(afterBlanks(body, q + 1))))) deref = true;
+    if (!deref && starBefore(body, i, w) && !((c === 44 || c === 41) && isWord(codeAt(body, afterBlanks(body, q + 1))))) deref = true;
     if (testWordBefore(body, i, w)) tested = true;
     // `&&` before and /\s*[)&|]/ after
     else if (andBefore(body, i, w) && (c === 41 || c === 38 || c === 124)) tested = true;
@@ -212,8 +212,8 @@ function paramUse(body: string, p: string, derefFns: Record<string, number[]>): 
       let t = false;
       if (c === 41) {
         const r = afterBlanks(body, q + 1);
-        const d = body.charCodeAt(r);
-        t = d === 63 || ((d === 38 || d === 124) && body.charCodeAt(r + 1) === d);
+        const d = codeAt(body, r);
+        t = d === 63 || ((d === 38 || d === 124) && codeAt(body, r + 1) === d);
       }
       if (t || (ifBefore(body, i, w) && (c === 41 || ((c === 38 || c === 124) && c1 === c)))) tested = true;
     }

@@ -1,5 +1,5 @@
 import type { RelatedLoc, SiteFacts } from '../analysis/types';
-import { isSpace, isWordChar as isWord } from '../text/calltext';
+import { codeAt, isSpace, isWordChar as isWord } from '../text/calltext';
 import { lineStarts } from '../text/lines';
 
 /**
@@ -34,25 +34,25 @@ function testedChainBefore(text: string, at: number): boolean {
   let p = at;
   for (;;) {
     let b = p;
-    while (b > 0 && isWord(text.charCodeAt(b - 1))) b--;
+    while (b > 0 && isWord(codeAt(text, b - 1))) b--;
     if (b === p) return false;
-    const c0 = text.charCodeAt(b);
+    const c0 = codeAt(text, b);
     if (c0 >= 48 && c0 <= 57) return false;
     p = b;
-    if (p >= 2 && text.charCodeAt(p - 1) === 62 /* > */ && text.charCodeAt(p - 2) === 45 /* - */) p -= 2;
-    else if (p >= 1 && text.charCodeAt(p - 1) === 46 /* . */) p -= 1;
+    if (p >= 2 && codeAt(text, p - 1) === 62 /* > */ && codeAt(text, p - 2) === 45 /* - */) p -= 2;
+    else if (p >= 1 && codeAt(text, p - 1) === 46 /* . */) p -= 1;
     else break;
   }
-  while (p > 0 && isSpace(text.charCodeAt(p - 1))) p--;
-  const c = text.charCodeAt(p - 1);
+  while (p > 0 && isSpace(codeAt(text, p - 1))) p--;
+  const c = codeAt(text, p - 1);
   if (c === 40 /* ( */ || c === 33 /* ! */) return true;
-  if (p >= 2 && ((c === 38 && text.charCodeAt(p - 2) === 38) || (c === 124 && text.charCodeAt(p - 2) === 124))) return true;
-  if (c === 61 /* = */ && p >= 2 && (text.charCodeAt(p - 2) === 61 || text.charCodeAt(p - 2) === 33)) {
+  if (p >= 2 && ((c === 38 && codeAt(text, p - 2) === 38) || (c === 124 && codeAt(text, p - 2) === 124))) return true;
+  if (c === 61 /* = */ && p >= 2 && (codeAt(text, p - 2) === 61 || codeAt(text, p - 2) === 33)) {
     let q = p - 2;
-    while (q > 0 && isSpace(text.charCodeAt(q - 1))) q--;
+    while (q > 0 && isSpace(codeAt(text, q - 1))) q--;
     const word = text.slice(Math.max(0, q - 4), q);
     const n = word.endsWith('NULL') ? 4 : word.endsWith('0') ? 1 : 0;
-    if (n && (q - n === 0 || !isWord(text.charCodeAt(q - n - 1)))) return true;
+    if (n && (q - n === 0 || !isWord(codeAt(text, q - n - 1)))) return true;
   }
   return false;
 }
@@ -63,23 +63,23 @@ const DECLARATION = /;\s*(\/\*.*)?$/;
 
 /** Does /[!=]=\s*(?:NULL|0)\b|\)\s*(?:&&|\|\||\?|\))/ match at `p`: a NULL test, or a parenthesised truth value? */
 function nullTestAt(text: string, p: number): boolean {
-  const c = text.charCodeAt(p);
-  if ((c === 33 || c === 61) && text.charCodeAt(p + 1) === 61) {
+  const c = codeAt(text, p);
+  if ((c === 33 || c === 61) && codeAt(text, p + 1) === 61) {
     let q = p + 2;
-    while (isSpace(text.charCodeAt(q))) q++;
-    const n = text.startsWith('NULL', q) ? 4 : text.charCodeAt(q) === 48 /* 0 */ ? 1 : 0;
-    return n > 0 && !isWord(text.charCodeAt(q + n));
+    while (isSpace(codeAt(text, q))) q++;
+    const n = text.startsWith('NULL', q) ? 4 : codeAt(text, q) === 48 /* 0 */ ? 1 : 0;
+    return n > 0 && !isWord(codeAt(text, q + n));
   }
   if (c !== 41 /* ) */) return false;
   let q = p + 1;
-  while (isSpace(text.charCodeAt(q))) q++;
-  return truthAt(text, q) || text.charCodeAt(q) === 41;
+  while (isSpace(codeAt(text, q))) q++;
+  return truthAt(text, q) || codeAt(text, q) === 41;
 }
 
 /** `&&`, `||` or `?` at `q`. */
 function truthAt(text: string, q: number): boolean {
-  const c = text.charCodeAt(q);
-  return c === 63 /* ? */ || ((c === 38 || c === 124) && text.charCodeAt(q + 1) === c);
+  const c = codeAt(text, q);
+  return c === 63 /* ? */ || ((c === 38 || c === 124) && codeAt(text, q + 1) === c);
 }
 
 /**
@@ -102,14 +102,14 @@ export function scanFields(text: string, starts = lineStarts(text)): FieldFacts 
   for (let k = text.indexOf('->'); k >= 0; k = text.indexOf('->', k + 2)) {
     // the member name after the "->" and the blanks around it (`\s`), and whether they hold a line end
     let p = k + 2;
-    let c = text.charCodeAt(p);
+    let c = codeAt(text, p);
     let lineEnd = false;
-    for (; isSpace(c); c = text.charCodeAt(++p)) if (c === 10) lineEnd = true;
+    for (; isSpace(c); c = codeAt(text, ++p)) if (c === 10) lineEnd = true;
     if (!isIdStart(c)) continue;
     const start = p;
-    while (isWord(text.charCodeAt(++p)));
+    while (isWord(codeAt(text, ++p)));
     const end = p;
-    for (c = text.charCodeAt(p); isSpace(c); c = text.charCodeAt(++p)) if (c === 10) lineEnd = true;
+    for (c = codeAt(text, p); isSpace(c); c = codeAt(text, ++p)) if (c === 10) lineEnd = true;
     // /->\s*([A-Za-z_]\w*)\s*(?:[!=]=\s*(?:NULL|0)\b|\)\s*(?:&&|\|\||\?|\)))/g
     if (nullTestAt(text, p)) tested.add(text.slice(start, end));
     // `!x->f)`, `(p->q->f &&`, `NULL != x->f ?`: a chain ending in ->f used as a truth value,
@@ -117,7 +117,7 @@ export function scanFields(text: string, starts = lineStarts(text)): FieldFacts 
     if ((c === 41 || truthAt(text, p)) && testedChainBefore(text, k)) truthTested.push(text.slice(start, end));
     // per line, /->\s*([A-Za-z_]\w*)\s*(->|\[)/g: no line end inside, and not within the last match
     if (k < useFrom || lineEnd) continue;
-    const arrow = c === 45 && text.charCodeAt(p + 1) === 62;
+    const arrow = c === 45 && codeAt(text, p + 1) === 62;
     if (!arrow && c !== 91 /* [ */) continue;
     useFrom = p + (arrow ? 2 : 1);
     // the lines up to this one: their function
@@ -137,15 +137,15 @@ export function scanFields(text: string, starts = lineStarts(text)): FieldFacts 
     lineDone = l;
     const s = starts[l];
     const e = l + 1 < starts.length ? starts[l + 1] - 1 : text.length;
-    const c0 = text.charCodeAt(s);
+    const c0 = codeAt(text, s);
     if (c0 === 123 /* { */) fn = candidate;
     else if (isIdStart(c0) && s < e) {
       // /^([A-Za-z_]\w*)\s*\(/ on the line
       let p = s + 1;
-      while (isWord(text.charCodeAt(p))) p++;
+      while (isWord(codeAt(text, p))) p++;
       let q = p;
-      while (q < e && isSpace(text.charCodeAt(q))) q++;
-      if (q < e && text.charCodeAt(q) === 40 && !DECLARATION.test(text.slice(s, e))) candidate = text.slice(s, p);
+      while (q < e && isSpace(codeAt(text, q))) q++;
+      if (q < e && codeAt(text, q) === 40 && !DECLARATION.test(text.slice(s, e))) candidate = text.slice(s, p);
     }
   }
   return {

@@ -1,4 +1,4 @@
-import { isSpace, isWordChar } from '../text/calltext';
+import { codeAt, isSpace, isWordChar } from '../text/calltext';
 import { lineStarts } from '../text/lines';
 /*
  * Lock macros learned from their definitions (the whole-tree pass): `#define FOO_LOCK(sc) mtx_lock(&(sc)->sc_mtx)`,
@@ -59,17 +59,17 @@ export function lockishNames(text: string, st: { lineStarts: number[] } = { line
   for (let k = 0; k < ds.length; k += 3) {
     const ls = ds[k];
     // a line here starts after a newline only
-    if (ls > 0 && text.charCodeAt(ls - 1) !== 10) continue;
+    if (ls > 0 && codeAt(text, ls - 1) !== 10) continue;
     const name = lockishAt(text, ds[k + 1], ds[k + 2]);
     if (name) found.push([ds[k + 1], name]);
   }
   const fromDefines = found.length;
   for (const ls of st.lineStarts) {
-    const c = text.charCodeAt(ls);
+    const c = codeAt(text, ls);
     // a name that does not start with a digit
     if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95)) continue;
     let e = ls + 1;
-    while (isWordChar(text.charCodeAt(e))) e++;
+    while (isWordChar(codeAt(text, e))) e++;
     const name = lockishAt(text, ls, e);
     if (name) found.push([ls, name]);
   }
@@ -80,15 +80,15 @@ export function lockishNames(text: string, st: { lineStarts: number[] } = { line
 /** The name [b, e) when it ends in LOCK, lock or _ASSERT with more before, "(" follows, and it is lock-like. */
 function lockishAt(text: string, b: number, e: number): string | undefined {
   const n = e - b;
-  const last = text.charCodeAt(e - 1);
+  const last = codeAt(text, e - 1);
   if (last === 84 /* T */) {
     if (n <= 7 || !text.startsWith('_ASSERT', e - 7)) return undefined;
   } else if (last === 75 /* K */ || last === 107 /* k */) {
     if (n <= 4 || !(text.startsWith('LOCK', e - 4) || text.startsWith('lock', e - 4))) return undefined;
   } else return undefined;
   let p = e;
-  while (isSpace(text.charCodeAt(p))) p++;
-  if (text.charCodeAt(p) !== 40 /* ( */) return undefined;
+  while (isSpace(codeAt(text, p))) p++;
+  if (codeAt(text, p) !== 40 /* ( */) return undefined;
   const name = text.slice(b, e);
   return LOCKISH_NAME.test(name) || LOCKISH_ASSERT_NAME.test(name) ? name : undefined;
 }

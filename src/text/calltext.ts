@@ -1,6 +1,11 @@
 /** Character classes of C text read as Latin-1, as the regex \s and \w see them. */
 export const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13) || c === 160;
 export const isWordChar = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+/**
+ * The character at `i`, -1 outside the text: no character test matches it, as none matches charCodeAt's
+ * NaN, and optimised code is not thrown away at the first read past an end (hot scans read there).
+ */
+export const codeAt = (s: string, i: number) => (i >= 0 && i < s.length ? s.charCodeAt(i) : -1);
 
 /**
  * Every identifier followed by "(" (what /\b([A-Za-z_]\w*)\s*\(/g finds), in
