@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeText, defineAt, fileGotoMacros } from '../src/analysis/file';
 import { FREEBSD } from '../src/model/dialects';
 import { splitKnf } from '../src/text/knf';
-import { functionMacros } from '../src/text/defines';
+import { allDefines, defineFacts, functionMacros } from '../src/text/defines';
 import { blankNoise } from '../src/context/textscan';
 
 describe('defineAt', () => {
@@ -126,6 +126,21 @@ describe('functionMacros', () => {
     expect(ms[0].params).toBe('p, how');
     expect(ms[0].body).toBe('do {\t  \t(p) = malloc(8, M_FOO, (how));\t  #define NOT_A_DEFINE(x) x\t  } while (0)');
     expect(ms[1].body).toBe('((a) + 1)');
+  });
+
+  it('reads a directive only at a line start (after a newline or a carriage return), not `defined(` or `#undefine`', () => {
+    const text = ['#if defined(FOO_A)', '#undefine FOO_B(x) x', 'x #define FOO_C(x) x', '#define FOO_D(x) x\r#\tdefine\tFOO_E(y) y', '#define', 'FOO_F(x) x', '#define 9FOO(x) x'].join('\n');
+    expect(functionMacros(text).map((m) => m.name)).toEqual(['FOO_D', 'FOO_E']);
+    expect(allDefines('#define FOO_G 1\r\n #define FOO_H(a, b) ((a) + \\\r\n (b))\n#define FOO_I').map((d) => [d.name, d.params, d.body])).toEqual([
+      ['FOO_G', undefined, '1'],
+      ['FOO_H', 'a, b', '((a) +    (b))'],
+      ['FOO_I', undefined, ''],
+    ]);
+  });
+
+  it('finds each "define" that a name and the word return follow, in a directive or not', () => {
+    const text = ['#define FOO_RET\treturn', '#define FOO_RETX returnx', '#define FOO_FN(x) return (x)', '/* # define FOO_CMT return */', '#define FOO_NOT (return)'].join('\n');
+    expect(defineFacts(text).returning).toEqual([text.indexOf('define FOO_RET\t'), text.indexOf('define FOO_CMT')]);
   });
 });
 

@@ -7,12 +7,12 @@ import { evalFlags } from '../analysis/flags';
 import type { DialectModel } from '../model/types';
 import type { Model } from '../model/model';
 import { scanFields, type FieldFacts } from './fields';
-import { splitKnf } from '../text/knf';
-import { blankNoise, callsIn, flagValueFromText, splitArgs } from '../context/textscan';
+import { callsIn, flagValueFromText, splitArgs } from '../context/textscan';
+import { SummaryText } from './text';
 import { probeFile, type Probed } from '../cache/probe';
 import type { FileJobOptions } from '../run/filework';
-import { assignedBefore, isWordChar as isWord } from '../text/calltext';
-import { functionMacros } from '../text/defines';
+import { assignedBefore, codeAt, isSpace, isWordChar as isWord } from '../text/calltext';
+import { defineFacts, functionMacros } from '../text/defines';
 import { exitDefsOf, type ExitDef } from './exits';
 import { headroomFnsOf, type HeadroomFn } from './headroom';
 import { lockishNames, lockMacroDefs, type LockMacroDef } from './locks';
@@ -99,27 +99,80 @@ function flagsParamOf(fl: SyntaxNode, params: string[], model: import('../model/
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-const AFTER_DEREF = /\s*\)?\s*(?:->|\[)/y;
-const AFTER_ARG_AND_WORD = /\s*[,)]\s*\w/y;
-const AFTER_ARG = /\s*[,)]/y;
-const AFTER_CMP_NULL = /\s*[!=]=\s*(?:NULL|0)\b/y;
-const AFTER_QUESTION = /\s*\?/y;
-const AFTER_PAREN_TEST = /\s*\)\s*(?:\?|&&|\|\|)/y;
-const AFTER_IF_TEST = /\s*(?:\)|&&|\|\|)/y;
-const AFTER_AND_TEST = /\s*[)&|]/y;
-const BEFORE_STAR = /\*\s*\(?\s*$/;
-const BEFORE_TEST_WORD = /(?:\b(?:NULL|0)\s*[!=]=|!\s*\(?|\|\||\?)\s*$/;
-const BEFORE_AND = /&&\s*$/;
-const BEFORE_PAREN = /\(\s*$/;
-const BEFORE_IF = /if\s*\(\s*$/;
-const BEFORE_CALL = /\b(\w+)\s*\(\s*(?:\(\w[\w\s*]*\)\s*)?$/;
-const at = (re: RegExp, s: string, i: number) => ((re.lastIndex = i), re.test(s));
+
+/*
+ * What comes before an occurrence, read backwards from `i` within the window [w, i) (what the patterns
+ * tried on `body.slice(w, i)`, given with each, see there: end-anchored patterns tried at every position
+ * of the window cost most of the summary pass's macro work).
+ */
+/** The offset after the blanks at `p`. */
+function afterBlanks(s: string, p: number): number {
+  while (isSpace(codeAt(s, p))) p++;
+  return p;
+}
+/** The offset before the blanks that end [w, p). */
+function backBlanks(s: string, p: number, w: number): number {
+  while (p > w && isSpace(codeAt(s, p - 1))) p--;
+  return p;
+}
+/** Does the window end in this character (after blanks)? Then the offset before it, else -1. */
+function endsIn(s: string, p: number, w: number, c: number): number {
+  p = backBlanks(s, p, w);
+  return p > w && codeAt(s, p - 1) === c ? p - 1 : -1;
+}
+/** /\*\s*\(?\s*$/ */
+function starBefore(s: string, i: number, w: number): boolean {
+  const o = endsIn(s, i, w, 40 /* ( */);
+  return endsIn(s, o >= 0 ? o : i, w, 42 /* * */) >= 0;
+}
+/** /(?:\b(?:NULL|0)\s*[!=]=|!\s*\(?|\|\||\?)\s*$/ */
+function testWordBefore(s: string, i: number, w: number): boolean {
+  const p = backBlanks(s, i, w);
+  if (p === w) return false;
+  const c = codeAt(s, p - 1);
+  if (c === 63 /* ? */ || c === 33 /* ! */) return true;
+  if (c === 124 /* | */) return p - 1 > w && codeAt(s, p - 2) === 124;
+  if (c === 40 /* ( */) return endsIn(s, p - 1, w, 33) >= 0;
+  if (c !== 61 /* = */ || p - 1 === w || (codeAt(s, p - 2) !== 61 && codeAt(s, p - 2) !== 33)) return false;
+  const q = backBlanks(s, p - 2, w);
+  const n = q - 4 >= w && s.startsWith('NULL', q - 4) ? 4 : q - 1 >= w && codeAt(s, q - 1) === 48 /* 0 */ ? 1 : 0;
+  return n > 0 && (q - n === w || !isWord(codeAt(s, q - n - 1)));
+}
+/** /&&\s*$/ */
+const andBefore = (s: string, i: number, w: number) => {
+  const o = endsIn(s, i, w, 38 /* & */);
+  return o > w && codeAt(s, o - 1) === 38;
+};
+/** /if\s*\(\s*$/ */
+const ifBefore = (s: string, i: number, w: number) => {
+  const o = endsIn(s, i, w, 40 /* ( */);
+  const q = o >= 0 ? backBlanks(s, o, w) : -1;
+  return q - 2 >= w && codeAt(s, q - 2) === 105 /* i */ && codeAt(s, q - 1) === 102 /* f */;
+};
+/** /\b(\w+)\s*\(\s*(?:\(\w[\w\s*]*\)\s*)?$/: the called name. */
+function callBefore(s: string, i: number, w: number): string | undefined {
+  let p = backBlanks(s, i, w);
+  if (p > w && codeAt(s, p - 1) === 41 /* ) */) {
+    // a cast: "(" then a word character then words, blanks and stars
+    let o = p - 1;
+    for (let c = codeAt(s, o - 1); o > w && (isWord(c) || isSpace(c) || c === 42); c = codeAt(s, --o - 1));
+    if (o === w || codeAt(s, o - 1) !== 40 || o === p - 1 || !isWord(codeAt(s, o))) return undefined;
+    p = o - 1;
+  }
+  const o = endsIn(s, p, w, 40 /* ( */);
+  if (o < 0) return undefined;
+  const e = backBlanks(s, o, w);
+  let b = e;
+  while (b > w && isWord(codeAt(s, b - 1))) b--;
+  return b < e ? s.slice(b, e) : undefined;
+}
 
 /**
  * Does `body` dereference `p` (`p->`, `p[`, `*p`, or passes it first to a
  * function that dereferences its first argument), and does it test `p`
  * against NULL anywhere? Each occurrence of `p` is checked by its
- * surroundings: one indexOf scan per name instead of whole-body regexes.
+ * surroundings (48 characters before it): one indexOf scan per name instead
+ * of whole-body regexes.
  */
 function paramUse(body: string, p: string, derefFns: Record<string, number[]>): { deref: boolean; viaFn: boolean; tested: boolean } {
   let deref = false;
@@ -127,22 +180,47 @@ function paramUse(body: string, p: string, derefFns: Record<string, number[]>): 
   let tested = false;
   for (let i = body.indexOf(p); i >= 0 && !tested; i = body.indexOf(p, i + 1)) {
     const j = i + p.length;
-    const wordStart = i === 0 || !isWord(body.charCodeAt(i - 1));
-    const wordEnd = j === body.length || !isWord(body.charCodeAt(j));
-    if (at(AFTER_QUESTION, body, j)) tested = true; // `p ?` (any text ending in the name, as before)
-    if (!wordEnd) continue;
-    const before = body.slice(Math.max(0, i - 48), i);
-    if (wordStart && at(AFTER_DEREF, body, j)) deref = true;
-    if (wordStart && at(AFTER_CMP_NULL, body, j)) tested = true;
-    if (BEFORE_STAR.test(before) && !at(AFTER_ARG_AND_WORD, body, j)) deref = true;
-    if (BEFORE_TEST_WORD.test(before)) tested = true;
-    else if (BEFORE_AND.test(before) && at(AFTER_AND_TEST, body, j)) tested = true;
-    else if (BEFORE_PAREN.test(before)) {
-      if (at(AFTER_PAREN_TEST, body, j) || (BEFORE_IF.test(before) && at(AFTER_IF_TEST, body, j))) tested = true;
+    // inside a longer word (`m` in `mtx`): nothing to read, and no `?` can follow
+    if (j < body.length && isWord(codeAt(body, j))) continue;
+    const wordStart = i === 0 || !isWord(codeAt(body, i - 1));
+    // what follows, after blanks
+    const q = afterBlanks(body, j);
+    const c = codeAt(body, q);
+    const c1 = codeAt(body, q + 1);
+    const w = Math.max(0, i - 48);
+    // /\s*\?/: `p ?` (any text ending in the name, as before)
+    if (c === 63) tested = true;
+    // /\s*\)?\s*(?:->|\[)/ (once a dereference is seen, only tests are left to look for)
+    if (wordStart && !deref) {
+      const r = c === 41 ? afterBlanks(body, q + 1) : q;
+      const d = codeAt(body, r);
+      if ((d === 45 && codeAt(body, r + 1) === 62) || d === 91) deref = true;
     }
-    if (!deref && !viaFn && at(AFTER_ARG, body, j)) {
-      const m = BEFORE_CALL.exec(before);
-      if (m && own(derefFns, m[1])?.includes(0)) viaFn = true;
+    // /\s*[!=]=\s*(?:NULL|0)\b/
+    if (wordStart && (c === 33 || c === 61) && c1 === 61) {
+      const r = afterBlanks(body, q + 2);
+      const n = body.startsWith('NULL', r) ? 4 : codeAt(body, r) === 48 ? 1 : 0;
+      if (n && !isWord(codeAt(body, r + n))) tested = true;
+    }
+    // a star before, unless /\s*[,)]\s*\w/ follows
+    if (!deref && starBefore(body, i, w) && !((c === 44 || c === 41) && isWord(codeAt(body, afterBlanks(body, q + 1))))) deref = true;
+    if (testWordBefore(body, i, w)) tested = true;
+    // `&&` before and /\s*[)&|]/ after
+    else if (andBefore(body, i, w) && (c === 41 || c === 38 || c === 124)) tested = true;
+    else if (endsIn(body, i, w, 40 /* ( */) >= 0) {
+      // /\s*\)\s*(?:\?|&&|\|\|)/, or `if (` before and /\s*(?:\)|&&|\|\|)/ after
+      let t = false;
+      if (c === 41) {
+        const r = afterBlanks(body, q + 1);
+        const d = codeAt(body, r);
+        t = d === 63 || ((d === 38 || d === 124) && codeAt(body, r + 1) === d);
+      }
+      if (t || (ifBefore(body, i, w) && (c === 41 || ((c === 38 || c === 124) && c1 === c)))) tested = true;
+    }
+    // /\s*[,)]/: an argument
+    if (!deref && !viaFn && (c === 44 || c === 41)) {
+      const name = callBefore(body, i, w);
+      if (name !== undefined && own(derefFns, name)?.includes(0)) viaFn = true;
     }
   }
   return { deref, viaFn, tested };
@@ -160,7 +238,7 @@ export function derefParamsOf(body: string, params: string[], derefFns: Record<s
 }
 
 /** Summaries of the functions and allocation macros in one file. */
-export function summarizeText(file: string, text: string, dialect: DialectModel, withFunctions: boolean): FileSummary {
+export function summarizeText(file: string, text: string, dialect: DialectModel, withFunctions: boolean, st = new SummaryText(text)): FileSummary {
   const { model } = compiled(dialect);
   const out: FileSummary = { file, functions: [], macros: [] };
   // Macros: #define NAME(params) body -- read by text, parsed as a snippet when they allocate or dereference.
@@ -169,11 +247,13 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
       if (model.allocators.has(name)) continue;
       const params = plist.split(',').map((s) => s.trim());
       // a macro that returns handles the failure itself (IP6_EXTHDR_CHECK-style): not an allocation site
-      const allocs = firstCall(body, model.allocators) >= 0 && !/\breturn\b/.test(body);
+      // (the patterns run only on the bodies that hold their word: most macros are constants or accessors)
+      const returns = body.includes('return') && /\breturn\b/.test(body);
+      const allocs = !returns && firstCall(body, model.allocators) >= 0;
       const derefParams = derefParamsOf(body, params, dialect.derefArgs);
-      const gotoLabel = /\bgoto\s+([A-Za-z_]\w*)/.exec(body)?.[1];
+      const gotoLabel = body.includes('goto') ? /\bgoto\s+([A-Za-z_]\w*)/.exec(body)?.[1] : undefined;
       // unconditional `return`/`goto` in the expansion (a conditional one handles only some paths)
-      const exits = /\breturn\b/.test(body) && !/\bif\b|\?/.test(body);
+      const exits = returns && !/\bif\b|\?/.test(body);
       if (!allocs && !derefParams.length && !gotoLabel && !exits) continue;
       const ms: MacroSummary = { name, file, params, derefParams };
       if (gotoLabel && !/\bif\b|\?/.test(body)) ms.gotoLabel = gotoLabel;
@@ -214,7 +294,7 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
     }
   }
   // object-like macros that return from the caller (`#define USB_ATTACH_ERROR_RETURN return ENXIO`)
-  for (let i = text.indexOf('define'); i >= 0; i = text.indexOf('define', i + 6)) {
+  for (const i of defineFacts(text).returning) {
     const m = OBJECT_RETURN.exec(text.slice(i, text.indexOf('\n', i) >>> 0));
     if (m && text.lastIndexOf('#', i) >= text.lastIndexOf('\n', i) && !/[?]|\bif\b|\\$/.test(m[0]) && !out.macros.some((x) => x.name === m[1])) {
       out.macros.push({ name: m[1], file, params: [], derefParams: [], exits: true });
@@ -222,25 +302,30 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
   }
   if (!withFunctions) return out;
   const noRet = new RegExp(`\\b(?:${[...model.noReturn].join('|')})\\s*\\([^;]*\\)\\s*;\\s*$`);
-  const clean = blankNoise(text);
+  const clean = st.clean;
   // KNF function definitions by text ("{" and "}" in column 0); no parse needed for summaries
-  const knf = splitKnf(clean);
+  const knf = st.knf;
   // the functions this file defines: a cleanup helper's own helpers are the driver's, in the same file
   const defined = new Set<string>();
-  for (const fn of knf) {
-    const m = /([A-Za-z_]\w*)\s*\([^()]*(?:\([^()]*\)[^()]*)*\)\s*$/.exec(clean.slice(fn.start, fn.bodyStart).trim());
+  const heads = knf.map((fn) => {
+    const raw = clean.slice(fn.start, fn.bodyStart);
+    const m = FN_HEADER.exec(raw.trim());
     if (m) defined.add(m[1]);
-  }
-  for (const fn of knf) {
-    const h = clean.slice(fn.start, fn.bodyStart).split('\n').filter((l) => !/^[ \t].*;\s*$/.test(l)).join('\n');
-    const hm = /([A-Za-z_]\w*)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)\s*$/.exec(h.trim());
+    return { raw, m };
+  });
+  for (let k = 0; k < knf.length; k++) {
+    const fn = knf[k];
+    const { raw } = heads[k];
+    // without K&R parameter declarations (indented lines ending in ";") the header is read as it stands
+    const h = raw.includes(';') ? raw.split('\n').filter((l) => !/^[ \t].*;\s*$/.test(l)).join('\n') : raw;
+    const hm = h === raw ? heads[k].m : FN_HEADER.exec(h.trim());
     if (!hm) continue;
-    const params = hm[2].split(',').map((x) => /([A-Za-z_]\w*)\s*(?:\[[^\]]*\])?\s*$/.exec(x.trim())?.[1] ?? '').map((x) => (x === 'void' ? '' : x));
+    const params = hm[2].split(',').map((x) => paramName(x.trim())).map((x) => (x === 'void' ? '' : x));
     // `f(void)` and `f()` take none; an unnamed or function-pointer parameter still counts
     const arity = hm[2].trim() === '' || hm[2].trim() === 'void' ? 0 : params.length;
     const s: FnSummary = { name: hm[1], file, isStatic: /\bstatic\b/.test(h), arity, noReturn: false, derefParams: [], releasesParams: [] };
     const bodyText = clean.slice(fn.bodyStart, fn.end);
-    const inner = bodyText.replace(/^\{|\}\s*$/g, '');
+    const inner = innerOf(bodyText);
     const hasReturn = /\breturn\b/.test(inner);
     if (!hasReturn && noRet.test(inner.trimEnd())) s.noReturn = true;
     s.derefParams = derefParamsOf(bodyText, params, dialect.derefArgs);
@@ -248,8 +333,9 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
       const u = stripParens(t ?? '');
       return /^[A-Za-z_]\w*$/.test(u) && params.includes(u) ? params.indexOf(u) : undefined;
     };
-    const hasAlloc = firstCall(bodyText, model.allocators) >= 0;
     const calls = callsIn(bodyText, 0);
+    // what firstCall(bodyText) >= 0 says: the calls callsIn leaves out are keywords, never allocators
+    const hasAlloc = calls.some((c) => model.allocators.has(c.name));
     if (hasAlloc || hasReturn) {
       const allocOf = new Map<string, { name: string; args: string[] }>();
       // the names the body returns (`return (req);`): a call assigned to one may be a wrapper's allocation
@@ -316,6 +402,31 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
     out.functions = out.functions.filter((f) => f.returnsAlloc || f.noReturn || f.derefParams.length || f.releasesParams.length || f.allocsOut !== undefined || f.statusOut);
   }
   return out;
+}
+
+/** A KNF function header's name and parameter list, at its end. */
+const FN_HEADER = /([A-Za-z_]\w*)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)\s*$/;
+const PARAM_NAME = /([A-Za-z_]\w*)\s*(?:\[[^\]]*\])?\s*$/;
+
+/**
+ * The name a parameter declaration (trimmed) ends in (`struct foo *sc`: sc, `char buf[8]`: buf), or ''; what
+ * PARAM_NAME finds, read from the end when there is no bracket (the pattern is tried from every position).
+ */
+function paramName(t: string): string {
+  if (t.includes('[')) return PARAM_NAME.exec(t)?.[1] ?? '';
+  // the trailing word, from its first character that may start a name
+  let b = t.length;
+  while (b > 0 && isWord(t.charCodeAt(b - 1))) b--;
+  while (b < t.length && t.charCodeAt(b) >= 48 && t.charCodeAt(b) <= 57) b++;
+  return t.slice(b);
+}
+
+/** A body without its opening "{" and its closing "}" (and the blanks after it): what bodyText.replace(/^\{|\}\s*$/g, '') gives. */
+function innerOf(body: string): string {
+  const a = body.charCodeAt(0) === 123 /* { */ ? 1 : 0;
+  let e = body.length;
+  while (e > a && isSpace(body.charCodeAt(e - 1))) e--;
+  return body.slice(a, e > a && body.charCodeAt(e - 1) === 125 /* } */ ? e - 1 : body.length);
 }
 
 /** `*out = (cast) alloc(`: a parameter's target set from a call. */
@@ -470,15 +581,17 @@ export function summarizeFile(file: string, shown: string, dialect: DialectModel
     const allocates = firstCall(text, compiled(dialect).model.allocators) >= 0;
     // a header's inline functions may wrap wrappers defined elsewhere (a level up, another header) without calling an allocator themselves
     const inlineWrappers = !allocates && /\.h$/.test(file) && /\binline\b/.test(text);
-    const sum = summarizeText(shown, text, dialect, allocates || inlineWrappers);
+    // the file's blanked text, lines and KNF functions, found once for every scan below
+    const shared = new SummaryText(text);
+    const sum = summarizeText(shown, text, dialect, allocates || inlineWrappers, shared);
     const exits = text.includes('define') ? exitDefsOf(text, compiled(dialect).model.noReturn) : [];
     if (exits.length) sum.exitDefs = exits;
-    const room = allocates ? headroomFnsOf(text) : [];
+    const room = allocates ? headroomFnsOf(text, shared) : [];
     if (room.length) sum.headroomFns = room;
-    if (text.includes('->')) sum.fields = scanFields(text);
+    if (text.includes('->')) sum.fields = scanFields(text, shared.lineStarts);
     const locks = lockMacroDefs(text);
     if (locks.length) sum.lockMacros = locks;
-    const names = lockishNames(text);
+    const names = lockishNames(text, shared);
     if (names.length) sum.lockNames = names;
     return probed ? Object.assign(sum, { cacheInfo: probed }) : sum;
   } catch {

@@ -1,5 +1,6 @@
 import type { RelatedLoc, SiteFacts } from '../analysis/types';
-import { isSpace, isWordChar as isWord } from '../text/calltext';
+import { codeAt, isSpace, isWordChar as isWord } from '../text/calltext';
+import { lineStarts } from '../text/lines';
 
 /**
  * Struct fields that the tree dereferences without ever testing them: when a
@@ -21,7 +22,6 @@ export interface FieldFacts {
   tested: string[];
 }
 
-const FN_HEAD = /^([A-Za-z_]\w*)\s*\(/;
 
 
 /**
@@ -34,55 +34,122 @@ function testedChainBefore(text: string, at: number): boolean {
   let p = at;
   for (;;) {
     let b = p;
-    while (b > 0 && isWord(text.charCodeAt(b - 1))) b--;
+    while (b > 0 && isWord(codeAt(text, b - 1))) b--;
     if (b === p) return false;
-    const c0 = text.charCodeAt(b);
+    const c0 = codeAt(text, b);
     if (c0 >= 48 && c0 <= 57) return false;
     p = b;
-    if (p >= 2 && text.charCodeAt(p - 1) === 62 /* > */ && text.charCodeAt(p - 2) === 45 /* - */) p -= 2;
-    else if (p >= 1 && text.charCodeAt(p - 1) === 46 /* . */) p -= 1;
+    if (p >= 2 && codeAt(text, p - 1) === 62 /* > */ && codeAt(text, p - 2) === 45 /* - */) p -= 2;
+    else if (p >= 1 && codeAt(text, p - 1) === 46 /* . */) p -= 1;
     else break;
   }
-  while (p > 0 && isSpace(text.charCodeAt(p - 1))) p--;
-  const c = text.charCodeAt(p - 1);
+  while (p > 0 && isSpace(codeAt(text, p - 1))) p--;
+  const c = codeAt(text, p - 1);
   if (c === 40 /* ( */ || c === 33 /* ! */) return true;
-  if (p >= 2 && ((c === 38 && text.charCodeAt(p - 2) === 38) || (c === 124 && text.charCodeAt(p - 2) === 124))) return true;
-  if (c === 61 /* = */ && p >= 2 && (text.charCodeAt(p - 2) === 61 || text.charCodeAt(p - 2) === 33)) {
+  if (p >= 2 && ((c === 38 && codeAt(text, p - 2) === 38) || (c === 124 && codeAt(text, p - 2) === 124))) return true;
+  if (c === 61 /* = */ && p >= 2 && (codeAt(text, p - 2) === 61 || codeAt(text, p - 2) === 33)) {
     let q = p - 2;
-    while (q > 0 && isSpace(text.charCodeAt(q - 1))) q--;
+    while (q > 0 && isSpace(codeAt(text, q - 1))) q--;
     const word = text.slice(Math.max(0, q - 4), q);
     const n = word.endsWith('NULL') ? 4 : word.endsWith('0') ? 1 : 0;
-    if (n && (q - n === 0 || !isWord(text.charCodeAt(q - n - 1)))) return true;
+    if (n && (q - n === 0 || !isWord(codeAt(text, q - n - 1)))) return true;
   }
   return false;
 }
 
-/** Text scan of one file: where fields are dereferenced (`x->f->`, `x->f[`, `*x->f`), and where they are tested. */
-export function scanFields(text: string): FieldFacts {
+const isIdStart = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+/** A prototype or declaration line (`foo(int);`, or with a comment after the semicolon): not a function header. */
+const DECLARATION = /;\s*(\/\*.*)?$/;
+
+/** Does /[!=]=\s*(?:NULL|0)\b|\)\s*(?:&&|\|\||\?|\))/ match at `p`: a NULL test, or a parenthesised truth value? */
+function nullTestAt(text: string, p: number): boolean {
+  const c = codeAt(text, p);
+  if ((c === 33 || c === 61) && codeAt(text, p + 1) === 61) {
+    let q = p + 2;
+    while (isSpace(codeAt(text, q))) q++;
+    const n = text.startsWith('NULL', q) ? 4 : codeAt(text, q) === 48 /* 0 */ ? 1 : 0;
+    return n > 0 && !isWord(codeAt(text, q + n));
+  }
+  if (c !== 41 /* ) */) return false;
+  let q = p + 1;
+  while (isSpace(codeAt(text, q))) q++;
+  return truthAt(text, q) || codeAt(text, q) === 41;
+}
+
+/** `&&`, `||` or `?` at `q`. */
+function truthAt(text: string, q: number): boolean {
+  const c = codeAt(text, q);
+  return c === 63 /* ? */ || ((c === 38 || c === 124) && codeAt(text, q + 1) === c);
+}
+
+/**
+ * Text scan of one file: where fields are dereferenced (`x->f->`, `x->f[`, `*x->f`), and where they are tested.
+ * One walk over the file's `->`s (a split into lines and three patterns over the text cost more): each says
+ * what the patterns the scan was written with say there (kept in the comments below). `starts`: the text's
+ * line starts, when known.
+ */
+export function scanFields(text: string, starts = lineStarts(text)): FieldFacts {
   const uses: FieldUse[] = [];
   const tested = new Set<string>();
-  for (const m of text.matchAll(/->\s*([A-Za-z_]\w*)\s*(?:[!=]=\s*(?:NULL|0)\b|\)\s*(?:&&|\|\||\?|\)))/g)) tested.add(m[1]);
-  // `!x->f)`, `(p->q->f &&`, `NULL != x->f ?`: a chain ending in ->f used as a truth value
-  for (const m of text.matchAll(/->\s*([A-Za-z_]\w*)\s*(?=\)|&&|\|\||\?)/g)) if (testedChainBefore(text, m.index ?? 0)) tested.add(m[1]);
+  const truthTested: string[] = [];
   // function of each line: the last column-0 identifier followed by "(" before a column-0 "{"
-  const lines = text.split('\n');
   let fn = '';
   let candidate = '';
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i];
-    const h = FN_HEAD.exec(l);
-    if (h && !/;\s*(\/\*.*)?$/.test(l)) candidate = h[1];
-    if (l.startsWith('{')) fn = candidate;
-    if (!l.includes('->')) continue;
-    for (const m of l.matchAll(/->\s*([A-Za-z_]\w*)\s*(->|\[)/g)) {
-      if (!fn) continue;
-      uses.push({ field: m[1], function: fn, line: i + 1, col: (m.index ?? 0) + 1 });
+  let li = 0; // the index in `starts` of the line of the current "->", whose function is known
+  let lineDone = -1;
+  let useFrom = 0; // where the next dereference may start (matches of one line do not overlap)
+  const seen = new Set<string>();
+  for (let k = text.indexOf('->'); k >= 0; k = text.indexOf('->', k + 2)) {
+    // the member name after the "->" and the blanks around it (`\s`), and whether they hold a line end
+    let p = k + 2;
+    let c = codeAt(text, p);
+    let lineEnd = false;
+    for (; isSpace(c); c = codeAt(text, ++p)) if (c === 10) lineEnd = true;
+    if (!isIdStart(c)) continue;
+    const start = p;
+    while (isWord(codeAt(text, ++p)));
+    const end = p;
+    for (c = codeAt(text, p); isSpace(c); c = codeAt(text, ++p)) if (c === 10) lineEnd = true;
+    // /->\s*([A-Za-z_]\w*)\s*(?:[!=]=\s*(?:NULL|0)\b|\)\s*(?:&&|\|\||\?|\)))/g
+    if (nullTestAt(text, p)) tested.add(text.slice(start, end));
+    // `!x->f)`, `(p->q->f &&`, `NULL != x->f ?`: a chain ending in ->f used as a truth value,
+    // /->\s*([A-Za-z_]\w*)\s*(?=\)|&&|\|\||\?)/g then testedChainBefore
+    if ((c === 41 || truthAt(text, p)) && testedChainBefore(text, k)) truthTested.push(text.slice(start, end));
+    // per line, /->\s*([A-Za-z_]\w*)\s*(->|\[)/g: no line end inside, and not within the last match
+    if (k < useFrom || lineEnd) continue;
+    const arrow = c === 45 && codeAt(text, p + 1) === 62;
+    if (!arrow && c !== 91 /* [ */) continue;
+    useFrom = p + (arrow ? 2 : 1);
+    // the lines up to this one: their function
+    for (; li + 1 < starts.length && starts[li + 1] <= k; li++) if (lineDone !== li) lineFn(li);
+    if (lineDone !== li) lineFn(li);
+    if (!fn) continue;
+    // one use per (field, function) is enough: the first
+    const field = text.slice(start, end);
+    const key = field + '|' + fn;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    uses.push({ field, function: fn, line: li + 1, col: k - starts[li] + 1 });
+  }
+  for (const t of truthTested) tested.add(t);
+  /** Line `l` (0-based): a column-0 "{" opens the function of the last column-0 `name(` line that is no declaration. */
+  function lineFn(l: number) {
+    lineDone = l;
+    const s = starts[l];
+    const e = l + 1 < starts.length ? starts[l + 1] - 1 : text.length;
+    const c0 = codeAt(text, s);
+    if (c0 === 123 /* { */) fn = candidate;
+    else if (isIdStart(c0) && s < e) {
+      // /^([A-Za-z_]\w*)\s*\(/ on the line
+      let p = s + 1;
+      while (isWord(codeAt(text, p))) p++;
+      let q = p;
+      while (q < e && isSpace(codeAt(text, q))) q++;
+      if (q < e && codeAt(text, q) === 40 && !DECLARATION.test(text.slice(s, e))) candidate = text.slice(s, p);
     }
   }
-  // one use per (field, function) is enough
-  const seen = new Set<string>();
   return {
-    uses: uses.filter((u) => (seen.has(u.field + '|' + u.function) ? false : (seen.add(u.field + '|' + u.function), true))),
+    uses,
     tested: [...tested],
   };
 }

@@ -6,7 +6,9 @@
  * M_PREPEND of a header that fits in that room cannot fail.
  * Takes: one file's text. Gives: per function, where its headroom comes from.
  */
-import { blankNoise, splitArgs, splitKnf } from '../context/textscan';
+import { splitArgs } from '../context/textscan';
+import { isSpace } from '../text/calltext';
+import { SummaryText } from './text';
 
 export interface HeadroomFn {
   name: string;
@@ -41,13 +43,59 @@ function signature(header: string): { name: string; params: string[] } | undefin
   return { name, params };
 }
 
+/** `\s` of a pattern: Latin-1 blanks, and beyond Latin-1 what the pattern says. */
+const space = (c: number) => isSpace(c) || (c > 255 && /\s/.test(String.fromCharCode(c)));
+/** A line starts at `p` (the `^` of a multiline pattern). */
+const lineStart = (text: string, p: number) => {
+  const c = text.charCodeAt(p - 1);
+  return p === 0 || c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
+};
+
+/**
+ * Does a line start with the type of a function returning an mbuf, what
+ * /^(?:static\s+)?(?:__inline\s+|inline\s+)?struct\s+mbuf\s*\* /m finds? Read from each `mbuf` of the
+ * text (the pattern was tried at every line start).
+ */
+export function definesMbufFn(text: string): boolean {
+  for (let i = text.indexOf('mbuf'); i >= 0; i = text.indexOf('mbuf', i + 4)) {
+    let p = i + 4;
+    while (space(text.charCodeAt(p))) p++;
+    if (text.charCodeAt(p) !== 42 /* * */) continue;
+    // `struct` and blanks before
+    let s = i;
+    while (s > 0 && space(text.charCodeAt(s - 1))) s--;
+    if (s === i || s < 6 || !text.startsWith('struct', s - 6)) continue;
+    if (typeLineStart(text, s - 6)) return true;
+  }
+  return false;
+}
+
+/** Do a line start and `(?:static\s+)?(?:__inline\s+|inline\s+)?` lead to offset `at`? */
+function typeLineStart(text: string, at: number): boolean {
+  if (lineStart(text, at)) return true;
+  let w = at;
+  while (w > 0 && space(text.charCodeAt(w - 1))) w--;
+  if (w === at || w < 6) return false;
+  if (text.startsWith('static', w - 6)) return lineStart(text, w - 6);
+  if (!text.startsWith('inline', w - 6)) return false;
+  // `inline` or `__inline`, at a line start or after `static` and blanks
+  const starts = w - 8 >= 0 && text.startsWith('__', w - 8) ? [w - 8] : [w - 6];
+  for (const u of starts) {
+    if (lineStart(text, u)) return true;
+    let v = u;
+    while (v > 0 && space(text.charCodeAt(v - 1))) v--;
+    if (v < u && v >= 6 && text.startsWith('static', v - 6) && lineStart(text, v - 6)) return true;
+  }
+  return false;
+}
+
 /** This file's functions that return an mbuf with reserved headroom, or the result of a call that may. */
-export function headroomFnsOf(text: string): HeadroomFn[] {
+export function headroomFnsOf(text: string, st = new SummaryText(text)): HeadroomFn[] {
   // only files that define a function returning an mbuf (KNF: the type on its own line)
-  if (!text.includes('mbuf') || !/^(?:static\s+)?(?:__inline\s+|inline\s+)?struct\s+mbuf\s*\*/m.test(text)) return [];
-  const clean = blankNoise(text);
+  if (!definesMbufFn(text)) return [];
+  const clean = st.clean;
   const out: HeadroomFn[] = [];
-  for (const fn of splitKnf(clean)) {
+  for (const fn of st.knf) {
     const header = clean.slice(fn.start, fn.bodyStart);
     if (!/\bmbuf\s*\*/.test(header)) continue;
     const sig = signature(header);

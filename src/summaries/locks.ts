@@ -1,4 +1,5 @@
-import { isWordChar } from '../text/calltext';
+import { codeAt, isSpace, isWordChar } from '../text/calltext';
+import { lineStarts } from '../text/lines';
 /*
  * Lock macros learned from their definitions (the whole-tree pass): `#define FOO_LOCK(sc) mtx_lock(&(sc)->sc_mtx)`,
  * `#define INP_WLOCK_ASSERT(inp) rw_assert(&(inp)->inp_lock, RA_WLOCKED)`, macros written in terms of other
@@ -8,7 +9,7 @@ import { isWordChar } from '../text/calltext';
  */
 import type { DialectModel, LockMacro } from '../model/types';
 import { Model } from '../model/model';
-import { functionMacros } from '../text/defines';
+import { defineFacts, functionMacros } from '../text/defines';
 import { blankNoise, callsIn } from '../context/textscan';
 
 /** A macro whose expansion may do something to a lock: its parameters and the calls it makes, in order. */
@@ -45,26 +46,51 @@ export const LOCKISH_ASSERT_NAME = /^[A-Z][A-Z0-9_]*_[WRXS]?LOCK(?:ED)?_ASSERT$/
 /**
  * Lock-like names this file defines, as a macro or as a function at the start of a line
  * (`static __inline int\nBUF_LOCK(...)`): the tree knows what they do, even when the model
- * cannot tell, so they are not "a lock from a header left out".
+ * cannot tell, so they are not "a lock from a header left out". A name counts where it starts a
+ * line or follows `#define` there, ends in LOCK, lock or _ASSERT (with more before), and "(" follows
+ * it (blanks between). Read from the file's #define directives (src/text/defines.ts) and the first
+ * character of each line (a pattern for "LOCK(" and the like over the whole text cost more).
  */
-const DEFINE_PREFIX = /^[ \t]*#[ \t]*define[ \t]+$/;
-
-export function lockishNames(text: string): string[] {
+export function lockishNames(text: string, st: { lineStarts: number[] } = { lineStarts: lineStarts(text) }): string[] {
   if (!/LOCK|lock/.test(text)) return [];
-  const out = new Set<string>();
-  // from each `...LOCK(` back to the start of the name and of its line (a pattern tried at every line start cost more)
-  for (const m of text.matchAll(/(?:LOCK|lock|_ASSERT)\s*\(/g)) {
-    const end = m.index + (m[0].startsWith('_ASSERT') ? 7 : 4);
-    let b = m.index;
-    while (b > 0 && isWordChar(text.charCodeAt(b - 1))) b--;
-    const c0 = text.charCodeAt(b);
-    if (b === m.index || (c0 >= 48 && c0 <= 57)) continue;
-    const ls = text.lastIndexOf('\n', b - 1) + 1;
-    if (ls !== b && !DEFINE_PREFIX.test(text.slice(ls, b))) continue;
-    const name = text.slice(b, end);
-    if (LOCKISH_NAME.test(name) || LOCKISH_ASSERT_NAME.test(name)) out.add(name);
+  // [offset, name] in text order: after #define, then at line starts
+  const found: [number, string][] = [];
+  const ds = defineFacts(text).directives;
+  for (let k = 0; k < ds.length; k += 3) {
+    const ls = ds[k];
+    // a line here starts after a newline only
+    if (ls > 0 && codeAt(text, ls - 1) !== 10) continue;
+    const name = lockishAt(text, ds[k + 1], ds[k + 2]);
+    if (name) found.push([ds[k + 1], name]);
   }
-  return [...out];
+  const fromDefines = found.length;
+  for (const ls of st.lineStarts) {
+    const c = codeAt(text, ls);
+    // a name that does not start with a digit
+    if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95)) continue;
+    let e = ls + 1;
+    while (isWordChar(codeAt(text, e))) e++;
+    const name = lockishAt(text, ls, e);
+    if (name) found.push([ls, name]);
+  }
+  if (fromDefines && found.length > fromDefines) found.sort((a, b) => a[0] - b[0]);
+  return [...new Set(found.map((f) => f[1]))];
+}
+
+/** The name [b, e) when it ends in LOCK, lock or _ASSERT with more before, "(" follows, and it is lock-like. */
+function lockishAt(text: string, b: number, e: number): string | undefined {
+  const n = e - b;
+  const last = codeAt(text, e - 1);
+  if (last === 84 /* T */) {
+    if (n <= 7 || !text.startsWith('_ASSERT', e - 7)) return undefined;
+  } else if (last === 75 /* K */ || last === 107 /* k */) {
+    if (n <= 4 || !(text.startsWith('LOCK', e - 4) || text.startsWith('lock', e - 4))) return undefined;
+  } else return undefined;
+  let p = e;
+  while (isSpace(codeAt(text, p))) p++;
+  if (codeAt(text, p) !== 40 /* ( */) return undefined;
+  const name = text.slice(b, e);
+  return LOCKISH_NAME.test(name) || LOCKISH_ASSERT_NAME.test(name) ? name : undefined;
 }
 
 /** Every definition of each name, with its file. */

@@ -1,6 +1,11 @@
 /** Character classes of C text read as Latin-1, as the regex \s and \w see them. */
 export const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13) || c === 160;
 export const isWordChar = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+/**
+ * The character at `i`, -1 outside the text: no character test matches it, as none matches charCodeAt's
+ * NaN, and optimised code is not thrown away at the first read past an end (hot scans read there).
+ */
+export const codeAt = (s: string, i: number) => (i >= 0 && i < s.length ? s.charCodeAt(i) : -1);
 
 /**
  * Every identifier followed by "(" (what /\b([A-Za-z_]\w*)\s*\(/g finds), in
@@ -39,5 +44,32 @@ export function assignedBefore(before: string): string | undefined {
     else if (c === 41 /* ) */) depth = Math.max(0, depth - 1);
     else if (depth === 0 && !isSpace(c)) return undefined;
   }
-  return ASSIGNED.exec(before)?.[1];
+  // the pattern cannot start before a character it cannot match (`;`, `{`, `}`, `,`...) unless that character
+  // may stand inside brackets (`[^\]]*`) or a cast's parentheses (`[^()]*`): run it only on the text after
+  return ASSIGNED.exec(before.slice(assignedFrom(before, eq)))?.[1];
+}
+
+/** Characters ASSIGNED may match outside brackets and parentheses: word characters, blanks, `-`, `>`, `.`, `[`, `]`, `=`, `(`, `)`. */
+const loose = (c: number) => isWordChar(c) || isSpace(c) || c === 45 || c === 62 || c === 46 || c === 91 || c === 93 || c === 61 || c === 40 || c === 41;
+
+/** A lower bound of where ASSIGNED's match can start in `before`: after the last character it cannot hold. */
+function assignedFrom(before: string, eq: number): number {
+  for (let x = eq - 1; x >= 0; x--) {
+    if (loose(before.charCodeAt(x))) continue;
+    // inside brackets: a "[" after the last "]" before it, and a "]" after it
+    if (before.lastIndexOf('[', x) > before.lastIndexOf(']', x) && before.indexOf(']', x) >= 0) continue;
+    // inside parentheses: the nearest parenthesis before it opens, the nearest after it closes
+    if (nearestParen(before, x, -1) === 40 && nearestParen(before, x, 1) === 41) continue;
+    return x + 1;
+  }
+  return 0;
+}
+
+/** The nearest "(" or ")" before (`dir` -1) or after (1) offset `x`, as a character code; 0 if none. */
+function nearestParen(s: string, x: number, dir: 1 | -1): number {
+  for (let i = x + dir; i >= 0 && i < s.length; i += dir) {
+    const c = s.charCodeAt(i);
+    if (c === 40 || c === 41) return c;
+  }
+  return 0;
 }

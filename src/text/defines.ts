@@ -9,8 +9,43 @@ export interface FunctionMacro {
   body: string;
 }
 
-const DEFINE_FN = /^[ \t]*#[ \t]*define[ \t]+[A-Za-z_]\w*\(/gm;
 const DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)/;
+
+const isBlank = (c: number) => c === 32 || c === 9;
+/** Per Latin-1 character: 1 may start a name, 2 a digit, 0 neither (past the end, charCodeAt's NaN reads undefined). */
+const ID = new Uint8Array(256);
+for (let c = 0; c < 256; c++) ID[c] = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 ? 1 : c >= 48 && c <= 57 ? 2 : 0;
+const isIdStart = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+const isIdChar = (c: number) => isIdStart(c) || (c >= 48 && c <= 57);
+
+/**
+ * One pass over every "define" of a text that blanks and a name follow (`#if defined(X)` is not one):
+ * `word(at, nameEnd)` for each, and `visit(lineStart, nameStart, nameEnd)` for each that is a `#define`
+ * directive (what /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)/gm finds: a line starts after a newline or a
+ * carriage return), in order. Found from each "define" back to its line start: a pattern tried at every
+ * line start cost more (register headers have hundreds of thousands of lines).
+ */
+export function eachDefine(text: string, visit: (ls: number, nameStart: number, nameEnd: number) => void, word?: (at: number, nameEnd: number) => void): void {
+  for (let i = text.indexOf('define'); i >= 0; i = text.indexOf('define', i + 6)) {
+    let n = i + 6;
+    let c = text.charCodeAt(n);
+    if (c !== 32 && c !== 9) continue;
+    do c = text.charCodeAt(++n);
+    while (c === 32 || c === 9);
+    if (ID[c] !== 1) continue;
+    // names run long in register headers: a table per character
+    let e = n + 1;
+    while (ID[text.charCodeAt(e)]) e++;
+    if (word) word(i, e);
+    let b = i;
+    while (b > 0 && isBlank(text.charCodeAt(b - 1))) b--;
+    if (b === 0 || text.charCodeAt(b - 1) !== 35 /* # */) continue;
+    let ls = b - 1;
+    while (ls > 0 && isBlank(text.charCodeAt(ls - 1))) ls--;
+    if (ls > 0 && text.charCodeAt(ls - 1) !== 10 && text.charCodeAt(ls - 1) !== 13) continue;
+    visit(ls, n, e);
+  }
+}
 
 /** Does the line starting at `ls` continue the one before it (which ends in a backslash)? */
 function continuesPrevious(text: string, ls: number): boolean {
@@ -38,31 +73,60 @@ export function defineAt(text: string, idx: number, starts?: number[]): string |
 }
 const DEFINE_PARTS = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\(([^)]*)\)[ \t]*(.*)/;
 
-/**
- * Every `#define NAME(params) body` of a file, in order: found at line starts,
- * then each joined with its continuation lines. (Joining the whole file first
- * and matching there cost a copy of every file and a slow multiline regex.)
- */
-let lastMacros: { text: string; out: FunctionMacro[] } | undefined;
-
-export function functionMacros(text: string): FunctionMacro[] {
-  // a file's macros are read twice in a row (allocation macros, then lock macros): keep the last answer
-  if (lastMacros?.text === text) return lastMacros.out;
-  const out: FunctionMacro[] = [];
-  DEFINE_FN.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = DEFINE_FN.exec(text))) {
-    const at = m.index;
-    // a line that continues the one before is not a line of its own
-    if (continuesPrevious(text, at)) continue;
-    const p = DEFINE_PARTS.exec(text.slice(at, defineEnd(text, at)).replace(/\\\r?\n/g, '  '));
-    if (p) out.push({ name: p[1], params: p[2], body: p[3] });
-  }
-  lastMacros = { text, out };
-  return out;
+/** What one pass over a file's `#define`s gives. */
+export interface DefineFacts {
+  /**
+   * Every `#define NAME` directive in order, three numbers each: its line start (after a newline or a
+   * carriage return), where its name starts, where the name ends.
+   */
+  directives: number[];
+  /** Every `#define NAME(params) body`, in order. */
+  macros: FunctionMacro[];
+  /**
+   * The offset of every "define" (in a directive or not) followed by blanks, a name, blanks and the word
+   * `return`: where an object-like macro may return from its caller (src/summaries/extract.ts reads the line).
+   */
+  returning: number[];
 }
 
-const DEFINE_ANY = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(\()?/gm;
+let lastFacts: { text: string; facts: DefineFacts } | undefined;
+
+/**
+ * Every `#define NAME(params) body` of a file, in order: found at line starts,
+ * then each joined with its continuation lines (joining the whole file first
+ * and matching there cost a copy of every file and a slow multiline regex);
+ * and in the same pass the "define"s that a name and `return` follow.
+ */
+export function defineFacts(text: string): DefineFacts {
+  // a file's macros are read several times in a row (allocation macros, returning macros, lock macros): keep the last answer
+  if (lastFacts?.text === text) return lastFacts.facts;
+  const directives: number[] = [];
+  const macros: FunctionMacro[] = [];
+  const returning: number[] = [];
+  eachDefine(
+    text,
+    (at, n, e) => {
+      directives.push(at, n, e);
+      // function-like: "(" right after the name; a line that continues the one before is not a line of its own
+      if (text.charCodeAt(e) !== 40 /* ( */ || continuesPrevious(text, at)) return;
+      const p = DEFINE_PARTS.exec(text.slice(at, defineEnd(text, at)).replace(/\\\r?\n/g, '  '));
+      if (p) macros.push({ name: p[1], params: p[2], body: p[3] });
+    },
+    (at, e) => {
+      if (!isBlank(text.charCodeAt(e))) return;
+      while (isBlank(text.charCodeAt(e))) e++;
+      if (text.startsWith('return', e) && !isIdChar(text.charCodeAt(e + 6))) returning.push(at);
+    },
+  );
+  const facts = { directives, macros, returning };
+  lastFacts = { text, facts };
+  return facts;
+}
+
+/** Every `#define NAME(params) body` of a file, in order (defineFacts). */
+export function functionMacros(text: string): FunctionMacro[] {
+  return defineFacts(text).macros;
+}
 
 /**
  * Every `#define` of a file, object-like or function-like, in order, each
@@ -71,17 +135,19 @@ const DEFINE_ANY = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(\()?/gm;
  */
 export function allDefines(text: string): { name: string; params?: string; body: string }[] {
   const out: { name: string; params?: string; body: string }[] = [];
-  DEFINE_ANY.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = DEFINE_ANY.exec(text))) {
-    const at = m.index;
+  const ds = defineFacts(text).directives;
+  for (let k = 0; k < ds.length; k += 3) {
+    const at = ds[k];
+    const e = ds[k + 2];
     if (continuesPrevious(text, at)) continue;
-    const line = text.slice(at + m[0].length, defineEnd(text, at)).replace(/\\\r?\n/g, '  ');
-    if (m[2]) {
+    const call = text.charCodeAt(e) === 40; /* ( */
+    const name = text.slice(ds[k + 1], e);
+    const line = text.slice(call ? e + 1 : e, defineEnd(text, at)).replace(/\\\r?\n/g, '  ');
+    if (call) {
       const close = line.indexOf(')');
       if (close < 0) continue;
-      out.push({ name: m[1], params: line.slice(0, close), body: line.slice(close + 1).trim() });
-    } else out.push({ name: m[1], params: undefined, body: line.trim() });
+      out.push({ name, params: line.slice(0, close), body: line.slice(close + 1).trim() });
+    } else out.push({ name, params: undefined, body: line.trim() });
   }
   return out;
 }
