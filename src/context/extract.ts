@@ -10,7 +10,7 @@ import type { Model } from '../model/model';
 import { CONTEXT_TABLES, type Level, type Role } from './tables';
 import { lineOf, lineStarts } from '../text/lines';
 import { blankNoise, callsIn, flagValueFromText, looseDefs, splitKnf, type TextCall, type TextDef } from './textscan';
-import { lockKey, substituteParams } from '../model/model';
+import { lockKey, substituteParams, type LockEvent } from '../model/model';
 import { deliberateNoWait, flagOffsets, lockedReturns, LOCKISH_ASSERT, LOCKISH_CALL, passesFlags, waitArms } from './sites';
 import { isWordChar } from '../text/calltext';
 
@@ -144,6 +144,8 @@ function assignedName(text: string, eq: number): string | undefined {
   return c === '.' || c === '>' || c === ']' || c === ')' ? undefined : name;
 }
 
+const FILE_SCOPE = /DEVMETHOD|SYSINIT|moduledata_t|DRIVER_MODULE/g;
+
 /** Extract the context facts of one parsed file. */
 export function extractContext(file: string, text: string, model: Model): FileContext {
   const tables = CONTEXT_TABLES[model.name];
@@ -155,8 +157,15 @@ export function extractContext(file: string, text: string, model: Model): FileCo
   const byName = new Map<string, FnFact>();
 
   const clean = blankNoise(text);
-  let lineStartsCache: number[] | undefined;
-  const lineAtOff = (off: number) => lineOf((lineStartsCache ??= lineStarts(text)), off);
+  // the line of an offset, counted from the last one asked (offsets mostly come in order: calls in a body)
+  let curOff = 0;
+  let curLine = 1;
+  const lineAtOff = (off: number): number => {
+    if (off >= curOff) for (let i = text.indexOf('\n', curOff); i >= 0 && i < off; i = text.indexOf('\n', i + 1)) curLine++;
+    else for (let i = text.lastIndexOf('\n', curOff - 1); i >= off; i = i > 0 ? text.lastIndexOf('\n', i - 1) : -1) curLine--;
+    curOff = off;
+    return curLine;
+  };
   const fnArgText = (a: string | undefined) => {
     const t = (a ?? '').replace(/^\(\s*[^()]*\)\s*(?=[A-Za-z_&])/, '').replace(/^&\s*/, '').replace(/^\(|\)$/g, '').trim();
     return /^[A-Za-z_]\w*$/.test(t) && !/^(NULL|0)$/.test(t) ? t : undefined;
@@ -170,8 +179,21 @@ export function extractContext(file: string, text: string, model: Model): FileCo
     if (h === undefined) headers.set(def, (h = clean.slice(def.start, def.headerEnd ?? def.bodyStart).split('\n').filter((l) => !/^[ \t].*;\s*$/.test(l)).join(' ')));
     return h;
   };
-  const bodyCalls = (def: TextDef) => callsIn(clean.slice(def.bodyStart, def.end), def.bodyStart);
-  const lockEv = (c: TextCall) => (model.isLockCall(c.name) ? model.lockEvent(c.name, () => c.args, file) : undefined);
+  // a body's calls and their lock events, made once for lockedReturns() and the walk below
+  const callsOf = new Map<TextDef, TextCall[]>();
+  const bodyCalls = (def: TextDef) => {
+    let c = callsOf.get(def);
+    if (!c) callsOf.set(def, (c = callsIn(clean.slice(def.bodyStart, def.end), def.bodyStart)));
+    return c;
+  };
+  const events = new Map<TextCall, LockEvent | undefined>();
+  const lockEv = (c: TextCall) => {
+    if (!model.isLockCall(c.name)) return undefined;
+    if (events.has(c)) return events.get(c);
+    const ev = model.lockEvent(c.name, () => c.args, file);
+    events.set(c, ev);
+    return ev;
+  };
   // functions of this file that return with a lock of a parameter held (a lookup returning its object locked)
   const returnsLocked = lockedReturns(defs, clean, headerOf, bodyCalls, lockEv);
   for (const def of defs) {
@@ -380,16 +402,23 @@ export function extractContext(file: string, text: string, model: Model): FileCo
       if (r && !/^(NULL|0)$/.test(r.fn)) out.registrations.push({ ...r, line: lineAt(m.index) });
     }
   };
-  if (text.includes('DEVMETHOD'))
+  // which of the macros the file names at all, in one pass (four includes() cost three times more)
+  const named = new Set<string>();
+  FILE_SCOPE.lastIndex = 0;
+  for (let m = FILE_SCOPE.exec(text); m && named.size < 4; m = FILE_SCOPE.exec(text)) {
+    named.add(m[0]);
+    FILE_SCOPE.lastIndex = m.index + 1; // overlapping names (`DEVMETHODRIVER_MODULE`) each count
+  }
+  if (named.has('DEVMETHOD'))
     scan(/\bDEVMETHOD\s*\(\s*(\w+)\s*,\s*(\w+)\s*\)/g, (m) => {
       const role: Role | undefined = tables.methodRoles?.find((r) => r.re.test(m[1]))?.role ?? (tables.sleepableMethods.test(m[1]) ? 'device-method' : undefined);
       return role ? { fn: m[2], role, via: `DEVMETHOD(${m[1]})` } : undefined;
     });
-  if (text.includes('SYSINIT'))
+  if (named.has('SYSINIT'))
     scan(/\bSYSINIT\s*\(\s*\w+\s*,\s*\w+\s*,\s*\w+\s*,\s*&?\s*(\w+)/g, (m) => ({ fn: m[1], role: 'module-init', via: 'SYSINIT()' }));
-  if (text.includes('moduledata_t'))
+  if (named.has('moduledata_t'))
     scan(/\bmoduledata_t\s+\w+\s*=\s*\{\s*"[^"]*"\s*,\s*\(?\s*(?:modeventhand_t\s*\)\s*)?(\w+)/g, (m) => ({ fn: m[1], role: 'module-init', via: 'moduledata_t (MOD_LOAD)' }));
-  if (text.includes('DRIVER_MODULE'))
+  if (named.has('DRIVER_MODULE'))
     scan(/\bDRIVER_MODULE\s*\(\s*\w+\s*,\s*\w+\s*,\s*\w+\s*,\s*\w+\s*,\s*(\w+)/g, (m) => ({ fn: m[1], role: 'module-init', via: 'DRIVER_MODULE() event handler' }));
   return out;
 }

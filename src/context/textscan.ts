@@ -13,12 +13,18 @@ import { eachCall, isSpace } from '../text/calltext';
 const KEYWORDS = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof', 'do', 'case', 'else', 'defined', '__attribute__', 'typeof', '__typeof', 'offsetof', '__builtin_offsetof', 'alignof']);
 
 const NOISE = /\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'/g;
+/* the last two answers: a file's text is blanked by the clean-up (preprocess) and again by the context
+   extraction, with its cleaned-up copy blanked in between */
 let memo: { text: string; out: string } | undefined;
+let memo2: { text: string; out: string } | undefined;
 
 /** Blank comments, string and character literals (offsets kept). */
 export function blankNoise(text: string): string {
-  // the same text is often blanked twice in a row (analysis, then context): keep the last answer
   if (memo?.text === text) return memo.out;
+  if (memo2?.text === text) {
+    [memo, memo2] = [memo2, memo];
+    return memo!.out;
+  }
   let out: string;
   // eslint-disable-next-line no-control-regex
   if (/[^\x00-\xff]/.test(text)) out = text.replace(NOISE, (m) => m.replace(/[^\n]/g, ' '));
@@ -34,6 +40,7 @@ export function blankNoise(text: string): string {
     }
     out = buf.toString('latin1');
   }
+  memo2 = memo;
   memo = { text, out };
   return out;
 }

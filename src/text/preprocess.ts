@@ -169,7 +169,9 @@ function put(buf: Uint8Array | Uint16Array, at: number, word: string) {
  */
 function rewriteShapes(src: string, chars: () => Uint8Array | Uint16Array): void {
   SHAPE_NAMES.lastIndex = 0;
-  const hasShape = SHAPE_NAMES.test(src);
+  // the first shaped name; the scan below goes on from it (not from the start again)
+  const first = SHAPE_NAMES.exec(src);
+  const hasShape = first !== null;
   if (!hasShape && !src.includes('define')) return;
   if (src.includes('define')) {
     // a comment inside a #define continued over lines
@@ -195,9 +197,8 @@ function rewriteShapes(src: string, chars: () => Uint8Array | Uint16Array): void
   if (!hasShape) return;
   // names and arguments are read on the text with comments and strings blanked
   const code = blankNoise(src);
-  SHAPE_NAMES.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = SHAPE_NAMES.exec(src))) {
+  SHAPE_NAMES.lastIndex = first.index + first[0].length;
+  for (let m: RegExpExecArray | null = first; m; m = SHAPE_NAMES.exec(src)) {
     const at = m.index;
     const name = m[0];
     if (code.charCodeAt(at) === 32) continue; // in a comment or a string
