@@ -89,3 +89,29 @@ describe('extractContext: file-scope registrations', () => {
     expect(extractContext('foo.c', text, model).registrations).toEqual([]);
   });
 });
+
+describe('extractContext: fast paths read as the patterns they replace', () => {
+  it('assignedIdent reads what /=\\s*&?\\s*([A-Za-z_]\\w*)\\s*;/y reads, blanks beyond Latin-1 too', async () => {
+    const { assignedIdent } = await import('../src/context/extract');
+    const re = /=\s*&?\s*([A-Za-z_]\w*)\s*;/y;
+    const cases = ['= fn;', '=fn ;', '= &fn;', '= & fn\n;', '=\u00a0fn\u2003;', '= 1fn;', '= fn', '= fn(x);', '== fn;', '= &;', '= _f9 ;', '=\tfoo_bar\t;', '= a.b;', '= &&fn;', '=\ufeff&\u3000fn;'];
+    for (const c of cases) {
+      re.lastIndex = 0;
+      expect(assignedIdent(c, 0), JSON.stringify(c)).toBe(re.exec(c)?.[1]);
+    }
+  });
+
+  it('waitArms: a test with blanks inside its word counts only where the body names a word without them', async () => {
+    const { waitArms } = await import('../src/context/sites');
+    // the test reads the condition without blanks; the body must still name sleep, wait or block as such
+    const spaced = '{\n\tif (can_s leep)\n\t\tfoo();\n}\n';
+    expect(waitArms(spaced, 0)).toEqual([]);
+    const named = '{\n\tif (can_s leep)\n\t\tfoo();\n\tbar_wait();\n}\n';
+    const arms = waitArms(named, 100);
+    expect(arms.length).toBe(1);
+    expect(named.slice(arms[0][0] - 100, arms[0][1] - 100)).toBe('foo();');
+    // a word outside the condition does not make it a test of waiting
+    expect(waitArms('{\n\tif (x)\n\t\tfoo_wait();\n}\n', 0)).toEqual([]);
+    expect(waitArms('{\n\tif (how & M_WAITOK)\n\t\tfoo();\n}\n', 0).length).toBe(1);
+  });
+});

@@ -7,11 +7,11 @@
  * callgraph.ts.
  */
 import type { Model } from '../model/model';
-import { CONTEXT_TABLES, type Level, type Role } from './tables';
-import { lineOf, lineStarts } from '../text/lines';
-import { blankNoise, callsIn, flagValueFromText, looseDefs, splitKnf, type TextCall, type TextDef } from './textscan';
+import type { AllocatorSpec } from '../model/types';
+import { CONTEXT_TABLES, type Level, type Registration, type Role } from './tables';
+import { blankNoise, callsIn, flagValueFromText, isJsSpace, looseDefs, splitKnf, type TextCall, type TextDef } from './textscan';
 import { lockKey, substituteParams, type LockEvent } from '../model/model';
-import { deliberateNoWait, flagOffsets, lockedReturns, LOCKISH_ASSERT, LOCKISH_CALL, passesFlags, waitArms } from './sites';
+import { deliberateNoWait, flagOffsets, lockedReturns, LOCKISH_ASSERT, LOCKISH_CALL, passesFlags, startsOf, startsWithin, waitArms, type LockedReturn } from './sites';
 import { isWordChar } from '../text/calltext';
 
 export interface CallFact {
@@ -103,6 +103,21 @@ interface HeldLock {
   byText?: boolean;
 }
 
+/** What the model says of one called name (extractContext asks once per name and file). */
+interface NameFacts {
+  spl: boolean;
+  returnsLocked?: LockedReturn;
+  /** A lock-like name the model does not know (LOCKISH_CALL's match). */
+  lockish: RegExpExecArray | null;
+  /** A lock-assertion-like name the model does not know. */
+  assertish: boolean;
+  spec?: AllocatorSpec;
+  api: boolean;
+  noReturn: boolean;
+  sleeper: boolean;
+  regs?: Registration[];
+}
+
 const JUMP = /\b(?:continue|return|goto)\b/y;
 
 /**
@@ -146,6 +161,25 @@ function assignedName(text: string, eq: number): string | undefined {
 
 const FILE_SCOPE = /DEVMETHOD|SYSINIT|moduledata_t|DRIVER_MODULE/g;
 
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The identifier the "=" at `eq` assigns when a `;` ends it (`= fn;`, `= &fn;`): what /=\s*&?\s*([A-Za-z_]\w*)\s*;/y reads. */
+export function assignedIdent(text: string, eq: number): string | undefined {
+  let i = eq + 1;
+  while (i < text.length && isJsSpace(text.charCodeAt(i))) i++;
+  if (text.charCodeAt(i) === 38 /* & */) {
+    i++;
+    while (i < text.length && isJsSpace(text.charCodeAt(i))) i++;
+  }
+  const c0 = text.charCodeAt(i);
+  if (!((c0 >= 65 && c0 <= 90) || (c0 >= 97 && c0 <= 122) || c0 === 95)) return undefined;
+  let j = i + 1;
+  while (j < text.length && isWordChar(text.charCodeAt(j))) j++;
+  let k = j;
+  while (k < text.length && isJsSpace(text.charCodeAt(k))) k++;
+  return text.charCodeAt(k) === 59 /* ; */ ? text.slice(i, j) : undefined;
+}
+
 /** Extract the context facts of one parsed file. */
 export function extractContext(file: string, text: string, model: Model): FileContext {
   const tables = CONTEXT_TABLES[model.name];
@@ -157,6 +191,8 @@ export function extractContext(file: string, text: string, model: Model): FileCo
   const byName = new Map<string, FnFact>();
 
   const clean = blankNoise(text);
+  // where the registering fields are named in the file: only bodies that name one are searched for assignments
+  const fieldNamed = fieldRole.size ? startsOf(clean, new RegExp([...fieldRole.keys()].map(escapeRe).join('|'), 'g')) : undefined;
   // the line of an offset, counted from the last one asked (offsets mostly come in order: calls in a body)
   let curOff = 0;
   let curLine = 1;
@@ -196,6 +232,27 @@ export function extractContext(file: string, text: string, model: Model): FileCo
   };
   // functions of this file that return with a lock of a parameter held (a lookup returning its object locked)
   const returnsLocked = lockedReturns(defs, clean, headerOf, bodyCalls, lockEv);
+  // what the model says of a called name, asked once per name in the file rather than at every call
+  const facts = new Map<string, NameFacts>();
+  const factsOf = (cn: string): NameFacts => {
+    let f = facts.get(cn);
+    if (!f) {
+      const lockish = cn.length > 4 && (cn.includes('LOCK') || cn.includes('lock')) && !model.definesLockish(cn) ? LOCKISH_CALL.exec(cn) : null;
+      f = {
+        spl: model.acquire.get(cn)?.kind === 'spl',
+        returnsLocked: returnsLocked.get(cn),
+        lockish,
+        assertish: !lockish && cn.endsWith('_ASSERT') && LOCKISH_ASSERT.test(cn) && !model.definesLockish(cn),
+        spec: model.allocators.get(cn),
+        api: model.isAllocatorApi(cn),
+        noReturn: model.noReturn.has(cn),
+        sleeper: sleepers.has(cn),
+        regs: regBy.get(cn),
+      };
+      facts.set(cn, f);
+    }
+    return f;
+  };
   for (const def of defs) {
     const header = headerOf(def);
     const hm = /([A-Za-z_]\w*)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)\s*$/.exec(header.trim());
@@ -225,11 +282,15 @@ export function extractContext(file: string, text: string, model: Model): FileCo
     /* locks released in a block that then leaves (return, goto, continue): held again after that block */
     const suspended: { lock: HeldLock; until: number }[] = [];
     const seen = new Set<string>();
+    const seenPlain = new Set<string>();
     const bodyText = clean.slice(def.bodyStart, def.end);
     const flagAt = flagOffsets(bodyText, def.bodyStart);
     const arms = waitArms(bodyText, def.bodyStart);
+    /* the locks held and the unknown lock-like calls, as one string (AllocFact.sig) */
+    const sigText = () => [...held.map((h) => h.key || h.description), ...sig].sort().join(',');
     for (const call of bodyCalls(def)) {
       const cn = call.name;
+      const nf = factsOf(cn);
       const line = lineAtOff(call.at);
       // locks, in source order (an approximation of "held on the path"); first what ended before this call
       for (let i = held.length - 1; i >= 0; i--) if (held[i].until !== undefined && call.at > held[i].until!) held.splice(i, 1);
@@ -240,11 +301,10 @@ export function extractContext(file: string, text: string, model: Model): FileCo
         suspended.splice(i, 1);
       }
 
-      const acq = model.acquire.get(cn);
-      if (acq?.kind === 'spl') {
+      if (nf.spl) {
         if (!fn.spl.includes(cn)) fn.spl.push(cn);
       }
-      const rl = returnsLocked.get(cn);
+      const rl = nf.returnsLocked;
       const ev = lockEv(call) ?? (rl ? { role: 'acquire' as const, key: lockKey(substituteParams(rl.key, rl.params, call.args)), description: `${rl.description}`, what: `${rl.description} ${lockKey(substituteParams(rl.key, rl.params, call.args))} (returned locked by ${cn}())`, forbidsSleep: true, forbidsAlloc: rl.level === 'noalloc', kind: 'returned' } : undefined);
       const restricts = !!ev && (ev.forbidsSleep || ev.forbidsAlloc);
       // a function that returns locked: the lock is held after the call, not while it runs
@@ -281,8 +341,8 @@ export function extractContext(file: string, text: string, model: Model): FileCo
         }
       } else {
         // only names the tree does not define (a header left out): the others are no lock the model could know
-        const lk = cn.length > 4 && (cn.includes('LOCK') || cn.includes('lock')) && !model.definesLockish(cn) ? LOCKISH_CALL.exec(cn) : null;
-        if (!lk && cn.endsWith('_ASSERT') && LOCKISH_ASSERT.test(cn) && !model.definesLockish(cn) && !sigNames.includes(`${cn}()`)) {
+        const lk = nf.lockish;
+        if (nf.assertish && !sigNames.includes(`${cn}()`)) {
           sig.push(`${cn}:`);
           sigNames.push(`${cn}()`);
         }
@@ -301,20 +361,34 @@ export function extractContext(file: string, text: string, model: Model): FileCo
         }
       }
       const top = held.length ? held.reduce((a, b) => (a.level === 'noalloc' ? a : b)) : undefined;
-      const spec = model.allocators.get(cn);
-      const quiet: CallFact['quiet'] = model.isAllocatorApi(cn) ? 'allocator' : (flagAt.near(call.at) && passesFlags(call, model)) || arms.some(([a, b]) => call.at > a && call.at < b) ? 'flags' : undefined;
-      for (const [d, until] of drops) if (until !== undefined && call.at > until) drops.delete(d);
-      const dropped = drops.size ? [...drops.keys()][0] : undefined;
-      const key = `${cn}|${top?.what ?? ''}|${quiet ?? ''}|${dropped ?? ''}`;
+      const spec = nf.spec;
+      const quiet: CallFact['quiet'] = nf.api ? 'allocator' : (flagAt.near(call.at) && passesFlags(call, model)) || (arms.length && arms.some(([a, b]) => call.at > a && call.at < b)) ? 'flags' : undefined;
+      if (drops.size) for (const [d, until] of drops) if (until !== undefined && call.at > until) drops.delete(d);
+      const dropped = drops.size ? drops.keys().next().value : undefined;
+      const what = top?.what ?? '';
       // panic() and the like never return: what they call runs in a dying system, not in this context
-      if (!seen.has(key) && !model.noReturn.has(cn)) {
-        seen.add(key);
-        fn.calls.push({ name: cn, line, ...(top ? { under: { what: top.what, level: top.level, kind: top.description } } : {}), ...(quiet ? { quiet } : {}), ...(dropped ? { dropped } : {}) });
+      if (!nf.noReturn) {
+        // the key `name|under|quiet|dropped`; most calls have none of the three: their names are kept apart
+        let fresh: boolean;
+        if (what === '' && !quiet && !dropped) {
+          fresh = !seenPlain.has(cn);
+          if (fresh) seenPlain.add(cn);
+        } else {
+          const key = `${cn}|${what}|${quiet ?? ''}|${dropped ?? ''}`;
+          fresh = !seen.has(key);
+          if (fresh) seen.add(key);
+        }
+        if (fresh) {
+          const cf: CallFact = { name: cn, line };
+          if (top) cf.under = { what: top.what, level: top.level, kind: top.description };
+          if (quiet) cf.quiet = quiet;
+          if (dropped) cf.dropped = dropped;
+          fn.calls.push(cf);
+        }
       }
       if (later) held.push({ what: (later as { what?: string }).what ?? later.description, level: later.forbidsAlloc ? 'noalloc' : 'nosleep', key: later.key, description: later.description, byText: true });
-      const sigText = () => [...held.map((h) => h.key || h.description), ...sig].sort().join(',');
       let sleepWhat: string | undefined;
-      if (sleepers.has(cn)) sleepWhat = `${cn}()`;
+      if (nf.sleeper) sleepWhat = `${cn}()`;
       else if (spec && spec.flagsArg !== undefined) {
         const args = call.args;
         if (args[spec.flagsArg] && (spec.arity === undefined || spec.arity === args.length)) {
@@ -336,7 +410,7 @@ export function extractContext(file: string, text: string, model: Model): FileCo
         if (list.length < 12) list.push({ what: sleepWhat, line, ...(sg ? { sig: sg } : {}) });
       }
       // handler registrations
-      for (const r of regBy.get(cn) ?? []) {
+      for (const r of nf.regs ?? []) {
         const args = call.args;
         const target = fnArgText(args[r.arg]);
         if (!target) continue;
@@ -353,9 +427,11 @@ export function extractContext(file: string, text: string, model: Model): FileCo
         fn.calls.push({ name: m[1], line: lineAtOff(def.bodyStart + (m.index ?? 0)) });
       }
     }
-    for (const m of bodyText.matchAll(/=\s*&?\s*([A-Za-z_]\w*)\s*;/g)) {
-      const ptr = assignedName(bodyText, m.index);
-      if (ptr && m[1] !== 'NULL' && ptr !== m[1]) (out.hooks ??= []).push({ ptr, fn: m[1] });
+    for (let eq = bodyText.indexOf('='); eq >= 0; eq = bodyText.indexOf('=', eq + 1)) {
+      const target = assignedIdent(bodyText, eq);
+      if (target === undefined) continue;
+      const ptr = assignedName(bodyText, eq);
+      if (ptr && target !== 'NULL' && ptr !== target) (out.hooks ??= []).push({ ptr, fn: target });
     }
     if (bodyText.includes('_init')) {
       // only init-named functions care (tables.tableInitSuffix)
@@ -363,7 +439,7 @@ export function extractContext(file: string, text: string, model: Model): FileCo
         if (m[1] !== 'NULL' && !(out.stored ??= []).includes(m[1])) out.stored.push(m[1]);
       }
     }
-    if (fieldRole.size && bodyText.includes('->')) {
+    if (fieldRole.size && bodyText.includes('->') && startsWithin(fieldNamed!, def.bodyStart, def.end)) {
       for (const m of bodyText.matchAll(/(?:->|\.)\s*([A-Za-z_]\w*)\s*=(?!=)\s*([^;]+);/g)) {
         const role = fieldRole.get(m[1]);
         if (!role) continue;
@@ -392,8 +468,7 @@ export function extractContext(file: string, text: string, model: Model): FileCo
   }
 
   // File-scope registrations: method tables and boot-time hooks (macros, matched in the text).
-  let starts: number[] | undefined;
-  const lineAt = (off: number) => lineOf((starts ??= lineStarts(text)), off);
+  const lineAt = lineAtOff;
   const scan = (re: RegExp, f: (m: RegExpExecArray) => { fn: string; role: Role; via: string } | undefined) => {
     re.lastIndex = 0;
     let m: RegExpExecArray | null;

@@ -64,9 +64,9 @@ export function passesFlags(call: TextCall, model: Model): boolean {
 function closing(t: string, open: number): number {
   let d = 0;
   for (let i = open; i < t.length; i++) {
-    const c = t[i];
-    if (c === '(' || c === '[' || c === '{') d++;
-    else if (c === ')' || c === ']' || c === '}') {
+    const c = t.charCodeAt(i);
+    if (c === 40 /* ( */ || c === 91 /* [ */ || c === 123 /* { */) d++;
+    else if (c === 41 /* ) */ || c === 93 /* ] */ || c === 125 /* } */) {
       d--;
       if (d === 0) return i;
     }
@@ -228,6 +228,26 @@ function nthLineForward(t: string, at: number, n: number): number {
   return i < 0 ? t.length : i;
 }
 
+/** Where a global regex matches in `text`, in order. */
+export function startsOf(text: string, re: RegExp): number[] {
+  const out: number[] = [];
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) out.push(m.index);
+  return out;
+}
+
+/** Does the sorted list hold an offset in [from, to]? */
+export function startsWithin(starts: number[], from: number, to: number): boolean {
+  let lo = 0;
+  let hi = starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (starts[mid] < from) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < starts.length && starts[lo] <= to;
+}
+
 export interface LockedReturn {
   key: string;
   params: string[];
@@ -249,9 +269,13 @@ export function lockedReturns(
   lockEv: (c: TextCall) => LockEvent | undefined,
 ): Map<string, LockedReturn> {
   const out = new Map<string, LockedReturn>();
+  // only bodies that release something: where 'unlock' is in the file, found once
+  const unlocks = startsOf(clean, /unlock|UNLOCK/g);
+  if (!unlocks.length) return out;
   for (const def of defs) {
+    if (!startsWithin(unlocks, def.bodyStart, def.end - 6)) continue;
     const body = clean.slice(def.bodyStart, def.end);
-    if (!body.includes('return') || !(body.includes('unlock') || body.includes('UNLOCK'))) continue;
+    if (!body.includes('return')) continue;
     const hm = /([A-Za-z_]\w*)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)\s*$/.exec(headerOf(def).trim());
     if (!hm) continue;
     const params = hm[2].split(',').map((x) => /([A-Za-z_]\w*)\s*(?:\[[^\]]*\])?\s*$/.exec(x.trim())?.[1] ?? '');
@@ -285,6 +309,9 @@ export function lockedReturns(
   return out;
 }
 
+/* The words WAIT_TEST needs, blanks allowed between their letters (the test reads the condition without them). */
+const WAIT_WORD = /s\s*l\s*e\s*e\s*p|w\s*a\s*i\s*t|b\s*l\s*o\s*c\s*k/gi;
+
 /* `if (sleep)`, `if (canwait)`, `if (sc->may_block)`, `if (how & M_WAITOK)`, `if (!(flags & M_NOWAIT))`: a test that the caller may wait */
 const WAIT_TEST = /^(?:(?=[A-Za-z_])[\w.>-]*?(?:sleep|wait|block)\w*|.*&\s*M_WAITOK\b.*|!\s*\(\s*[\w.>-]+\s*&\s*M_NOWAIT\s*\))$/i;
 
@@ -295,11 +322,25 @@ const WAIT_TEST = /^(?:(?=[A-Za-z_])[\w.>-]*?(?:sleep|wait|block)\w*|.*&\s*M_WAI
  */
 export function waitArms(body: string, base: number): [number, number][] {
   const out: [number, number][] = [];
-  if (!/sleep|wait|block|WAITOK|NOWAIT/i.test(body)) return out;
+  // WAIT_TEST needs one of its words in the condition once blanks are dropped: where they are, blanks allowed
+  // (the words share no letters at their ends, so none hides another)
+  const words: number[] = [];
+  let solid = false;
+  WAIT_WORD.lastIndex = 0;
+  for (let m = WAIT_WORD.exec(body); m; m = WAIT_WORD.exec(body)) {
+    words.push(m.index, m.index + m[0].length);
+    // the body must name one without blanks (sleep, wait, block; WAITOK and NOWAIT hold WAIT)
+    solid ||= m[0].length === (m[0].charCodeAt(0) === 119 || m[0].charCodeAt(0) === 87 /* w W */ ? 4 : 5);
+  }
+  if (!solid) return out;
+  let w = 0;
   for (const m of body.matchAll(/\bif\s*\(/g)) {
     const open = m.index + m[0].length - 1;
     const close = closing(body, open);
     if (close < 0) continue;
+    // the first word that starts in the condition must end in it (words do not overlap, nor hold a bracket)
+    while (w < words.length && words[w] <= open) w += 2;
+    if (w >= words.length || words[w + 1] > close) continue;
     const cond = body.slice(open + 1, close).replace(/\s+/g, ' ').trim();
     if (cond.length > 80 || !WAIT_TEST.test(cond.replace(/\s/g, '')) || /no_?(?:sleep|wait|block)|nonblock|dont/i.test(cond)) continue;
     const [a, b] = statementAt(body, close + 1, body.length);
