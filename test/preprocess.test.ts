@@ -108,3 +108,58 @@ describe('files with parse errors: JSON list, --verbose, summary count', () => {
     expect(r.stderr).toMatch(/; 1 file with parse errors \(findings there may be low confidence\);/);
   });
 });
+
+describe('clean-up: the shaped-name scan in two parts finds what one regex of every name finds', () => {
+  it('rewrites a lower-case name whose "(" comes after a comment or a line break, and leaves one with no "(" alone', () => {
+    const src = 'static void\nfoo_input(struct mbuf *m)\n{\n\tstruct ip *ip;\n\n\tip = mtod /* the header */ (m, struct ip *);\n\tip = mtod\n\t    (m, struct ip *);\n\tfoo_mtod = mtod;\n}\n';
+    const out = preprocess(src);
+    expectSameLayout(src, out);
+    expect(out.match(/_{11}/g)?.length).toBe(2);
+    expect(out).toContain('foo_mtod = mtod;');
+    expect(hasError(out)).toBe(false);
+  });
+
+  it('on random text: every hit of SHAPE_NAMES but lower-case names with no "(" after them', async () => {
+    const { SHAPE_NAMES } = await import('../src/text/shapes');
+    const { SHAPE_SCAN, lowerShapeHits } = await import('../src/text/preprocess');
+    const { blankNoise } = await import('../src/context/textscan');
+    const { isSpace } = await import('../src/text/calltext');
+    const names = MACRO_SHAPES.flatMap((e) => e.names ?? []);
+    const words = [
+      ...names, ...names.map((n) => `${n}x`), ...names.map((n) => `_${n}`), ...names.map((n) => n.toUpperCase()),
+      'SYSCTL_INT', 'SYSCTL_', 'SDT_PROBE2', 'TAILQ_FOREACH_SAFE', 'FOREACH', 'list_for_each_entry', 'for_each_pipe', 'for_each_', 'afor_eachb', 'a_for_each_b', 'x_for_each', 'Xfor_each_y', 'foo',
+    ];
+    const seps = [' ', '\t', '\n', '(', '(', '(', ')', ',', ';', '/* c */', '"s"', '// c\n', '\xe9', '\xa0', '#define X ', '\\\n', '->', '.'];
+    let seed = 12345;
+    // mulberry32
+    const rnd = (n: number) => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+      return ((x ^ (x >>> 14)) >>> 0) % n;
+    };
+    const lowerWord = (w: string) => SHAPE_SCAN.lowerNames.has(w) || SHAPE_SCAN.lowerPatterns.some((p) => p.re.test(w));
+    for (let t = 0; t < 400; t++) {
+      let src = '';
+      for (let k = 0; k < 60; k++) src += rnd(3) ? seps[rnd(seps.length)] : words[rnd(words.length)];
+      const code = blankNoise(src);
+      const after = (e: number) => {
+        while (e < code.length && isSpace(code.charCodeAt(e))) e++;
+        return code[e];
+      };
+      const want: number[] = [];
+      for (const m of src.matchAll(new RegExp(SHAPE_NAMES.source, 'g'))) {
+        // a lower-case name only counts where code (not a comment or a string) has it and "(" follows
+        if (lowerWord(m[0]) && (code.charCodeAt(m.index) === 32 || after(m.index + m[0].length) !== '(')) continue;
+        want.push(m.index);
+      }
+      const got = new Set<number>();
+      for (const m of src.matchAll(new RegExp(SHAPE_SCAN.upper.source, 'g'))) got.add(m.index);
+      const low = lowerShapeHits(code);
+      for (let i = 0; i < low.length; i += 2) got.add(low[i]);
+      // the upper part also finds lower-case words in comments, which the rewrite passes over
+      const gotList = [...got].sort((a, b) => a - b).filter((at) => !(lowerWord(src.slice(at, at + 40).match(/^\w+/)![0]) && code.charCodeAt(at) === 32));
+      expect(gotList, JSON.stringify(src)).toEqual(want);
+    }
+  });
+});

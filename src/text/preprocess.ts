@@ -21,9 +21,10 @@
  *    macros as `while` loops, and so on.
  *  - K&R parameter declarations between `)` and `{` are blanked.
  */
-import { isSpace } from './calltext';
-import { argSpans, blankNoise } from '../context/textscan';
-import { SHAPE_NAMES, shapeOf } from './shapes';
+import { isSpace, isWordChar } from './calltext';
+import { lineStarts } from './lines';
+import { argSpans, blankNoise, isJsSpace } from '../context/textscan';
+import { MACRO_SHAPES, shapeOf, type MacroShape } from './shapes';
 
 function blank(buf: Uint8Array | Uint16Array, from: number, to: number, src: string) {
   for (let i = from; i < to; i++) if (src.charCodeAt(i) !== 10) buf[i] = 32;
@@ -64,8 +65,11 @@ export function preprocess(src: string): string {
       // a directive may continue over backslash-newlines
       let lineEnd = end;
       const lineStart = pos;
-      const first = src.slice(pos, Math.min(end, pos + 64));
-      const m = first.length && (first.charCodeAt(0) === 35 || first.trimStart().startsWith('#')) ? DIRECTIVE.exec(first) : null;
+      // a directive's line starts with '#' after blanks (within 64 characters): no copy of the other lines
+      const lim = Math.min(end, pos + 64);
+      let q = pos;
+      while (q < lim && isJsSpace(src.charCodeAt(q))) q++;
+      const m = q < lim && src.charCodeAt(q) === 35 /* # */ ? DIRECTIVE.exec(src.slice(pos, lim)) : null;
       if (m) {
         while (lineEnd > 0 && src.charCodeAt(lineEnd - 1) === 92 /* \ */ && lineEnd < src.length) {
           const nx = src.indexOf('\n', lineEnd + 1);
@@ -102,15 +106,13 @@ export function preprocess(src: string): string {
 
   // K&R definitions: `name(a, b)\n\ttype a;\n\ttype b;\n{` -- a linear scan over lines
   const text = out ? fromUnits(out) : src;
-  const lines: [number, number][] = [];
-  for (let p = 0; p <= text.length; ) {
-    let e = text.indexOf('\n', p);
-    if (e < 0) e = text.length;
-    lines.push([p, e]);
-    p = e + 1;
-  }
-  for (let i = 0; i < lines.length - 2; i++) {
-    const [hs, he] = lines[i];
+  let edited = false;
+  const starts = lineStarts(text);
+  const n = starts.length;
+  const lineEnd = (k: number) => (k + 1 < n ? starts[k + 1] - 1 : text.length);
+  for (let i = 0; i < n - 2; i++) {
+    const hs = starts[i];
+    const he = lineEnd(i);
     // cheap test first: after comments and trailing blanks are cut, a head ends with ')', so the line ends with ')' or a comment's '/'
     let last = he - 1;
     while (last >= hs && isSpace(text.charCodeAt(last))) last--;
@@ -118,16 +120,18 @@ export function preprocess(src: string): string {
     const head = text.slice(hs, he).replace(/\/\*.*?\*\/|\s+$/g, '');
     if (!head.endsWith(')') || /;\s*$/.test(head)) continue;
     let j = i + 1;
-    while (j < lines.length) {
-      const l = text.slice(lines[j][0], lines[j][1]).replace(/\/\*.*?\*\//g, '').trim();
+    while (j < n) {
+      const l = text.slice(starts[j], lineEnd(j)).replace(/\/\*.*?\*\//g, '').trim();
       if (!l || !l.endsWith(';') || /[{}#=]/.test(l) || !/^[A-Za-z_]/.test(l)) break;
       j++;
     }
-    if (j === i + 1 || j >= lines.length || text.charCodeAt(lines[j][0]) !== 123 /* { */) continue;
-    blank(chars(), lines[i + 1][0], lines[j - 1][1], text);
+    if (j === i + 1 || j >= n || text.charCodeAt(starts[j]) !== 123 /* { */) continue;
+    blank(chars(), starts[i + 1], lineEnd(j - 1), text);
+    edited = true;
     i = j;
   }
-  return out ? fromUnits(out) : src;
+  // the text made above when the K&R pass changed nothing
+  return edited ? fromUnits(out!) : text;
 }
 
 const DEFINE_LINE = /^[ \t]*#[ \t]*define\b/;
@@ -157,6 +161,101 @@ function definesName(code: string, at: number): boolean {
   return word !== 'else' && word !== 'do';
 }
 
+/**
+ * The shaped names of shapes.ts, found in two parts (one regex of every name, tried at each word of
+ * a file, cost most of the clean-up):
+ *  - upper: a regex of the names and patterns whose words may start otherwise than lower-case, which
+ *    it skips over fast;
+ *  - lower-case names and patterns whose shape does nothing without an argument list (`mtod(`,
+ *    `list_for_each_entry(`): read at each "(" of the blanked text, from the word before it, which is
+ *    what the rewrite reads. A pattern goes there only with a literal every branch needs (a cheap
+ *    test before the pattern runs).
+ * Together they find what SHAPE_NAMES finds, less lower-case names not followed by "(", which
+ * rewriteShapes would pass over.
+ */
+export const SHAPE_SCAN = ((): {
+  upper: RegExp;
+  lowerNames: Set<string>;
+  lowerPatterns: { re: RegExp; needs: string[] }[];
+  minName: number;
+  maxName: number;
+  lastOf: Uint8Array;
+  minNeed: number;
+} => {
+  const upper: string[] = [];
+  const lowerNames = new Set<string>();
+  const lowerPatterns: { re: RegExp; needs: string[] }[] = [];
+  const needsArgs = (shape: MacroShape) => shape.kind !== 'keyword' && shape.kind !== 'attribute';
+  const patterns: string[] = [];
+  for (const e of MACRO_SHAPES) {
+    for (const n of e.names ?? []) {
+      if (/^[a-z]/.test(n) && needsArgs(shapeOf(n)!)) lowerNames.add(n);
+      else upper.push(n);
+    }
+    if (!e.pattern) continue;
+    const branches = e.pattern.includes('(') ? [] : e.pattern.split('|');
+    const needs = branches.map(requiredLiteral);
+    if (needsArgs(e.shape) && branches.length && branches.every((b, i) => /^(?:\[a-z\]|[a-z])/.test(b) && needs[i])) {
+      lowerPatterns.push({ re: new RegExp(`^(?:${e.pattern})$`), needs: needs as string[] });
+    } else patterns.push(e.pattern);
+  }
+  upper.push(...patterns);
+  // a cheap test before a word is copied: the lengths and last letters of the names, the shortest literal of the patterns
+  const lens = [...lowerNames].map((n) => n.length);
+  const lastOf = new Uint8Array(128);
+  for (const n of lowerNames) lastOf[n.charCodeAt(n.length - 1)] = 1;
+  const minNeed = Math.min(...lowerPatterns.flatMap((p) => p.needs.map((l) => l.length)));
+  return { upper: new RegExp(`\\b(?:${upper.join('|') || '(?!)'})\\b`, 'g'), lowerNames, lowerPatterns, minName: Math.min(...lens), maxName: Math.max(...lens), lastOf, minNeed };
+})();
+
+/** The longest run of literal word characters (3 or more) every match of a regex branch holds, if any is plain to see. */
+function requiredLiteral(branch: string): string | undefined {
+  let best = '';
+  let run = '';
+  const end = () => {
+    if (run.length > best.length) best = run;
+    run = '';
+  };
+  for (let i = 0; i < branch.length; i++) {
+    const c = branch[i];
+    if (/\w/.test(c)) run += c;
+    else if (c === '[') {
+      end();
+      const close = branch.indexOf(']', i + 2);
+      if (close < 0) return undefined;
+      i = close;
+    } else if (c === '*' || c === '?' || c === '{') {
+      // the character before may be absent
+      run = run.slice(0, -1);
+      end();
+    } else if (c === '+') end();
+    else return undefined; // escapes, groups, anchors, dots: not read here
+  }
+  end();
+  return best.length >= 3 ? best : undefined;
+}
+
+/** Offsets [start, end, ...] of the lower-case shaped names (SHAPE_SCAN) that "(" follows in the blanked text. */
+export function lowerShapeHits(code: string): number[] {
+  const out: number[] = [];
+  const { lowerNames, lowerPatterns, minName, maxName, lastOf, minNeed } = SHAPE_SCAN;
+  if (!lowerNames.size && !lowerPatterns.length) return out;
+  for (let p = code.indexOf('('); p >= 0; p = code.indexOf('(', p + 1)) {
+    let e = p;
+    while (e > 0 && isSpace(code.charCodeAt(e - 1))) e--;
+    let b = e;
+    while (b > 0 && isWordChar(code.charCodeAt(b - 1))) b--;
+    const c0 = code.charCodeAt(b);
+    if (b === e || c0 < 97 || c0 > 122) continue;
+    const len = e - b;
+    const name = len >= minName && len <= maxName && lastOf[code.charCodeAt(e - 1)] === 1;
+    if (!name && len < minNeed) continue;
+    const w = code.slice(b, e);
+    if ((name && lowerNames.has(w)) || lowerPatterns.some((lp) => lp.needs.some((l) => w.includes(l)) && lp.re.test(w))) out.push(b, e);
+  }
+  return out;
+}
+
 /** Put `word` at `at` (it fits in the bytes it replaces). */
 function put(buf: Uint8Array | Uint16Array, at: number, word: string) {
   for (let i = 0; i < word.length; i++) buf[at + i] = word.charCodeAt(i);
@@ -168,10 +267,13 @@ function put(buf: Uint8Array | Uint16Array, at: number, word: string) {
  * split on the text with comments and strings blanked.
  */
 function rewriteShapes(src: string, chars: () => Uint8Array | Uint16Array): void {
-  SHAPE_NAMES.lastIndex = 0;
-  // the first shaped name; the scan below goes on from it (not from the start again)
-  const first = SHAPE_NAMES.exec(src);
-  const hasShape = first !== null;
+  SHAPE_SCAN.upper.lastIndex = 0;
+  // the first shaped name of the regex part; the scan below goes on from it (not from the start again)
+  const first = SHAPE_SCAN.upper.exec(src);
+  // names and arguments are read on the text with comments and strings blanked
+  const code = blankNoise(src);
+  const lower = lowerShapeHits(code);
+  const hasShape = first !== null || lower.length > 0;
   if (!hasShape && !src.includes('define')) return;
   if (src.includes('define')) {
     // a comment inside a #define continued over lines
@@ -195,12 +297,25 @@ function rewriteShapes(src: string, chars: () => Uint8Array | Uint16Array): void
     }
   }
   if (!hasShape) return;
-  // names and arguments are read on the text with comments and strings blanked
-  const code = blankNoise(src);
-  SHAPE_NAMES.lastIndex = first.index + first[0].length;
-  for (let m: RegExpExecArray | null = first; m; m = SHAPE_NAMES.exec(src)) {
-    const at = m.index;
-    const name = m[0];
+  // the two parts' hits, merged in order (a rewrite may blank what a later hit reads)
+  let m: RegExpExecArray | null = first;
+  let li = 0;
+  for (;;) {
+    const ua = m ? m.index : Infinity;
+    const la = li < lower.length ? lower[li] : Infinity;
+    if (ua === Infinity && la === Infinity) break;
+    let at: number;
+    let name: string;
+    if (ua <= la) {
+      at = ua;
+      name = m![0];
+      m = SHAPE_SCAN.upper.exec(src);
+      if (la === ua) li += 2;
+    } else {
+      at = la;
+      name = code.slice(la, lower[li + 1]);
+      li += 2;
+    }
     if (code.charCodeAt(at) === 32) continue; // in a comment or a string
     if (inDirective(src, at)) continue; // `#define __packed ...`, a macro body: tree-sitter keeps them as text
     const b = chars();
