@@ -119,9 +119,9 @@ describe('clean-up: the shaped-name scan in two parts finds what one regex of ev
     expect(hasError(out)).toBe(false);
   });
 
-  it('on random text: every hit of SHAPE_NAMES but lower-case names with no "(" after them', async () => {
+  it('on random text: every hit of SHAPE_NAMES but names that need arguments with no "(" after them', async () => {
     const { SHAPE_NAMES } = await import('../src/text/shapes');
-    const { SHAPE_SCAN, lowerShapeHits } = await import('../src/text/preprocess');
+    const { SHAPE_SCAN, calledShapeHits } = await import('../src/text/preprocess');
     const { blankNoise } = await import('../src/context/textscan');
     const { isSpace } = await import('../src/text/calltext');
     const names = MACRO_SHAPES.flatMap((e) => e.names ?? []);
@@ -138,7 +138,7 @@ describe('clean-up: the shaped-name scan in two parts finds what one regex of ev
       x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
       return ((x ^ (x >>> 14)) >>> 0) % n;
     };
-    const lowerWord = (w: string) => SHAPE_SCAN.lowerNames.has(w) || SHAPE_SCAN.lowerPatterns.some((p) => p.re.test(w));
+    const calledWord = (w: string) => SHAPE_SCAN.calledNames.has(w) || SHAPE_SCAN.calledPatterns.some((p) => p.re.test(w));
     for (let t = 0; t < 400; t++) {
       let src = '';
       for (let k = 0; k < 60; k++) src += rnd(3) ? seps[rnd(seps.length)] : words[rnd(words.length)];
@@ -149,16 +149,15 @@ describe('clean-up: the shaped-name scan in two parts finds what one regex of ev
       };
       const want: number[] = [];
       for (const m of src.matchAll(new RegExp(SHAPE_NAMES.source, 'g'))) {
-        // a lower-case name only counts where code (not a comment or a string) has it and "(" follows
-        if (lowerWord(m[0]) && (code.charCodeAt(m.index) === 32 || after(m.index + m[0].length) !== '(')) continue;
+        // a name whose shape needs arguments only counts where code (not a comment or a string) has it and "(" follows
+        if (calledWord(m[0]) && (code.charCodeAt(m.index) === 32 || after(m.index + m[0].length) !== '(')) continue;
         want.push(m.index);
       }
       const got = new Set<number>();
-      for (const m of src.matchAll(new RegExp(SHAPE_SCAN.upper.source, 'g'))) got.add(m.index);
-      const low = lowerShapeHits(code);
+      for (const m of src.matchAll(new RegExp(SHAPE_SCAN.plain.source, 'g'))) got.add(m.index);
+      const low = calledShapeHits(code);
       for (let i = 0; i < low.length; i += 2) got.add(low[i]);
-      // the upper part also finds lower-case words in comments, which the rewrite passes over
-      const gotList = [...got].sort((a, b) => a - b).filter((at) => !(lowerWord(src.slice(at, at + 40).match(/^\w+/)![0]) && code.charCodeAt(at) === 32));
+      const gotList = [...got].sort((a, b) => a - b);
       expect(gotList, JSON.stringify(src)).toEqual(want);
     }
   });

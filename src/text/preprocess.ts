@@ -164,48 +164,52 @@ function definesName(code: string, at: number): boolean {
 /**
  * The shaped names of shapes.ts, found in two parts (one regex of every name, tried at each word of
  * a file, cost most of the clean-up):
- *  - upper: a regex of the names and patterns whose words may start otherwise than lower-case, which
- *    it skips over fast;
- *  - lower-case names and patterns whose shape does nothing without an argument list (`mtod(`,
- *    `list_for_each_entry(`): read at each "(" of the blanked text, from the word before it, which is
- *    what the rewrite reads. A pattern goes there only with a literal every branch needs (a cheap
- *    test before the pattern runs).
- * Together they find what SHAPE_NAMES finds, less lower-case names not followed by "(", which
- * rewriteShapes would pass over.
+ *  - plain: a regex of the names whose shape applies without an argument list (attributes such as
+ *    `__packed`, keywords), all `__`-names or nearly: it skips over the text fast;
+ *  - called: the names and patterns whose shape does nothing without an argument list (`mtod(`,
+ *    `TAILQ_FOREACH(`, `SYSCTL_INT(`), read at each "(" of the blanked text from the word before it,
+ *    which is what the rewrite reads. A pattern goes there only with a literal every branch needs
+ *    (a cheap test before the pattern runs); the others stay in the regex.
+ * Together they find what SHAPE_NAMES finds, less names not followed by "(", which rewriteShapes
+ * passes over.
  */
 export const SHAPE_SCAN = ((): {
-  upper: RegExp;
-  lowerNames: Set<string>;
-  lowerPatterns: { re: RegExp; needs: string[] }[];
+  plain: RegExp;
+  calledNames: Set<string>;
+  calledPatterns: { re: RegExp; needs: string[] }[];
   minName: number;
   maxName: number;
   lastOf: Uint8Array;
-  minNeed: number;
+  needPairs: number[];
 } => {
-  const upper: string[] = [];
-  const lowerNames = new Set<string>();
-  const lowerPatterns: { re: RegExp; needs: string[] }[] = [];
+  const plain: string[] = [];
+  const calledNames = new Set<string>();
+  const calledPatterns: { re: RegExp; needs: string[] }[] = [];
   const needsArgs = (shape: MacroShape) => shape.kind !== 'keyword' && shape.kind !== 'attribute';
   const patterns: string[] = [];
   for (const e of MACRO_SHAPES) {
     for (const n of e.names ?? []) {
-      if (/^[a-z]/.test(n) && needsArgs(shapeOf(n)!)) lowerNames.add(n);
-      else upper.push(n);
+      if (needsArgs(shapeOf(n)!) && /^\w+$/.test(n)) calledNames.add(n);
+      else plain.push(n);
     }
     if (!e.pattern) continue;
     const branches = e.pattern.includes('(') ? [] : e.pattern.split('|');
     const needs = branches.map(requiredLiteral);
-    if (needsArgs(e.shape) && branches.length && branches.every((b, i) => /^(?:\[a-z\]|[a-z])/.test(b) && needs[i])) {
-      lowerPatterns.push({ re: new RegExp(`^(?:${e.pattern})$`), needs: needs as string[] });
-    } else patterns.push(e.pattern);
+    if (needsArgs(e.shape) && branches.length && needs.every((l) => l)) calledPatterns.push({ re: new RegExp(`^(?:${e.pattern})$`), needs: needs as string[] });
+    else patterns.push(e.pattern);
   }
-  upper.push(...patterns);
-  // a cheap test before a word is copied: the lengths and last letters of the names, the shortest literal of the patterns
-  const lens = [...lowerNames].map((n) => n.length);
+  plain.push(...patterns);
+  // a cheap test before a word is copied: the lengths and last characters of the names, the shortest literal of the patterns
+  const lens = [...calledNames].map((n) => n.length);
   const lastOf = new Uint8Array(128);
-  for (const n of lowerNames) lastOf[n.charCodeAt(n.length - 1)] = 1;
-  const minNeed = Math.min(...lowerPatterns.flatMap((p) => p.needs.map((l) => l.length)));
-  return { upper: new RegExp(`\\b(?:${upper.join('|') || '(?!)'})\\b`, 'g'), lowerNames, lowerPatterns, minName: Math.min(...lens), maxName: Math.max(...lens), lastOf, minNeed };
+  for (const n of calledNames) lastOf[n.charCodeAt(n.length - 1)] = 1;
+  // and the pairs of characters a pattern's literal holds (a word must hold them all: see pairBit)
+  const needPairs = calledPatterns.flatMap((p) => p.needs.map((l) => {
+    let bits = 0;
+    for (let i = 0; i + 1 < l.length; i++) bits |= pairBit(l.charCodeAt(i), l.charCodeAt(i + 1));
+    return bits;
+  }));
+  return { plain: new RegExp(`\\b(?:${plain.join('|') || '(?!)'})\\b`, 'g'), calledNames, calledPatterns, minName: Math.min(...lens), maxName: Math.max(...lens), lastOf, needPairs };
 })();
 
 /** The longest run of literal word characters (3 or more) every match of a regex branch holds, if any is plain to see. */
@@ -235,23 +239,38 @@ function requiredLiteral(branch: string): string | undefined {
   return best.length >= 3 ? best : undefined;
 }
 
-/** Offsets [start, end, ...] of the lower-case shaped names (SHAPE_SCAN) that "(" follows in the blanked text. */
-export function lowerShapeHits(code: string): number[] {
+/** One of 32 bits for the pair of characters `a` then `b` (a word's pairs, or'd, bound what literals it may hold). */
+function pairBit(a: number, b: number): number {
+  return 1 << ((a * 31 + b) & 31);
+}
+
+/** Offsets [start, end, ...] of the called shaped names (SHAPE_SCAN) that "(" follows in the blanked text. */
+export function calledShapeHits(code: string): number[] {
   const out: number[] = [];
-  const { lowerNames, lowerPatterns, minName, maxName, lastOf, minNeed } = SHAPE_SCAN;
-  if (!lowerNames.size && !lowerPatterns.length) return out;
+  const { calledNames, calledPatterns, minName, maxName, lastOf, needPairs } = SHAPE_SCAN;
+  if (!calledNames.size && !calledPatterns.length) return out;
   for (let p = code.indexOf('('); p >= 0; p = code.indexOf('(', p + 1)) {
     let e = p;
     while (e > 0 && isSpace(code.charCodeAt(e - 1))) e--;
     let b = e;
-    while (b > 0 && isWordChar(code.charCodeAt(b - 1))) b--;
-    const c0 = code.charCodeAt(b);
-    if (b === e || c0 < 97 || c0 > 122) continue;
+    let pairs = 0;
+    let next = 0;
+    while (b > 0) {
+      const c = code.charCodeAt(b - 1);
+      if (!isWordChar(c)) break;
+      if (next) pairs |= pairBit(c, next);
+      next = c;
+      b--;
+    }
     const len = e - b;
+    if (len === 0) continue;
     const name = len >= minName && len <= maxName && lastOf[code.charCodeAt(e - 1)] === 1;
-    if (!name && len < minNeed) continue;
+    let maybe = false;
+    for (const bits of needPairs) if ((pairs & bits) === bits) maybe = true;
+    if (!name && !maybe) continue;
     const w = code.slice(b, e);
-    if ((name && lowerNames.has(w)) || lowerPatterns.some((lp) => lp.needs.some((l) => w.includes(l)) && lp.re.test(w))) out.push(b, e);
+    if (name && calledNames.has(w)) out.push(b, e);
+    else if (maybe && calledPatterns.some((cp) => cp.needs.some((l) => w.includes(l)) && cp.re.test(w))) out.push(b, e);
   }
   return out;
 }
@@ -267,13 +286,13 @@ function put(buf: Uint8Array | Uint16Array, at: number, word: string) {
  * split on the text with comments and strings blanked.
  */
 function rewriteShapes(src: string, chars: () => Uint8Array | Uint16Array): void {
-  SHAPE_SCAN.upper.lastIndex = 0;
+  SHAPE_SCAN.plain.lastIndex = 0;
   // the first shaped name of the regex part; the scan below goes on from it (not from the start again)
-  const first = SHAPE_SCAN.upper.exec(src);
+  const first = SHAPE_SCAN.plain.exec(src);
   // names and arguments are read on the text with comments and strings blanked
   const code = blankNoise(src);
-  const lower = lowerShapeHits(code);
-  const hasShape = first !== null || lower.length > 0;
+  const called = calledShapeHits(code);
+  const hasShape = first !== null || called.length > 0;
   if (!hasShape && !src.includes('define')) return;
   if (src.includes('define')) {
     // a comment inside a #define continued over lines
@@ -302,18 +321,18 @@ function rewriteShapes(src: string, chars: () => Uint8Array | Uint16Array): void
   let li = 0;
   for (;;) {
     const ua = m ? m.index : Infinity;
-    const la = li < lower.length ? lower[li] : Infinity;
+    const la = li < called.length ? called[li] : Infinity;
     if (ua === Infinity && la === Infinity) break;
     let at: number;
     let name: string;
     if (ua <= la) {
       at = ua;
       name = m![0];
-      m = SHAPE_SCAN.upper.exec(src);
+      m = SHAPE_SCAN.plain.exec(src);
       if (la === ua) li += 2;
     } else {
       at = la;
-      name = code.slice(la, lower[li + 1]);
+      name = code.slice(la, called[li + 1]);
       li += 2;
     }
     if (code.charCodeAt(at) === 32) continue; // in a comment or a string
