@@ -115,3 +115,15 @@ describe('extractContext: fast paths read as the patterns they replace', () => {
     expect(waitArms('{\n\tif (how & M_WAITOK)\n\t\tfoo();\n}\n', 0).length).toBe(1);
   });
 });
+
+describe('extractContext: literalsAt', () => {
+  it('finds every place of every literal in one pass, where one starts another or two overlap', async () => {
+    const { literalsAt } = await import('../src/context/extract');
+    const text = 'a unlock_cb (*(*x) UNLOCK _init_init unlock';
+    const at = literalsAt(text, ['unlock', 'unlock_cb', '(*', '_init', 'k_c', 'UNLOCK']);
+    const naive = (l: string) => [...text.matchAll(new RegExp(l.replace(/[()*]/g, '\\$&'), 'g'))].map((m) => m.index);
+    for (const l of ['unlock', 'unlock_cb', '(*', '_init', 'UNLOCK']) expect(at.get(l), l).toEqual(naive(l));
+    // overlapping: 'k_c' inside 'unlock_cb' while 'unlock' is found at the same word
+    expect(at.get('k_c')).toEqual([text.indexOf('k_c')]);
+  });
+});

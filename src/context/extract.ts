@@ -11,7 +11,7 @@ import type { AllocatorSpec } from '../model/types';
 import { CONTEXT_TABLES, type Level, type Registration, type Role } from './tables';
 import { blankNoise, callsIn, flagValueFromText, isJsSpace, looseDefs, splitKnf, type TextCall, type TextDef } from './textscan';
 import { lockKey, substituteParams, type LockEvent } from '../model/model';
-import { deliberateNoWait, flagOffsets, lockedReturns, LOCKISH_ASSERT, LOCKISH_CALL, passesFlags, startsOf, startsWithin, waitArms, type LockedReturn } from './sites';
+import { deliberateNoWait, flagOffsets, lockedReturns, LOCKISH_ASSERT, LOCKISH_CALL, passesFlags, startsWithin, waitArms } from './sites';
 import { isWordChar } from '../text/calltext';
 
 export interface CallFact {
@@ -106,7 +106,6 @@ interface HeldLock {
 /** What the model says of one called name (extractContext asks once per name and file). */
 interface NameFacts {
   spl: boolean;
-  returnsLocked?: LockedReturn;
   /** A lock-like name the model does not know (LOCKISH_CALL's match). */
   lockish: RegExpExecArray | null;
   /** A lock-assertion-like name the model does not know. */
@@ -117,6 +116,8 @@ interface NameFacts {
   sleeper: boolean;
   regs?: Registration[];
 }
+
+const modelFacts = new WeakMap<Model, Map<string, NameFacts>>();
 
 const JUMP = /\b(?:continue|return|goto)\b/y;
 
@@ -180,6 +181,19 @@ export function assignedIdent(text: string, eq: number): string | undefined {
   return text.charCodeAt(k) === 59 /* ; */ ? text.slice(i, j) : undefined;
 }
 
+/** Every offset where each literal stands in `text` (overlapping ones too), in one pass. */
+export function literalsAt(text: string, lits: string[]): Map<string, number[]> {
+  const out = new Map<string, number[]>(lits.map((l) => [l, []]));
+  const uniq = [...out.keys()].filter((l) => l);
+  if (!uniq.length) return out;
+  const re = new RegExp(uniq.map(escapeRe).join('|'), 'g');
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    for (const l of uniq) if (text.startsWith(l, m.index)) out.get(l)!.push(m.index);
+    re.lastIndex = m.index + 1;
+  }
+  return out;
+}
+
 /** Extract the context facts of one parsed file. */
 export function extractContext(file: string, text: string, model: Model): FileContext {
   const tables = CONTEXT_TABLES[model.name];
@@ -191,8 +205,15 @@ export function extractContext(file: string, text: string, model: Model): FileCo
   const byName = new Map<string, FnFact>();
 
   const clean = blankNoise(text);
-  // where the registering fields are named in the file: only bodies that name one are searched for assignments
-  const fieldNamed = fieldRole.size ? startsOf(clean, new RegExp([...fieldRole.keys()].map(escapeRe).join('|'), 'g')) : undefined;
+  // where the literals that gate a body's searches stand, found in one pass over the file: the registering
+  // fields (only bodies that name one are searched for assignments), unlocks, '(*', '_init'
+  const fieldNames = [...fieldRole.keys()];
+  const at = literalsAt(clean, ['unlock', 'UNLOCK', '(*', '_init', ...fieldNames]);
+  const merged = (lits: string[]) => lits.flatMap((l) => at.get(l)!).sort((a, b) => a - b);
+  const fieldNamed = merged(fieldNames);
+  const unlocks = merged(['unlock', 'UNLOCK']);
+  const derefAt = at.get('(*')!;
+  const initAt = at.get('_init')!;
   // the line of an offset, counted from the last one asked (offsets mostly come in order: calls in a body)
   let curOff = 0;
   let curLine = 1;
@@ -231,16 +252,17 @@ export function extractContext(file: string, text: string, model: Model): FileCo
     return ev;
   };
   // functions of this file that return with a lock of a parameter held (a lookup returning its object locked)
-  const returnsLocked = lockedReturns(defs, clean, headerOf, bodyCalls, lockEv);
-  // what the model says of a called name, asked once per name in the file rather than at every call
-  const facts = new Map<string, NameFacts>();
+  const returnsLocked = lockedReturns(defs, clean, headerOf, bodyCalls, lockEv, unlocks);
+  // what the model says of a called name, asked once per name rather than at every call
+  // (what depends on the model only is kept for the next file: a worker extracts many with one model)
+  let facts = modelFacts.get(model);
+  if (!facts) modelFacts.set(model, (facts = new Map()));
   const factsOf = (cn: string): NameFacts => {
     let f = facts.get(cn);
     if (!f) {
       const lockish = cn.length > 4 && (cn.includes('LOCK') || cn.includes('lock')) && !model.definesLockish(cn) ? LOCKISH_CALL.exec(cn) : null;
       f = {
         spl: model.acquire.get(cn)?.kind === 'spl',
-        returnsLocked: returnsLocked.get(cn),
         lockish,
         assertish: !lockish && cn.endsWith('_ASSERT') && LOCKISH_ASSERT.test(cn) && !model.definesLockish(cn),
         spec: model.allocators.get(cn),
@@ -304,7 +326,7 @@ export function extractContext(file: string, text: string, model: Model): FileCo
       if (nf.spl) {
         if (!fn.spl.includes(cn)) fn.spl.push(cn);
       }
-      const rl = nf.returnsLocked;
+      const rl = returnsLocked.size ? returnsLocked.get(cn) : undefined;
       const ev = lockEv(call) ?? (rl ? { role: 'acquire' as const, key: lockKey(substituteParams(rl.key, rl.params, call.args)), description: `${rl.description}`, what: `${rl.description} ${lockKey(substituteParams(rl.key, rl.params, call.args))} (returned locked by ${cn}())`, forbidsSleep: true, forbidsAlloc: rl.level === 'noalloc', kind: 'returned' } : undefined);
       const restricts = !!ev && (ev.forbidsSleep || ev.forbidsAlloc);
       // a function that returns locked: the lock is held after the call, not while it runs
@@ -420,7 +442,7 @@ export function extractContext(file: string, text: string, model: Model): FileCo
       }
     }
     // calls through a pointer variable, `(*hook)(...)`, and assignments of a function to a bare variable, `hook = fn;`
-    if (bodyText.includes('(*')) {
+    if (startsWithin(derefAt, def.bodyStart, def.end - 2)) {
       for (const m of bodyText.matchAll(/\(\s*\*\s*([A-Za-z_]\w*)\s*\)\s*\(/g)) {
         if (seen.has(`${m[1]}|`)) continue;
         seen.add(`${m[1]}|`);
@@ -433,13 +455,13 @@ export function extractContext(file: string, text: string, model: Model): FileCo
       const ptr = assignedName(bodyText, eq);
       if (ptr && target !== 'NULL' && ptr !== target) (out.hooks ??= []).push({ ptr, fn: target });
     }
-    if (bodyText.includes('_init')) {
+    if (startsWithin(initAt, def.bodyStart, def.end - 5)) {
       // only init-named functions care (tables.tableInitSuffix)
       for (const m of bodyText.matchAll(/(?:->|\.)\s*[A-Za-z_]\w*\s*=(?!=)\s*&?\s*([A-Za-z_]\w*_init)\s*;/g)) {
         if (m[1] !== 'NULL' && !(out.stored ??= []).includes(m[1])) out.stored.push(m[1]);
       }
     }
-    if (fieldRole.size && bodyText.includes('->') && startsWithin(fieldNamed!, def.bodyStart, def.end)) {
+    if (fieldRole.size && startsWithin(fieldNamed, def.bodyStart, def.end) && bodyText.includes('->')) {
       for (const m of bodyText.matchAll(/(?:->|\.)\s*([A-Za-z_]\w*)\s*=(?!=)\s*([^;]+);/g)) {
         const role = fieldRole.get(m[1]);
         if (!role) continue;
@@ -451,7 +473,7 @@ export function extractContext(file: string, text: string, model: Model): FileCo
 
   // init routines named in a file-scope method table (`{ foo_probe, foo_init, ... }`, `.init = foo_init,`,
   // `KOBJMETHOD(channel_init, foo_init),`)
-  if (clean.includes('_init')) {
+  if (initAt.length) {
     let k = 0;
     const sorted = [...defs].sort((a, b) => a.start - b.start);
     // found from the literal '_init' back to the name's start (a pattern starting at every word cost more)

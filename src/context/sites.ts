@@ -9,7 +9,7 @@
 import type { Model, LockEvent } from '../model/model';
 import type { FlagFamily } from '../model/types';
 import { lineOf, lineStarts } from '../text/lines';
-import { callsIn, flagValueFromText, type TextCall, type TextDef } from './textscan';
+import { callsIn, flagValueFromText, isJsSpace, type TextCall, type TextDef } from './textscan';
 import { assignedBefore } from '../text/calltext';
 
 /* Lock-like calls the model does not know (`FOO_LOCK(sc)`, `BAR_WUNLOCK(x)`): [stem, "UN" when a release]. */
@@ -267,10 +267,11 @@ export function lockedReturns(
   headerOf: (d: TextDef) => string,
   callsOf: (d: TextDef) => TextCall[],
   lockEv: (c: TextCall) => LockEvent | undefined,
+  /** Where 'unlock' and 'UNLOCK' stand in `clean`, sorted (found here when not given). */
+  unlocks = startsOf(clean, /unlock|UNLOCK/g),
 ): Map<string, LockedReturn> {
   const out = new Map<string, LockedReturn>();
-  // only bodies that release something: where 'unlock' is in the file, found once
-  const unlocks = startsOf(clean, /unlock|UNLOCK/g);
+  // only bodies that release something
   if (!unlocks.length) return out;
   for (const def of defs) {
     if (!startsWithin(unlocks, def.bodyStart, def.end - 6)) continue;
@@ -309,8 +310,22 @@ export function lockedReturns(
   return out;
 }
 
-/* The words WAIT_TEST needs, blanks allowed between their letters (the test reads the condition without them). */
-const WAIT_WORD = /s\s*l\s*e\s*e\s*p|w\s*a\s*i\s*t|b\s*l\s*o\s*c\s*k/gi;
+/* The words WAIT_TEST needs (what the body must name for any arm: /sleep|wait|block|WAITOK|NOWAIT/i). */
+const WAIT_WORD = /sleep|wait|block/gi;
+
+const isLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+
+/** Does t[from, to) hold a letter, blanks, a letter (which the condition read without blanks joins)? */
+function spacedLetters(t: string, from: number, to: number): boolean {
+  for (let i = from + 1; i < to - 1; i++) {
+    if (!isJsSpace(t.charCodeAt(i)) || !isLetter(t.charCodeAt(i - 1))) continue;
+    let j = i + 1;
+    while (j < to && isJsSpace(t.charCodeAt(j))) j++;
+    if (j < to && isLetter(t.charCodeAt(j))) return true;
+    i = j;
+  }
+  return false;
+}
 
 /* `if (sleep)`, `if (canwait)`, `if (sc->may_block)`, `if (how & M_WAITOK)`, `if (!(flags & M_NOWAIT))`: a test that the caller may wait */
 const WAIT_TEST = /^(?:(?=[A-Za-z_])[\w.>-]*?(?:sleep|wait|block)\w*|.*&\s*M_WAITOK\b.*|!\s*\(\s*[\w.>-]+\s*&\s*M_NOWAIT\s*\))$/i;
@@ -322,25 +337,20 @@ const WAIT_TEST = /^(?:(?=[A-Za-z_])[\w.>-]*?(?:sleep|wait|block)\w*|.*&\s*M_WAI
  */
 export function waitArms(body: string, base: number): [number, number][] {
   const out: [number, number][] = [];
-  // WAIT_TEST needs one of its words in the condition once blanks are dropped: where they are, blanks allowed
-  // (the words share no letters at their ends, so none hides another)
+  // WAIT_TEST needs sleep, wait or block in the condition once blanks are dropped (WAITOK and NOWAIT hold
+  // WAIT), and the body must name one as such: where they are (no two overlap, none holds a bracket)
   const words: number[] = [];
-  let solid = false;
   WAIT_WORD.lastIndex = 0;
-  for (let m = WAIT_WORD.exec(body); m; m = WAIT_WORD.exec(body)) {
-    words.push(m.index, m.index + m[0].length);
-    // the body must name one without blanks (sleep, wait, block; WAITOK and NOWAIT hold WAIT)
-    solid ||= m[0].length === (m[0].charCodeAt(0) === 119 || m[0].charCodeAt(0) === 87 /* w W */ ? 4 : 5);
-  }
-  if (!solid) return out;
+  for (let m = WAIT_WORD.exec(body); m; m = WAIT_WORD.exec(body)) words.push(m.index, m.index + m[0].length);
+  if (!words.length) return out;
   let w = 0;
   for (const m of body.matchAll(/\bif\s*\(/g)) {
     const open = m.index + m[0].length - 1;
     const close = closing(body, open);
     if (close < 0) continue;
-    // the first word that starts in the condition must end in it (words do not overlap, nor hold a bracket)
+    // a word in the condition, or letters with blanks between them that may spell one
     while (w < words.length && words[w] <= open) w += 2;
-    if (w >= words.length || words[w + 1] > close) continue;
+    if ((w >= words.length || words[w + 1] > close) && !spacedLetters(body, open + 1, close)) continue;
     const cond = body.slice(open + 1, close).replace(/\s+/g, ' ').trim();
     if (cond.length > 80 || !WAIT_TEST.test(cond.replace(/\s/g, '')) || /no_?(?:sleep|wait|block)|nonblock|dont/i.test(cond)) continue;
     const [a, b] = statementAt(body, close + 1, body.length);
