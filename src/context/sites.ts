@@ -28,19 +28,7 @@ export function flagOffsets(body: string, base: number): { near: (at: number) =>
     FLAG_WORD.lastIndex = 0;
     for (let m = FLAG_WORD.exec(body); m; m = FLAG_WORD.exec(body)) offs.push(base + m.index);
   }
-  return {
-    near: (at: number) => {
-      if (!offs.length) return false;
-      let lo = 0;
-      let hi = offs.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (offs[mid] < at) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo < offs.length && offs[lo] < at + 400;
-    },
-  };
+  return { near: (at: number) => offs.length > 0 && startsWithin(offs, at, at + 399) };
 }
 
 /**
