@@ -233,7 +233,12 @@ export function extractContext(file: string, text: string, model: Model): FileCo
   const headers = new Map<TextDef, string>();
   const headerOf = (def: TextDef) => {
     let h = headers.get(def);
-    if (h === undefined) headers.set(def, (h = clean.slice(def.start, def.headerEnd ?? def.bodyStart).split('\n').filter((l) => !/^[ \t].*;\s*$/.test(l)).join(' ')));
+    if (h === undefined) {
+      const raw = clean.slice(def.start, def.headerEnd ?? def.bodyStart);
+      // lines of K&R declarations (indented, ending in ';') left out; without a ';' there is none
+      h = raw.includes(';') ? raw.split('\n').filter((l) => !/^[ \t].*;\s*$/.test(l)).join(' ') : raw.replaceAll('\n', ' ');
+      headers.set(def, h);
+    }
     return h;
   };
   // a body's calls and their lock events, made once for lockedReturns() and the walk below
@@ -432,7 +437,7 @@ export function extractContext(file: string, text: string, model: Model): FileCo
         if (list.length < 12) list.push({ what: sleepWhat, line, ...(sg ? { sig: sg } : {}) });
       }
       // handler registrations
-      for (const r of nf.regs ?? []) {
+      if (nf.regs) for (const r of nf.regs) {
         const args = call.args;
         const target = fnArgText(args[r.arg]);
         if (!target) continue;
