@@ -496,8 +496,9 @@ export function extractContext(file: string, text: string, model: Model): FileCo
 
   // File-scope registrations: method tables and boot-time hooks (macros, matched in the text).
   const lineAt = lineAtOff;
-  const scan = (re: RegExp, f: (m: RegExpExecArray) => { fn: string; role: Role; via: string } | undefined) => {
-    re.lastIndex = 0;
+  // (from the first place the macro is named: no match starts before it)
+  const scan = (re: RegExp, from: number, f: (m: RegExpExecArray) => { fn: string; role: Role; via: string } | undefined) => {
+    re.lastIndex = from;
     let m: RegExpExecArray | null;
     while ((m = re.exec(text))) {
       const r = f(m);
@@ -505,23 +506,23 @@ export function extractContext(file: string, text: string, model: Model): FileCo
     }
   };
   // which of the macros the file names at all, in one pass (four includes() cost three times more)
-  const named = new Set<string>();
+  const named = new Map<string, number>();
   FILE_SCOPE.lastIndex = 0;
   for (let m = FILE_SCOPE.exec(text); m && named.size < 4; m = FILE_SCOPE.exec(text)) {
-    named.add(m[0]);
+    if (!named.has(m[0])) named.set(m[0], m.index);
     FILE_SCOPE.lastIndex = m.index + 1; // overlapping names (`DEVMETHODRIVER_MODULE`) each count
   }
   if (named.has('DEVMETHOD'))
-    scan(/\bDEVMETHOD\s*\(\s*(\w+)\s*,\s*(\w+)\s*\)/g, (m) => {
+    scan(/\bDEVMETHOD\s*\(\s*(\w+)\s*,\s*(\w+)\s*\)/g, named.get('DEVMETHOD')!, (m) => {
       const role: Role | undefined = tables.methodRoles?.find((r) => r.re.test(m[1]))?.role ?? (tables.sleepableMethods.test(m[1]) ? 'device-method' : undefined);
       return role ? { fn: m[2], role, via: `DEVMETHOD(${m[1]})` } : undefined;
     });
   if (named.has('SYSINIT'))
-    scan(/\bSYSINIT\s*\(\s*\w+\s*,\s*\w+\s*,\s*\w+\s*,\s*&?\s*(\w+)/g, (m) => ({ fn: m[1], role: 'module-init', via: 'SYSINIT()' }));
+    scan(/\bSYSINIT\s*\(\s*\w+\s*,\s*\w+\s*,\s*\w+\s*,\s*&?\s*(\w+)/g, named.get('SYSINIT')!, (m) => ({ fn: m[1], role: 'module-init', via: 'SYSINIT()' }));
   if (named.has('moduledata_t'))
-    scan(/\bmoduledata_t\s+\w+\s*=\s*\{\s*"[^"]*"\s*,\s*\(?\s*(?:modeventhand_t\s*\)\s*)?(\w+)/g, (m) => ({ fn: m[1], role: 'module-init', via: 'moduledata_t (MOD_LOAD)' }));
+    scan(/\bmoduledata_t\s+\w+\s*=\s*\{\s*"[^"]*"\s*,\s*\(?\s*(?:modeventhand_t\s*\)\s*)?(\w+)/g, named.get('moduledata_t')!, (m) => ({ fn: m[1], role: 'module-init', via: 'moduledata_t (MOD_LOAD)' }));
   if (named.has('DRIVER_MODULE'))
-    scan(/\bDRIVER_MODULE\s*\(\s*\w+\s*,\s*\w+\s*,\s*\w+\s*,\s*\w+\s*,\s*(\w+)/g, (m) => ({ fn: m[1], role: 'module-init', via: 'DRIVER_MODULE() event handler' }));
+    scan(/\bDRIVER_MODULE\s*\(\s*\w+\s*,\s*\w+\s*,\s*\w+\s*,\s*\w+\s*,\s*(\w+)/g, named.get('DRIVER_MODULE')!, (m) => ({ fn: m[1], role: 'module-init', via: 'DRIVER_MODULE() event handler' }));
   return out;
 }
 

@@ -16,6 +16,9 @@ export const isJsSpace = (c: number) =>
 
 const KEYWORDS = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof', 'do', 'case', 'else', 'defined', '__attribute__', 'typeof', '__typeof', 'offsetof', '__builtin_offsetof', 'alignof']);
 
+const KEYWORDS_BY_LENGTH: (string[] | undefined)[] = [];
+for (const k of KEYWORDS) (KEYWORDS_BY_LENGTH[k.length] ??= []).push(k);
+
 const NOISE = /\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'/g;
 /* the last two answers: a file's text is blanked by the clean-up (preprocess) and again by the context
    extraction, with its cleaned-up copy blanked in between */
@@ -111,8 +114,10 @@ class LazyCall implements TextCall {
 export function callsIn(body: string, base: number): TextCall[] {
   const out: TextCall[] = [];
   eachCall(body, (b, e, p) => {
-    const name = body.slice(b, e);
-    if (!KEYWORDS.has(name)) out.push(new LazyCall(name, base + b, body, p));
+    // keywords (`if (`, `return (`, `sizeof(`: a good part of all) are told by their letters, not copied
+    const kws = KEYWORDS_BY_LENGTH[e - b];
+    if (kws) for (const k of kws) if (body.startsWith(k, b)) return;
+    out.push(new LazyCall(body.slice(b, e), base + b, body, p));
   });
   return out;
 }
