@@ -162,3 +162,67 @@ describe('clean-up: the shaped-name scan in two parts finds what one regex of ev
     }
   });
 });
+
+describe('clean-up: #if branches read from one directive to the next', () => {
+  // the line-by-line walk it replaces, as the reference
+  const DIRECTIVE = /^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b/;
+  function byLines(src: string): string {
+    const b = Buffer.from(src, 'latin1');
+    const blank = (from: number, to: number) => {
+      for (let i = from; i < to; i++) if (src.charCodeAt(i) !== 10) b[i] = 32;
+    };
+    const stack: { parentKeep: boolean; taken: boolean; keep: boolean }[] = [];
+    let keep = true;
+    let pos = 0;
+    while (pos < src.length) {
+      let end = src.indexOf('\n', pos);
+      if (end < 0) end = src.length;
+      let lineEnd = end;
+      const first = src.slice(pos, Math.min(end, pos + 64));
+      const m = first.length && (first.charCodeAt(0) === 35 || first.trimStart().startsWith('#')) ? DIRECTIVE.exec(first) : null;
+      if (m) {
+        while (lineEnd > 0 && src.charCodeAt(lineEnd - 1) === 92 && lineEnd < src.length) {
+          const nx = src.indexOf('\n', lineEnd + 1);
+          lineEnd = nx < 0 ? src.length : nx;
+        }
+        const kw = m[1];
+        const isZero = /^\s*0\s*(\/[*/].*)?$/.test(src.slice(pos + m[0].length, lineEnd));
+        if (kw === 'if' || kw === 'ifdef' || kw === 'ifndef') {
+          const k = keep && !(kw === 'if' && isZero);
+          stack.push({ parentKeep: keep, taken: k, keep: k });
+          keep = k;
+        } else if (kw === 'elif' || kw === 'else') {
+          const f = stack[stack.length - 1];
+          if (f) {
+            const k = f.parentKeep && !f.taken && !(kw === 'elif' && isZero);
+            f.keep = k;
+            if (k) f.taken = true;
+            keep = k;
+          }
+        } else if (kw === 'endif') keep = stack.pop()?.parentKeep ?? true;
+        blank(pos, lineEnd);
+      } else if (!keep) blank(pos, end);
+      pos = lineEnd + 1;
+    }
+    return b.toString('latin1');
+  }
+
+  it('keeps and blanks what the line-by-line walk did, on random text', async () => {
+    const { keepBranches } = await import('../src/text/preprocess');
+    const parts = ['#if 0', '#if 1', '#ifdef X', ' #  ifndef Y', '#else', '#elif 0', '#elif 1', '#endif', '\t#endif /* X */', '#define A(x) \\', '#include <x.h>', 'x = 1;', 'a # b', '##', '\\', '\\\n#if 0', ' '.repeat(70) + '#if 0', '\xa0#else', '\r#endif', '/* c */', 'int y;'];
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+      return ((x ^ (x >>> 14)) >>> 0) % n;
+    };
+    for (let t = 0; t < 500; t++) {
+      let src = '';
+      for (let k = 0; k < 30; k++) src += parts[rnd(parts.length)] + (rnd(4) ? '\n' : rnd(2) ? ' ' : '');
+      let out: Buffer | undefined;
+      keepBranches(src, () => (out ??= Buffer.from(src, 'latin1')));
+      expect(out ? out.toString('latin1') : src, JSON.stringify(src)).toBe(byLines(src));
+    }
+  });
+});

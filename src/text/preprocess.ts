@@ -53,54 +53,7 @@ export function preprocess(src: string): string {
   let out: Uint8Array | Uint16Array | undefined;
   const chars = () => (out ??= toUnits(src));
 
-  // Conditional compilation. Walk lines; a stack entry says whether the current branch is kept.
-  if (src.includes('#')) {
-    interface Frame { parentKeep: boolean; taken: boolean; keep: boolean }
-    const stack: Frame[] = [];
-    let keep = true;
-    let pos = 0;
-    while (pos < src.length) {
-      let end = src.indexOf('\n', pos);
-      if (end < 0) end = src.length;
-      // a directive may continue over backslash-newlines
-      let lineEnd = end;
-      const lineStart = pos;
-      // a directive's line starts with '#' after blanks (within 64 characters): no copy of the other lines
-      const lim = Math.min(end, pos + 64);
-      let q = pos;
-      while (q < lim && isJsSpace(src.charCodeAt(q))) q++;
-      const m = q < lim && src.charCodeAt(q) === 35 /* # */ ? DIRECTIVE.exec(src.slice(pos, lim)) : null;
-      if (m) {
-        while (lineEnd > 0 && src.charCodeAt(lineEnd - 1) === 92 /* \ */ && lineEnd < src.length) {
-          const nx = src.indexOf('\n', lineEnd + 1);
-          lineEnd = nx < 0 ? src.length : nx;
-        }
-        const kw = m[1];
-        const rest = src.slice(lineStart + m[0].length, lineEnd);
-        const isZero = /^\s*0\s*(\/[*/].*)?$/.test(rest);
-        if (kw === 'if' || kw === 'ifdef' || kw === 'ifndef') {
-          const k: boolean = keep && !(kw === "if" && isZero);
-          stack.push({ parentKeep: keep, taken: k, keep: k });
-          keep = k;
-        } else if (kw === 'elif' || kw === 'else') {
-          const f = stack[stack.length - 1];
-          if (f) {
-            const k = f.parentKeep && !f.taken && !(kw === 'elif' && isZero);
-            f.keep = k;
-            if (k) f.taken = true;
-            keep = k;
-          }
-        } else if (kw === 'endif') {
-          const f = stack.pop();
-          keep = f ? f.parentKeep : true;
-        }
-        blank(chars(), lineStart, lineEnd, src);
-      } else if (!keep) {
-        blank(chars(), lineStart, end, src);
-      }
-      pos = lineEnd + 1;
-    }
-  }
+  keepBranches(src, chars);
 
   rewriteShapes(src, chars);
 
@@ -132,6 +85,61 @@ export function preprocess(src: string): string {
   }
   // the text made above when the K&R pass changed nothing
   return edited ? fromUnits(out!) : text;
+}
+
+/**
+ * Conditional compilation: keep one branch of each #if (see preprocess()), blanking the directives and the
+ * other branches in `chars()`. Read from one '#' that starts a line (after blanks) to the next; a stack
+ * entry says whether the current branch is kept, and the lines between directives are kept or blanked together.
+ */
+export function keepBranches(src: string, chars: () => Uint8Array | Uint16Array): void {
+  interface Frame { parentKeep: boolean; taken: boolean; keep: boolean }
+  const stack: Frame[] = [];
+  let keep = true;
+  let pos = 0; // the first line not read yet
+  for (let h = src.indexOf('#'); h >= 0; ) {
+    const lineStart = src.lastIndexOf('\n', h - 1) + 1;
+    let end = src.indexOf('\n', h);
+    if (end < 0) end = src.length;
+    // a directive's line starts with '#' after blanks (within 64 characters)
+    let q = lineStart;
+    while (q < h && isJsSpace(src.charCodeAt(q))) q++;
+    const m = lineStart >= pos && q === h && h < lineStart + 64 ? DIRECTIVE.exec(src.slice(lineStart, Math.min(end, lineStart + 64))) : null;
+    if (!m) {
+      h = src.indexOf('#', h + 1);
+      continue;
+    }
+    if (!keep && lineStart > pos) blank(chars(), pos, lineStart, src);
+    // a directive may continue over backslash-newlines
+    let lineEnd = end;
+    while (lineEnd > 0 && src.charCodeAt(lineEnd - 1) === 92 /* \ */ && lineEnd < src.length) {
+      const nx = src.indexOf('\n', lineEnd + 1);
+      lineEnd = nx < 0 ? src.length : nx;
+    }
+    const kw = m[1];
+    const rest = src.slice(lineStart + m[0].length, lineEnd);
+    const isZero = /^\s*0\s*(\/[*/].*)?$/.test(rest);
+    if (kw === 'if' || kw === 'ifdef' || kw === 'ifndef') {
+      const k: boolean = keep && !(kw === "if" && isZero);
+      stack.push({ parentKeep: keep, taken: k, keep: k });
+      keep = k;
+    } else if (kw === 'elif' || kw === 'else') {
+      const f = stack[stack.length - 1];
+      if (f) {
+        const k = f.parentKeep && !f.taken && !(kw === 'elif' && isZero);
+        f.keep = k;
+        if (k) f.taken = true;
+        keep = k;
+      }
+    } else if (kw === 'endif') {
+      const f = stack.pop();
+      keep = f ? f.parentKeep : true;
+    }
+    blank(chars(), lineStart, lineEnd, src);
+    pos = lineEnd + 1;
+    h = pos < src.length ? src.indexOf('#', pos) : -1;
+  }
+  if (!keep && pos < src.length) blank(chars(), pos, src.length, src);
 }
 
 const DEFINE_LINE = /^[ \t]*#[ \t]*define\b/;
