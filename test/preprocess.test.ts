@@ -226,3 +226,47 @@ describe('clean-up: #if branches read from one directive to the next', () => {
     }
   });
 });
+
+describe('clean-up: K&R declarations found from each "{" in column 0', () => {
+  // the walk down every line it replaces, as the reference (on text with no #if and no shaped name)
+  function byLines(text: string): string {
+    const b = Buffer.from(text, 'latin1');
+    const lines: [number, number][] = [];
+    for (let p = 0; p <= text.length; ) {
+      let e = text.indexOf('\n', p);
+      if (e < 0) e = text.length;
+      lines.push([p, e]);
+      p = e + 1;
+    }
+    for (let i = 0; i < lines.length - 2; i++) {
+      const head = text.slice(lines[i][0], lines[i][1]).replace(/\/\*.*?\*\/|\s+$/g, '');
+      if (!head.endsWith(')') || /;\s*$/.test(head)) continue;
+      let j = i + 1;
+      while (j < lines.length) {
+        const l = text.slice(lines[j][0], lines[j][1]).replace(/\/\*.*?\*\//g, '').trim();
+        if (!l || !l.endsWith(';') || /[{}#=]/.test(l) || !/^[A-Za-z_]/.test(l)) break;
+        j++;
+      }
+      if (j === i + 1 || j >= lines.length || text.charCodeAt(lines[j][0]) !== 123) continue;
+      for (let k = lines[i + 1][0]; k < lines[j - 1][1]; k++) if (text.charCodeAt(k) !== 10) b[k] = 32;
+      i = j;
+    }
+    return b.toString('latin1');
+  }
+
+  it('blanks what the walk down every line blanked, on random text', () => {
+    const parts = ['foo(a, b)', 'foo(a) /* x */', 'int a;', '\tchar *b;', 'int c; /* y */', 'struct s *p;', '{', '{ f(x)', '}', '', ' ', 'x = 1;', 'int d = 2;', 'bar()', '\t', ';', 'a)', 'b);', '{}'];
+    let seed = 99;
+    const rnd = (n: number) => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+      return ((x ^ (x >>> 14)) >>> 0) % n;
+    };
+    for (let t = 0; t < 800; t++) {
+      let src = rnd(4) ? '' : '\n';
+      for (let k = 0; k < 25; k++) src += parts[rnd(parts.length)] + (rnd(6) ? '\n' : '');
+      expect(preprocess(src), JSON.stringify(src)).toBe(byLines(src));
+    }
+  });
+});

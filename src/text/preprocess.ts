@@ -57,31 +57,41 @@ export function preprocess(src: string): string {
 
   rewriteShapes(src, chars);
 
-  // K&R definitions: `name(a, b)\n\ttype a;\n\ttype b;\n{` -- a linear scan over lines
+  // K&R definitions: `name(a, b)\n\ttype a;\n\ttype b;\n{`: from each "{" in column 0, up over the
+  // declarations to the head (what a walk down every line found: the first line above that is no declaration)
   const text = out ? fromUnits(out) : src;
   let edited = false;
-  const starts = lineStarts(text);
-  const n = starts.length;
-  const lineEnd = (k: number) => (k + 1 < n ? starts[k + 1] - 1 : text.length);
-  for (let i = 0; i < n - 2; i++) {
-    const hs = starts[i];
-    const he = lineEnd(i);
-    // cheap test first: after comments and trailing blanks are cut, a head ends with ')', so the line ends with ')' or a comment's '/'
+  let prevBrace = -1; // the "{" line of the last definition blanked: a head comes after it
+  const isDecl = (ls: number, le: number) => {
+    const l = text.slice(ls, le).replace(/\/\*.*?\*\//g, '').trim();
+    return !!l && l.endsWith(';') && !/[{}#=]/.test(l) && /^[A-Za-z_]/.test(l);
+  };
+  for (let at = text.indexOf('\n{'); at >= 0; at = text.indexOf('\n{', at + 1)) {
+    const brace = at + 1;
+    let le = at; // the end of the line above
+    let decls = 0;
+    let hs = -1;
+    while (le >= 0) {
+      const ls = text.lastIndexOf('\n', le - 1) + 1;
+      if (le > 0 && isDecl(ls, le)) {
+        decls++;
+        le = ls - 1;
+        continue;
+      }
+      hs = ls;
+      break;
+    }
+    if (!decls || hs <= prevBrace) continue;
+    // the head: after comments and trailing blanks are cut, it ends with ')' (so the line with ')' or a comment's '/')
+    const he = le;
     let last = he - 1;
     while (last >= hs && isSpace(text.charCodeAt(last))) last--;
     if (last < hs || (text.charCodeAt(last) !== 41 && text.charCodeAt(last) !== 47)) continue;
     const head = text.slice(hs, he).replace(/\/\*.*?\*\/|\s+$/g, '');
     if (!head.endsWith(')') || /;\s*$/.test(head)) continue;
-    let j = i + 1;
-    while (j < n) {
-      const l = text.slice(starts[j], lineEnd(j)).replace(/\/\*.*?\*\//g, '').trim();
-      if (!l || !l.endsWith(';') || /[{}#=]/.test(l) || !/^[A-Za-z_]/.test(l)) break;
-      j++;
-    }
-    if (j === i + 1 || j >= n || text.charCodeAt(starts[j]) !== 123 /* { */) continue;
-    blank(chars(), starts[i + 1], lineEnd(j - 1), text);
+    blank(chars(), he + 1, at, text);
     edited = true;
-    i = j;
+    prevBrace = brace;
   }
   // the text made above when the K&R pass changed nothing
   return edited ? fromUnits(out!) : text;
