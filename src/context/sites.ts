@@ -10,7 +10,7 @@ import type { Model, LockEvent } from '../model/model';
 import type { FlagFamily } from '../model/types';
 import { lineOf, lineStarts } from '../text/lines';
 import { callsIn, flagValueFromText, isJsSpace, type TextCall, type TextDef } from './textscan';
-import { assignedBefore } from '../text/calltext';
+import { assignedBefore, isWordChar } from '../text/calltext';
 
 /* Lock-like calls the model does not know (`FOO_LOCK(sc)`, `BAR_WUNLOCK(x)`): [stem, "UN" when a release]. */
 export { LOCKISH_NAME as LOCKISH_CALL, LOCKISH_ASSERT_NAME as LOCKISH_ASSERT } from '../summaries/locks';
@@ -332,8 +332,12 @@ export function waitArms(body: string, base: number): [number, number][] {
   for (let m = WAIT_WORD.exec(body); m; m = WAIT_WORD.exec(body)) words.push(m.index, m.index + m[0].length);
   if (!words.length) return out;
   let w = 0;
-  for (const m of body.matchAll(/\bif\s*\(/g)) {
-    const open = m.index + m[0].length - 1;
+  // each `if (` (what /\bif\s*\(/g finds)
+  for (let i = body.indexOf('if'); i >= 0; i = body.indexOf('if', i + 2)) {
+    if (i > 0 && isWordChar(body.charCodeAt(i - 1))) continue;
+    let open = i + 2;
+    while (open < body.length && isJsSpace(body.charCodeAt(open))) open++;
+    if (body.charCodeAt(open) !== 40 /* ( */) continue;
     const close = closing(body, open);
     if (close < 0) continue;
     // a word in the condition, or letters with blanks between them that may spell one
