@@ -108,3 +108,165 @@ describe('files with parse errors: JSON list, --verbose, summary count', () => {
     expect(r.stderr).toMatch(/; 1 file with parse errors \(findings there may be low confidence\);/);
   });
 });
+
+describe('clean-up: the shaped-name scan in two parts finds what one regex of every name finds', () => {
+  it('rewrites a lower-case name whose "(" comes after a comment or a line break, and leaves one with no "(" alone', () => {
+    const src = 'static void\nfoo_input(struct mbuf *m)\n{\n\tstruct ip *ip;\n\n\tip = mtod /* the header */ (m, struct ip *);\n\tip = mtod\n\t    (m, struct ip *);\n\tfoo_mtod = mtod;\n}\n';
+    const out = preprocess(src);
+    expectSameLayout(src, out);
+    expect(out.match(/_{11}/g)?.length).toBe(2);
+    expect(out).toContain('foo_mtod = mtod;');
+    expect(hasError(out)).toBe(false);
+  });
+
+  it('on random text: every hit of SHAPE_NAMES but names that need arguments with no "(" after them', async () => {
+    const { SHAPE_NAMES } = await import('../src/text/shapes');
+    const { SHAPE_SCAN, calledShapeHits } = await import('../src/text/preprocess');
+    const { blankNoise } = await import('../src/context/textscan');
+    const { isSpace } = await import('../src/text/calltext');
+    const names = MACRO_SHAPES.flatMap((e) => e.names ?? []);
+    const words = [
+      ...names, ...names.map((n) => `${n}x`), ...names.map((n) => `_${n}`), ...names.map((n) => n.toUpperCase()),
+      'SYSCTL_INT', 'SYSCTL_', 'SDT_PROBE2', 'TAILQ_FOREACH_SAFE', 'FOREACH', 'list_for_each_entry', 'for_each_pipe', 'for_each_', 'afor_eachb', 'a_for_each_b', 'x_for_each', 'Xfor_each_y', 'foo',
+    ];
+    const seps = [' ', '\t', '\n', '(', '(', '(', ')', ',', ';', '/* c */', '"s"', '// c\n', '\xe9', '\xa0', '#define X ', '\\\n', '->', '.'];
+    let seed = 12345;
+    // mulberry32
+    const rnd = (n: number) => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+      return ((x ^ (x >>> 14)) >>> 0) % n;
+    };
+    const calledWord = (w: string) => SHAPE_SCAN.calledNames.has(w) || SHAPE_SCAN.calledPatterns.some((p) => p.re.test(w));
+    for (let t = 0; t < 400; t++) {
+      let src = '';
+      for (let k = 0; k < 60; k++) src += rnd(3) ? seps[rnd(seps.length)] : words[rnd(words.length)];
+      const code = blankNoise(src);
+      const after = (e: number) => {
+        while (e < code.length && isSpace(code.charCodeAt(e))) e++;
+        return code[e];
+      };
+      const want: number[] = [];
+      for (const m of src.matchAll(new RegExp(SHAPE_NAMES.source, 'g'))) {
+        // a name whose shape needs arguments only counts where code (not a comment or a string) has it and "(" follows
+        if (calledWord(m[0]) && (code.charCodeAt(m.index) === 32 || after(m.index + m[0].length) !== '(')) continue;
+        want.push(m.index);
+      }
+      const got = new Set<number>();
+      for (const m of src.matchAll(new RegExp(SHAPE_SCAN.plain.source, 'g'))) got.add(m.index);
+      const low = calledShapeHits(code);
+      for (let i = 0; i < low.length; i += 2) got.add(low[i]);
+      const gotList = [...got].sort((a, b) => a - b);
+      expect(gotList, JSON.stringify(src)).toEqual(want);
+    }
+  });
+});
+
+describe('clean-up: #if branches read from one directive to the next', () => {
+  // the line-by-line walk it replaces, as the reference
+  const DIRECTIVE = /^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b/;
+  function byLines(src: string): string {
+    const b = Buffer.from(src, 'latin1');
+    const blank = (from: number, to: number) => {
+      for (let i = from; i < to; i++) if (src.charCodeAt(i) !== 10) b[i] = 32;
+    };
+    const stack: { parentKeep: boolean; taken: boolean; keep: boolean }[] = [];
+    let keep = true;
+    let pos = 0;
+    while (pos < src.length) {
+      let end = src.indexOf('\n', pos);
+      if (end < 0) end = src.length;
+      let lineEnd = end;
+      const first = src.slice(pos, Math.min(end, pos + 64));
+      const m = first.length && (first.charCodeAt(0) === 35 || first.trimStart().startsWith('#')) ? DIRECTIVE.exec(first) : null;
+      if (m) {
+        while (lineEnd > 0 && src.charCodeAt(lineEnd - 1) === 92 && lineEnd < src.length) {
+          const nx = src.indexOf('\n', lineEnd + 1);
+          lineEnd = nx < 0 ? src.length : nx;
+        }
+        const kw = m[1];
+        const isZero = /^\s*0\s*(\/[*/].*)?$/.test(src.slice(pos + m[0].length, lineEnd));
+        if (kw === 'if' || kw === 'ifdef' || kw === 'ifndef') {
+          const k = keep && !(kw === 'if' && isZero);
+          stack.push({ parentKeep: keep, taken: k, keep: k });
+          keep = k;
+        } else if (kw === 'elif' || kw === 'else') {
+          const f = stack[stack.length - 1];
+          if (f) {
+            const k = f.parentKeep && !f.taken && !(kw === 'elif' && isZero);
+            f.keep = k;
+            if (k) f.taken = true;
+            keep = k;
+          }
+        } else if (kw === 'endif') keep = stack.pop()?.parentKeep ?? true;
+        blank(pos, lineEnd);
+      } else if (!keep) blank(pos, end);
+      pos = lineEnd + 1;
+    }
+    return b.toString('latin1');
+  }
+
+  it('keeps and blanks what the line-by-line walk did, on random text', async () => {
+    const { keepBranches } = await import('../src/text/preprocess');
+    const parts = ['#if 0', '#if 1', '#ifdef X', ' #  ifndef Y', '#else', '#elif 0', '#elif 1', '#endif', '\t#endif /* X */', '#define A(x) \\', '#include <x.h>', 'x = 1;', 'a # b', '##', '\\', '\\\n#if 0', ' '.repeat(70) + '#if 0', '\xa0#else', '\r#endif', '/* c */', 'int y;'];
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+      return ((x ^ (x >>> 14)) >>> 0) % n;
+    };
+    for (let t = 0; t < 500; t++) {
+      let src = '';
+      for (let k = 0; k < 30; k++) src += parts[rnd(parts.length)] + (rnd(4) ? '\n' : rnd(2) ? ' ' : '');
+      let out: Buffer | undefined;
+      keepBranches(src, () => (out ??= Buffer.from(src, 'latin1')));
+      expect(out ? out.toString('latin1') : src, JSON.stringify(src)).toBe(byLines(src));
+    }
+  });
+});
+
+describe('clean-up: K&R declarations found from each "{" in column 0', () => {
+  // the walk down every line it replaces, as the reference (on text with no #if and no shaped name)
+  function byLines(text: string): string {
+    const b = Buffer.from(text, 'latin1');
+    const lines: [number, number][] = [];
+    for (let p = 0; p <= text.length; ) {
+      let e = text.indexOf('\n', p);
+      if (e < 0) e = text.length;
+      lines.push([p, e]);
+      p = e + 1;
+    }
+    for (let i = 0; i < lines.length - 2; i++) {
+      const head = text.slice(lines[i][0], lines[i][1]).replace(/\/\*.*?\*\/|\s+$/g, '');
+      if (!head.endsWith(')') || /;\s*$/.test(head)) continue;
+      let j = i + 1;
+      while (j < lines.length) {
+        const l = text.slice(lines[j][0], lines[j][1]).replace(/\/\*.*?\*\//g, '').trim();
+        if (!l || !l.endsWith(';') || /[{}#=]/.test(l) || !/^[A-Za-z_]/.test(l)) break;
+        j++;
+      }
+      if (j === i + 1 || j >= lines.length || text.charCodeAt(lines[j][0]) !== 123) continue;
+      for (let k = lines[i + 1][0]; k < lines[j - 1][1]; k++) if (text.charCodeAt(k) !== 10) b[k] = 32;
+      i = j;
+    }
+    return b.toString('latin1');
+  }
+
+  it('blanks what the walk down every line blanked, on random text', () => {
+    const parts = ['foo(a, b)', 'foo(a) /* x */', 'int a;', '\tchar *b;', 'int c; /* y */', 'struct s *p;', '{', '{ f(x)', '}', '', ' ', 'x = 1;', 'int d = 2;', 'bar()', '\t', ';', 'a)', 'b);', '{}'];
+    let seed = 99;
+    const rnd = (n: number) => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+      return ((x ^ (x >>> 14)) >>> 0) % n;
+    };
+    for (let t = 0; t < 800; t++) {
+      let src = rnd(4) ? '' : '\n';
+      for (let k = 0; k < 25; k++) src += parts[rnd(parts.length)] + (rnd(6) ? '\n' : '');
+      expect(preprocess(src), JSON.stringify(src)).toBe(byLines(src));
+    }
+  });
+});

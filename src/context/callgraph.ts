@@ -14,7 +14,7 @@
  *  - Name heuristics (foo_attach, foo_intr) are weak evidence, used only where
  *    nothing stronger decides.
  */
-import type { FileContext, FnFact } from './extract';
+import type { CallFact, FileContext, FnFact } from './extract';
 import { CONTEXT_TABLES, LEVEL_ORDER, type Level, type Role } from './tables';
 import type { DialectName } from '../model/types';
 
@@ -90,30 +90,46 @@ export class CallGraph {
         s.add(to);
       }
     }
+    const link = (n: Node, from: string, toNode: Node, c: CallFact) => {
+      const to = toNode.key;
+      if (to === from) return;
+      const prev = n.callees.get(to);
+      const first = !n.callees.has(to);
+      if (first) {
+        if (c.quiet) n.quiet.add(to);
+        if (c.dropped) n.dropped.set(to, c.dropped);
+      } else {
+        if (!c.quiet) n.quiet.delete(to);
+        if (n.dropped.get(to) !== c.dropped) n.dropped.delete(to);
+      }
+      if (first || (prev && (!c.under || LEVEL_ORDER[c.under.level] > LEVEL_ORDER[prev.level]))) n.callees.set(to, c.under);
+      toNode.callers.add(from);
+    };
     for (const fc of files) {
+      // a name resolves the same way everywhere in its file: once per name, not per call
+      const local = new Map<string, Node | null>();
+      const here = (name: string): Node | undefined => {
+        let k = local.get(name);
+        if (k === undefined) {
+          const key = resolve(fc.file, name);
+          local.set(name, (k = key === undefined ? null : this.nodes.get(key)!));
+        }
+        return k ?? undefined;
+      };
       for (const fn of fc.fns) {
-        const from = resolve(fc.file, fn.name)!;
-        const n = this.nodes.get(from)!;
+        const n = here(fn.name)!;
+        const from = n.key;
         for (const c of fn.calls) {
-          const direct = resolve(fc.file, c.name);
-          for (const to of direct ? [direct] : (hooks.get(c.name) ?? [])) {
-            if (to === from) continue;
-            const prev = n.callees.get(to);
-            const first = !n.callees.has(to);
-            if (first) {
-              if (c.quiet) n.quiet.add(to);
-              if (c.dropped) n.dropped.set(to, c.dropped);
-            } else {
-              if (!c.quiet) n.quiet.delete(to);
-              if (n.dropped.get(to) !== c.dropped) n.dropped.delete(to);
-            }
-            if (first || (prev && (!c.under || LEVEL_ORDER[c.under.level] > LEVEL_ORDER[prev.level]))) n.callees.set(to, c.under);
-            this.nodes.get(to)!.callers.add(from);
+          const direct = here(c.name);
+          if (direct !== undefined) link(n, from, direct, c);
+          else {
+            const via = hooks.get(c.name);
+            if (via) for (const to of via) link(n, from, this.nodes.get(to)!, c);
           }
         }
       }
       for (const r of fc.registrations) {
-        const to = resolve(fc.file, r.fn);
+        const to = here(r.fn)?.key;
         if (!to) continue;
         this.nodes.get(to)!.roles.push({ role: r.role, level: tables.roleLevel[r.role], why: `registered as ${r.role.replace(/-/g, ' ')} by ${r.via} at ${fc.file}:${r.line}${tables.roleWhy?.[r.role] ? ` (${tables.roleWhy[r.role]})` : ''}`, weak: false });
       }

@@ -7,11 +7,11 @@
  * callgraph.ts.
  */
 import type { Model } from '../model/model';
-import { CONTEXT_TABLES, type Level, type Role } from './tables';
-import { lineOf, lineStarts } from '../text/lines';
-import { blankNoise, callsIn, flagValueFromText, looseDefs, splitKnf, type TextCall, type TextDef } from './textscan';
-import { lockKey, substituteParams } from '../model/model';
-import { deliberateNoWait, flagOffsets, lockedReturns, LOCKISH_ASSERT, LOCKISH_CALL, passesFlags, waitArms } from './sites';
+import type { AllocatorSpec } from '../model/types';
+import { CONTEXT_TABLES, type Level, type Registration, type Role } from './tables';
+import { blankNoise, callsIn, flagValueFromText, isJsSpace, looseDefs, splitKnf, type TextCall, type TextDef } from './textscan';
+import { lockKey, substituteParams, type LockEvent } from '../model/model';
+import { deliberateNoWait, flagOffsets, lockedReturns, LOCKISH_ASSERT, LOCKISH_CALL, passesFlags, startsWithin, waitArms } from './sites';
 import { isWordChar } from '../text/calltext';
 
 export interface CallFact {
@@ -103,6 +103,22 @@ interface HeldLock {
   byText?: boolean;
 }
 
+/** What the model says of one called name (extractContext asks once per name and file). */
+interface NameFacts {
+  spl: boolean;
+  /** A lock-like name the model does not know (LOCKISH_CALL's match). */
+  lockish: RegExpExecArray | null;
+  /** A lock-assertion-like name the model does not know. */
+  assertish: boolean;
+  spec?: AllocatorSpec;
+  api: boolean;
+  noReturn: boolean;
+  sleeper: boolean;
+  regs?: Registration[];
+}
+
+const modelFacts = new WeakMap<Model, Map<string, NameFacts>>();
+
 const JUMP = /\b(?:continue|return|goto)\b/y;
 
 /**
@@ -144,6 +160,40 @@ function assignedName(text: string, eq: number): string | undefined {
   return c === '.' || c === '>' || c === ']' || c === ')' ? undefined : name;
 }
 
+const FILE_SCOPE = /DEVMETHOD|SYSINIT|moduledata_t|DRIVER_MODULE/g;
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The identifier the "=" at `eq` assigns when a `;` ends it (`= fn;`, `= &fn;`): what /=\s*&?\s*([A-Za-z_]\w*)\s*;/y reads. */
+export function assignedIdent(text: string, eq: number): string | undefined {
+  let i = eq + 1;
+  while (i < text.length && isJsSpace(text.charCodeAt(i))) i++;
+  if (text.charCodeAt(i) === 38 /* & */) {
+    i++;
+    while (i < text.length && isJsSpace(text.charCodeAt(i))) i++;
+  }
+  const c0 = text.charCodeAt(i);
+  if (!((c0 >= 65 && c0 <= 90) || (c0 >= 97 && c0 <= 122) || c0 === 95)) return undefined;
+  let j = i + 1;
+  while (j < text.length && isWordChar(text.charCodeAt(j))) j++;
+  let k = j;
+  while (k < text.length && isJsSpace(text.charCodeAt(k))) k++;
+  return text.charCodeAt(k) === 59 /* ; */ ? text.slice(i, j) : undefined;
+}
+
+/** Every offset where each literal stands in `text` (overlapping ones too), in one pass. */
+export function literalsAt(text: string, lits: string[]): Map<string, number[]> {
+  const out = new Map<string, number[]>(lits.map((l) => [l, []]));
+  const uniq = [...out.keys()].filter((l) => l);
+  if (!uniq.length) return out;
+  const re = new RegExp(uniq.map(escapeRe).join('|'), 'g');
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    for (const l of uniq) if (text.startsWith(l, m.index)) out.get(l)!.push(m.index);
+    re.lastIndex = m.index + 1;
+  }
+  return out;
+}
+
 /** Extract the context facts of one parsed file. */
 export function extractContext(file: string, text: string, model: Model): FileContext {
   const tables = CONTEXT_TABLES[model.name];
@@ -155,8 +205,24 @@ export function extractContext(file: string, text: string, model: Model): FileCo
   const byName = new Map<string, FnFact>();
 
   const clean = blankNoise(text);
-  let lineStartsCache: number[] | undefined;
-  const lineAtOff = (off: number) => lineOf((lineStartsCache ??= lineStarts(text)), off);
+  // where the literals that gate a body's searches stand, found in one pass over the file: the registering
+  // fields (only bodies that name one are searched for assignments), unlocks, '(*', '_init'
+  const fieldNames = [...fieldRole.keys()];
+  const at = literalsAt(clean, ['unlock', 'UNLOCK', '(*', '_init', ...fieldNames]);
+  const merged = (lits: string[]) => lits.flatMap((l) => at.get(l)!).sort((a, b) => a - b);
+  const fieldNamed = merged(fieldNames);
+  const unlocks = merged(['unlock', 'UNLOCK']);
+  const derefAt = at.get('(*')!;
+  const initAt = at.get('_init')!;
+  // the line of an offset, counted from the last one asked (offsets mostly come in order: calls in a body)
+  let curOff = 0;
+  let curLine = 1;
+  const lineAtOff = (off: number): number => {
+    if (off >= curOff) for (let i = text.indexOf('\n', curOff); i >= 0 && i < off; i = text.indexOf('\n', i + 1)) curLine++;
+    else for (let i = text.lastIndexOf('\n', curOff - 1); i >= off; i = i > 0 ? text.lastIndexOf('\n', i - 1) : -1) curLine--;
+    curOff = off;
+    return curLine;
+  };
   const fnArgText = (a: string | undefined) => {
     const t = (a ?? '').replace(/^\(\s*[^()]*\)\s*(?=[A-Za-z_&])/, '').replace(/^&\s*/, '').replace(/^\(|\)$/g, '').trim();
     return /^[A-Za-z_]\w*$/.test(t) && !/^(NULL|0)$/.test(t) ? t : undefined;
@@ -167,13 +233,53 @@ export function extractContext(file: string, text: string, model: Model): FileCo
   const headers = new Map<TextDef, string>();
   const headerOf = (def: TextDef) => {
     let h = headers.get(def);
-    if (h === undefined) headers.set(def, (h = clean.slice(def.start, def.headerEnd ?? def.bodyStart).split('\n').filter((l) => !/^[ \t].*;\s*$/.test(l)).join(' ')));
+    if (h === undefined) {
+      const raw = clean.slice(def.start, def.headerEnd ?? def.bodyStart);
+      // lines of K&R declarations (indented, ending in ';') left out; without a ';' there is none
+      h = raw.includes(';') ? raw.split('\n').filter((l) => !/^[ \t].*;\s*$/.test(l)).join(' ') : raw.replaceAll('\n', ' ');
+      headers.set(def, h);
+    }
     return h;
   };
-  const bodyCalls = (def: TextDef) => callsIn(clean.slice(def.bodyStart, def.end), def.bodyStart);
-  const lockEv = (c: TextCall) => (model.isLockCall(c.name) ? model.lockEvent(c.name, () => c.args, file) : undefined);
+  // a body's calls and their lock events, made once for lockedReturns() and the walk below
+  const callsOf = new Map<TextDef, TextCall[]>();
+  const bodyCalls = (def: TextDef) => {
+    let c = callsOf.get(def);
+    if (!c) callsOf.set(def, (c = callsIn(clean.slice(def.bodyStart, def.end), def.bodyStart)));
+    return c;
+  };
+  const events = new Map<TextCall, LockEvent | undefined>();
+  const lockEv = (c: TextCall) => {
+    if (!model.isLockCall(c.name)) return undefined;
+    if (events.has(c)) return events.get(c);
+    const ev = model.lockEvent(c.name, () => c.args, file);
+    events.set(c, ev);
+    return ev;
+  };
   // functions of this file that return with a lock of a parameter held (a lookup returning its object locked)
-  const returnsLocked = lockedReturns(defs, clean, headerOf, bodyCalls, lockEv);
+  const returnsLocked = lockedReturns(defs, clean, headerOf, bodyCalls, lockEv, unlocks);
+  // what the model says of a called name, asked once per name rather than at every call
+  // (what depends on the model only is kept for the next file: a worker extracts many with one model)
+  let facts = modelFacts.get(model);
+  if (!facts) modelFacts.set(model, (facts = new Map()));
+  const factsOf = (cn: string): NameFacts => {
+    let f = facts.get(cn);
+    if (!f) {
+      const lockish = cn.length > 4 && (cn.includes('LOCK') || cn.includes('lock')) && !model.definesLockish(cn) ? LOCKISH_CALL.exec(cn) : null;
+      f = {
+        spl: model.acquire.get(cn)?.kind === 'spl',
+        lockish,
+        assertish: !lockish && cn.endsWith('_ASSERT') && LOCKISH_ASSERT.test(cn) && !model.definesLockish(cn),
+        spec: model.allocators.get(cn),
+        api: model.isAllocatorApi(cn),
+        noReturn: model.noReturn.has(cn),
+        sleeper: sleepers.has(cn),
+        regs: regBy.get(cn),
+      };
+      facts.set(cn, f);
+    }
+    return f;
+  };
   for (const def of defs) {
     const header = headerOf(def);
     const hm = /([A-Za-z_]\w*)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)\s*$/.exec(header.trim());
@@ -203,11 +309,15 @@ export function extractContext(file: string, text: string, model: Model): FileCo
     /* locks released in a block that then leaves (return, goto, continue): held again after that block */
     const suspended: { lock: HeldLock; until: number }[] = [];
     const seen = new Set<string>();
+    const seenPlain = new Set<string>();
     const bodyText = clean.slice(def.bodyStart, def.end);
     const flagAt = flagOffsets(bodyText, def.bodyStart);
     const arms = waitArms(bodyText, def.bodyStart);
+    /* the locks held and the unknown lock-like calls, as one string (AllocFact.sig) */
+    const sigText = () => [...held.map((h) => h.key || h.description), ...sig].sort().join(',');
     for (const call of bodyCalls(def)) {
       const cn = call.name;
+      const nf = factsOf(cn);
       const line = lineAtOff(call.at);
       // locks, in source order (an approximation of "held on the path"); first what ended before this call
       for (let i = held.length - 1; i >= 0; i--) if (held[i].until !== undefined && call.at > held[i].until!) held.splice(i, 1);
@@ -218,11 +328,10 @@ export function extractContext(file: string, text: string, model: Model): FileCo
         suspended.splice(i, 1);
       }
 
-      const acq = model.acquire.get(cn);
-      if (acq?.kind === 'spl') {
+      if (nf.spl) {
         if (!fn.spl.includes(cn)) fn.spl.push(cn);
       }
-      const rl = returnsLocked.get(cn);
+      const rl = returnsLocked.size ? returnsLocked.get(cn) : undefined;
       const ev = lockEv(call) ?? (rl ? { role: 'acquire' as const, key: lockKey(substituteParams(rl.key, rl.params, call.args)), description: `${rl.description}`, what: `${rl.description} ${lockKey(substituteParams(rl.key, rl.params, call.args))} (returned locked by ${cn}())`, forbidsSleep: true, forbidsAlloc: rl.level === 'noalloc', kind: 'returned' } : undefined);
       const restricts = !!ev && (ev.forbidsSleep || ev.forbidsAlloc);
       // a function that returns locked: the lock is held after the call, not while it runs
@@ -259,8 +368,8 @@ export function extractContext(file: string, text: string, model: Model): FileCo
         }
       } else {
         // only names the tree does not define (a header left out): the others are no lock the model could know
-        const lk = cn.length > 4 && (cn.includes('LOCK') || cn.includes('lock')) && !model.definesLockish(cn) ? LOCKISH_CALL.exec(cn) : null;
-        if (!lk && cn.endsWith('_ASSERT') && LOCKISH_ASSERT.test(cn) && !model.definesLockish(cn) && !sigNames.includes(`${cn}()`)) {
+        const lk = nf.lockish;
+        if (nf.assertish && !sigNames.includes(`${cn}()`)) {
           sig.push(`${cn}:`);
           sigNames.push(`${cn}()`);
         }
@@ -279,20 +388,34 @@ export function extractContext(file: string, text: string, model: Model): FileCo
         }
       }
       const top = held.length ? held.reduce((a, b) => (a.level === 'noalloc' ? a : b)) : undefined;
-      const spec = model.allocators.get(cn);
-      const quiet: CallFact['quiet'] = model.isAllocatorApi(cn) ? 'allocator' : (flagAt.near(call.at) && passesFlags(call, model)) || arms.some(([a, b]) => call.at > a && call.at < b) ? 'flags' : undefined;
-      for (const [d, until] of drops) if (until !== undefined && call.at > until) drops.delete(d);
-      const dropped = drops.size ? [...drops.keys()][0] : undefined;
-      const key = `${cn}|${top?.what ?? ''}|${quiet ?? ''}|${dropped ?? ''}`;
+      const spec = nf.spec;
+      const quiet: CallFact['quiet'] = nf.api ? 'allocator' : (flagAt.near(call.at) && passesFlags(call, model)) || (arms.length && arms.some(([a, b]) => call.at > a && call.at < b)) ? 'flags' : undefined;
+      if (drops.size) for (const [d, until] of drops) if (until !== undefined && call.at > until) drops.delete(d);
+      const dropped = drops.size ? drops.keys().next().value : undefined;
+      const what = top?.what ?? '';
       // panic() and the like never return: what they call runs in a dying system, not in this context
-      if (!seen.has(key) && !model.noReturn.has(cn)) {
-        seen.add(key);
-        fn.calls.push({ name: cn, line, ...(top ? { under: { what: top.what, level: top.level, kind: top.description } } : {}), ...(quiet ? { quiet } : {}), ...(dropped ? { dropped } : {}) });
+      if (!nf.noReturn) {
+        // the key `name|under|quiet|dropped`; most calls have none of the three: their names are kept apart
+        let fresh: boolean;
+        if (what === '' && !quiet && !dropped) {
+          fresh = !seenPlain.has(cn);
+          if (fresh) seenPlain.add(cn);
+        } else {
+          const key = `${cn}|${what}|${quiet ?? ''}|${dropped ?? ''}`;
+          fresh = !seen.has(key);
+          if (fresh) seen.add(key);
+        }
+        if (fresh) {
+          const cf: CallFact = { name: cn, line };
+          if (top) cf.under = { what: top.what, level: top.level, kind: top.description };
+          if (quiet) cf.quiet = quiet;
+          if (dropped) cf.dropped = dropped;
+          fn.calls.push(cf);
+        }
       }
       if (later) held.push({ what: (later as { what?: string }).what ?? later.description, level: later.forbidsAlloc ? 'noalloc' : 'nosleep', key: later.key, description: later.description, byText: true });
-      const sigText = () => [...held.map((h) => h.key || h.description), ...sig].sort().join(',');
       let sleepWhat: string | undefined;
-      if (sleepers.has(cn)) sleepWhat = `${cn}()`;
+      if (nf.sleeper) sleepWhat = `${cn}()`;
       else if (spec && spec.flagsArg !== undefined) {
         const args = call.args;
         if (args[spec.flagsArg] && (spec.arity === undefined || spec.arity === args.length)) {
@@ -314,7 +437,7 @@ export function extractContext(file: string, text: string, model: Model): FileCo
         if (list.length < 12) list.push({ what: sleepWhat, line, ...(sg ? { sig: sg } : {}) });
       }
       // handler registrations
-      for (const r of regBy.get(cn) ?? []) {
+      if (nf.regs) for (const r of nf.regs) {
         const args = call.args;
         const target = fnArgText(args[r.arg]);
         if (!target) continue;
@@ -324,24 +447,26 @@ export function extractContext(file: string, text: string, model: Model): FileCo
       }
     }
     // calls through a pointer variable, `(*hook)(...)`, and assignments of a function to a bare variable, `hook = fn;`
-    if (bodyText.includes('(*')) {
+    if (startsWithin(derefAt, def.bodyStart, def.end - 2)) {
       for (const m of bodyText.matchAll(/\(\s*\*\s*([A-Za-z_]\w*)\s*\)\s*\(/g)) {
         if (seen.has(`${m[1]}|`)) continue;
         seen.add(`${m[1]}|`);
         fn.calls.push({ name: m[1], line: lineAtOff(def.bodyStart + (m.index ?? 0)) });
       }
     }
-    for (const m of bodyText.matchAll(/=\s*&?\s*([A-Za-z_]\w*)\s*;/g)) {
-      const ptr = assignedName(bodyText, m.index);
-      if (ptr && m[1] !== 'NULL' && ptr !== m[1]) (out.hooks ??= []).push({ ptr, fn: m[1] });
+    for (let eq = bodyText.indexOf('='); eq >= 0; eq = bodyText.indexOf('=', eq + 1)) {
+      const target = assignedIdent(bodyText, eq);
+      if (target === undefined) continue;
+      const ptr = assignedName(bodyText, eq);
+      if (ptr && target !== 'NULL' && ptr !== target) (out.hooks ??= []).push({ ptr, fn: target });
     }
-    if (bodyText.includes('_init')) {
+    if (startsWithin(initAt, def.bodyStart, def.end - 5)) {
       // only init-named functions care (tables.tableInitSuffix)
       for (const m of bodyText.matchAll(/(?:->|\.)\s*[A-Za-z_]\w*\s*=(?!=)\s*&?\s*([A-Za-z_]\w*_init)\s*;/g)) {
         if (m[1] !== 'NULL' && !(out.stored ??= []).includes(m[1])) out.stored.push(m[1]);
       }
     }
-    if (fieldRole.size && bodyText.includes('->')) {
+    if (fieldRole.size && startsWithin(fieldNamed, def.bodyStart, def.end) && bodyText.includes('->')) {
       for (const m of bodyText.matchAll(/(?:->|\.)\s*([A-Za-z_]\w*)\s*=(?!=)\s*([^;]+);/g)) {
         const role = fieldRole.get(m[1]);
         if (!role) continue;
@@ -353,7 +478,7 @@ export function extractContext(file: string, text: string, model: Model): FileCo
 
   // init routines named in a file-scope method table (`{ foo_probe, foo_init, ... }`, `.init = foo_init,`,
   // `KOBJMETHOD(channel_init, foo_init),`)
-  if (clean.includes('_init')) {
+  if (initAt.length) {
     let k = 0;
     const sorted = [...defs].sort((a, b) => a.start - b.start);
     // found from the literal '_init' back to the name's start (a pattern starting at every word cost more)
@@ -370,27 +495,34 @@ export function extractContext(file: string, text: string, model: Model): FileCo
   }
 
   // File-scope registrations: method tables and boot-time hooks (macros, matched in the text).
-  let starts: number[] | undefined;
-  const lineAt = (off: number) => lineOf((starts ??= lineStarts(text)), off);
-  const scan = (re: RegExp, f: (m: RegExpExecArray) => { fn: string; role: Role; via: string } | undefined) => {
-    re.lastIndex = 0;
+  const lineAt = lineAtOff;
+  // (from the first place the macro is named: no match starts before it)
+  const scan = (re: RegExp, from: number, f: (m: RegExpExecArray) => { fn: string; role: Role; via: string } | undefined) => {
+    re.lastIndex = from;
     let m: RegExpExecArray | null;
     while ((m = re.exec(text))) {
       const r = f(m);
       if (r && !/^(NULL|0)$/.test(r.fn)) out.registrations.push({ ...r, line: lineAt(m.index) });
     }
   };
-  if (text.includes('DEVMETHOD'))
-    scan(/\bDEVMETHOD\s*\(\s*(\w+)\s*,\s*(\w+)\s*\)/g, (m) => {
+  // which of the macros the file names at all, in one pass (four includes() cost three times more)
+  const named = new Map<string, number>();
+  FILE_SCOPE.lastIndex = 0;
+  for (let m = FILE_SCOPE.exec(text); m && named.size < 4; m = FILE_SCOPE.exec(text)) {
+    if (!named.has(m[0])) named.set(m[0], m.index);
+    FILE_SCOPE.lastIndex = m.index + 1; // overlapping names (`DEVMETHODRIVER_MODULE`) each count
+  }
+  if (named.has('DEVMETHOD'))
+    scan(/\bDEVMETHOD\s*\(\s*(\w+)\s*,\s*(\w+)\s*\)/g, named.get('DEVMETHOD')!, (m) => {
       const role: Role | undefined = tables.methodRoles?.find((r) => r.re.test(m[1]))?.role ?? (tables.sleepableMethods.test(m[1]) ? 'device-method' : undefined);
       return role ? { fn: m[2], role, via: `DEVMETHOD(${m[1]})` } : undefined;
     });
-  if (text.includes('SYSINIT'))
-    scan(/\bSYSINIT\s*\(\s*\w+\s*,\s*\w+\s*,\s*\w+\s*,\s*&?\s*(\w+)/g, (m) => ({ fn: m[1], role: 'module-init', via: 'SYSINIT()' }));
-  if (text.includes('moduledata_t'))
-    scan(/\bmoduledata_t\s+\w+\s*=\s*\{\s*"[^"]*"\s*,\s*\(?\s*(?:modeventhand_t\s*\)\s*)?(\w+)/g, (m) => ({ fn: m[1], role: 'module-init', via: 'moduledata_t (MOD_LOAD)' }));
-  if (text.includes('DRIVER_MODULE'))
-    scan(/\bDRIVER_MODULE\s*\(\s*\w+\s*,\s*\w+\s*,\s*\w+\s*,\s*\w+\s*,\s*(\w+)/g, (m) => ({ fn: m[1], role: 'module-init', via: 'DRIVER_MODULE() event handler' }));
+  if (named.has('SYSINIT'))
+    scan(/\bSYSINIT\s*\(\s*\w+\s*,\s*\w+\s*,\s*\w+\s*,\s*&?\s*(\w+)/g, named.get('SYSINIT')!, (m) => ({ fn: m[1], role: 'module-init', via: 'SYSINIT()' }));
+  if (named.has('moduledata_t'))
+    scan(/\bmoduledata_t\s+\w+\s*=\s*\{\s*"[^"]*"\s*,\s*\(?\s*(?:modeventhand_t\s*\)\s*)?(\w+)/g, named.get('moduledata_t')!, (m) => ({ fn: m[1], role: 'module-init', via: 'moduledata_t (MOD_LOAD)' }));
+  if (named.has('DRIVER_MODULE'))
+    scan(/\bDRIVER_MODULE\s*\(\s*\w+\s*,\s*\w+\s*,\s*\w+\s*,\s*\w+\s*,\s*(\w+)/g, named.get('DRIVER_MODULE')!, (m) => ({ fn: m[1], role: 'module-init', via: 'DRIVER_MODULE() event handler' }));
   return out;
 }
 

@@ -9,8 +9,8 @@
 import type { Model, LockEvent } from '../model/model';
 import type { FlagFamily } from '../model/types';
 import { lineOf, lineStarts } from '../text/lines';
-import { callsIn, flagValueFromText, type TextCall, type TextDef } from './textscan';
-import { assignedBefore } from '../text/calltext';
+import { callsIn, flagValueFromText, isJsSpace, type TextCall, type TextDef } from './textscan';
+import { assignedBefore, isWordChar } from '../text/calltext';
 
 /* Lock-like calls the model does not know (`FOO_LOCK(sc)`, `BAR_WUNLOCK(x)`): [stem, "UN" when a release]. */
 export { LOCKISH_NAME as LOCKISH_CALL, LOCKISH_ASSERT_NAME as LOCKISH_ASSERT } from '../summaries/locks';
@@ -28,19 +28,7 @@ export function flagOffsets(body: string, base: number): { near: (at: number) =>
     FLAG_WORD.lastIndex = 0;
     for (let m = FLAG_WORD.exec(body); m; m = FLAG_WORD.exec(body)) offs.push(base + m.index);
   }
-  return {
-    near: (at: number) => {
-      if (!offs.length) return false;
-      let lo = 0;
-      let hi = offs.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (offs[mid] < at) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo < offs.length && offs[lo] < at + 400;
-    },
-  };
+  return { near: (at: number) => offs.length > 0 && startsWithin(offs, at, at + 399) };
 }
 
 /**
@@ -64,9 +52,9 @@ export function passesFlags(call: TextCall, model: Model): boolean {
 function closing(t: string, open: number): number {
   let d = 0;
   for (let i = open; i < t.length; i++) {
-    const c = t[i];
-    if (c === '(' || c === '[' || c === '{') d++;
-    else if (c === ')' || c === ']' || c === '}') {
+    const c = t.charCodeAt(i);
+    if (c === 40 /* ( */ || c === 91 /* [ */ || c === 123 /* { */) d++;
+    else if (c === 41 /* ) */ || c === 93 /* ] */ || c === 125 /* } */) {
       d--;
       if (d === 0) return i;
     }
@@ -228,6 +216,26 @@ function nthLineForward(t: string, at: number, n: number): number {
   return i < 0 ? t.length : i;
 }
 
+/** Where a global regex matches in `text`, in order. */
+export function startsOf(text: string, re: RegExp): number[] {
+  const out: number[] = [];
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) out.push(m.index);
+  return out;
+}
+
+/** Does the sorted list hold an offset in [from, to]? */
+export function startsWithin(starts: number[], from: number, to: number): boolean {
+  let lo = 0;
+  let hi = starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (starts[mid] < from) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < starts.length && starts[lo] <= to;
+}
+
 export interface LockedReturn {
   key: string;
   params: string[];
@@ -247,11 +255,16 @@ export function lockedReturns(
   headerOf: (d: TextDef) => string,
   callsOf: (d: TextDef) => TextCall[],
   lockEv: (c: TextCall) => LockEvent | undefined,
+  /** Where 'unlock' and 'UNLOCK' stand in `clean`, sorted (found here when not given). */
+  unlocks = startsOf(clean, /unlock|UNLOCK/g),
 ): Map<string, LockedReturn> {
   const out = new Map<string, LockedReturn>();
+  // only bodies that release something
+  if (!unlocks.length) return out;
   for (const def of defs) {
+    if (!startsWithin(unlocks, def.bodyStart, def.end - 6)) continue;
     const body = clean.slice(def.bodyStart, def.end);
-    if (!body.includes('return') || !(body.includes('unlock') || body.includes('UNLOCK'))) continue;
+    if (!body.includes('return')) continue;
     const hm = /([A-Za-z_]\w*)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)\s*$/.exec(headerOf(def).trim());
     if (!hm) continue;
     const params = hm[2].split(',').map((x) => /([A-Za-z_]\w*)\s*(?:\[[^\]]*\])?\s*$/.exec(x.trim())?.[1] ?? '');
@@ -285,6 +298,23 @@ export function lockedReturns(
   return out;
 }
 
+/* The words WAIT_TEST needs (what the body must name for any arm: /sleep|wait|block|WAITOK|NOWAIT/i). */
+const WAIT_WORD = /sleep|wait|block/gi;
+
+const isLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+
+/** Does t[from, to) hold a letter, blanks, a letter (which the condition read without blanks joins)? */
+function spacedLetters(t: string, from: number, to: number): boolean {
+  for (let i = from + 1; i < to - 1; i++) {
+    if (!isJsSpace(t.charCodeAt(i)) || !isLetter(t.charCodeAt(i - 1))) continue;
+    let j = i + 1;
+    while (j < to && isJsSpace(t.charCodeAt(j))) j++;
+    if (j < to && isLetter(t.charCodeAt(j))) return true;
+    i = j;
+  }
+  return false;
+}
+
 /* `if (sleep)`, `if (canwait)`, `if (sc->may_block)`, `if (how & M_WAITOK)`, `if (!(flags & M_NOWAIT))`: a test that the caller may wait */
 const WAIT_TEST = /^(?:(?=[A-Za-z_])[\w.>-]*?(?:sleep|wait|block)\w*|.*&\s*M_WAITOK\b.*|!\s*\(\s*[\w.>-]+\s*&\s*M_NOWAIT\s*\))$/i;
 
@@ -295,11 +325,24 @@ const WAIT_TEST = /^(?:(?=[A-Za-z_])[\w.>-]*?(?:sleep|wait|block)\w*|.*&\s*M_WAI
  */
 export function waitArms(body: string, base: number): [number, number][] {
   const out: [number, number][] = [];
-  if (!/sleep|wait|block|WAITOK|NOWAIT/i.test(body)) return out;
-  for (const m of body.matchAll(/\bif\s*\(/g)) {
-    const open = m.index + m[0].length - 1;
+  // WAIT_TEST needs sleep, wait or block in the condition once blanks are dropped (WAITOK and NOWAIT hold
+  // WAIT), and the body must name one as such: where they are (no two overlap, none holds a bracket)
+  const words: number[] = [];
+  WAIT_WORD.lastIndex = 0;
+  for (let m = WAIT_WORD.exec(body); m; m = WAIT_WORD.exec(body)) words.push(m.index, m.index + m[0].length);
+  if (!words.length) return out;
+  let w = 0;
+  // each `if (` (what /\bif\s*\(/g finds)
+  for (let i = body.indexOf('if'); i >= 0; i = body.indexOf('if', i + 2)) {
+    if (i > 0 && isWordChar(body.charCodeAt(i - 1))) continue;
+    let open = i + 2;
+    while (open < body.length && isJsSpace(body.charCodeAt(open))) open++;
+    if (body.charCodeAt(open) !== 40 /* ( */) continue;
     const close = closing(body, open);
     if (close < 0) continue;
+    // a word in the condition, or letters with blanks between them that may spell one
+    while (w < words.length && words[w] <= open) w += 2;
+    if ((w >= words.length || words[w + 1] > close) && !spacedLetters(body, open + 1, close)) continue;
     const cond = body.slice(open + 1, close).replace(/\s+/g, ' ').trim();
     if (cond.length > 80 || !WAIT_TEST.test(cond.replace(/\s/g, '')) || /no_?(?:sleep|wait|block)|nonblock|dont/i.test(cond)) continue;
     const [a, b] = statementAt(body, close + 1, body.length);

@@ -10,15 +10,28 @@ import type { FlagFamily } from '../model/types';
 import { splitKnf } from '../text/knf';
 import { eachCall, isSpace } from '../text/calltext';
 
+/** The regex \s, beyond Latin-1 too (what a fast path must match to read as a regex does). */
+export const isJsSpace = (c: number) =>
+  c <= 255 ? isSpace(c) : c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+
 const KEYWORDS = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof', 'do', 'case', 'else', 'defined', '__attribute__', 'typeof', '__typeof', 'offsetof', '__builtin_offsetof', 'alignof']);
 
+const KEYWORDS_BY_LENGTH: (string[] | undefined)[] = [];
+for (const k of KEYWORDS) (KEYWORDS_BY_LENGTH[k.length] ??= []).push(k);
+
 const NOISE = /\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'/g;
+/* the last two answers: a file's text is blanked by the clean-up (preprocess) and again by the context
+   extraction, with its cleaned-up copy blanked in between */
 let memo: { text: string; out: string } | undefined;
+let memo2: { text: string; out: string } | undefined;
 
 /** Blank comments, string and character literals (offsets kept). */
 export function blankNoise(text: string): string {
-  // the same text is often blanked twice in a row (analysis, then context): keep the last answer
   if (memo?.text === text) return memo.out;
+  if (memo2?.text === text) {
+    [memo, memo2] = [memo2, memo];
+    return memo!.out;
+  }
   let out: string;
   // eslint-disable-next-line no-control-regex
   if (/[^\x00-\xff]/.test(text)) out = text.replace(NOISE, (m) => m.replace(/[^\n]/g, ' '));
@@ -34,6 +47,7 @@ export function blankNoise(text: string): string {
     }
     out = buf.toString('latin1');
   }
+  memo2 = memo;
   memo = { text, out };
   return out;
 }
@@ -100,8 +114,10 @@ class LazyCall implements TextCall {
 export function callsIn(body: string, base: number): TextCall[] {
   const out: TextCall[] = [];
   eachCall(body, (b, e, p) => {
-    const name = body.slice(b, e);
-    if (!KEYWORDS.has(name)) out.push(new LazyCall(name, base + b, body, p));
+    // keywords (`if (`, `return (`, `sizeof(`: a good part of all) are told by their letters, not copied
+    const kws = KEYWORDS_BY_LENGTH[e - b];
+    if (kws) for (const k of kws) if (body.startsWith(k, b)) return;
+    out.push(new LazyCall(body.slice(b, e), base + b, body, p));
   });
   return out;
 }

@@ -21,9 +21,10 @@
  *    macros as `while` loops, and so on.
  *  - K&R parameter declarations between `)` and `{` are blanked.
  */
-import { isSpace } from './calltext';
-import { argSpans, blankNoise } from '../context/textscan';
-import { SHAPE_NAMES, shapeOf } from './shapes';
+import { isSpace, isWordChar } from './calltext';
+import { lineStarts } from './lines';
+import { argSpans, blankNoise, isJsSpace } from '../context/textscan';
+import { MACRO_SHAPES, shapeOf, type MacroShape } from './shapes';
 
 function blank(buf: Uint8Array | Uint16Array, from: number, to: number, src: string) {
   for (let i = from; i < to; i++) if (src.charCodeAt(i) !== 10) buf[i] = 32;
@@ -52,82 +53,103 @@ export function preprocess(src: string): string {
   let out: Uint8Array | Uint16Array | undefined;
   const chars = () => (out ??= toUnits(src));
 
-  // Conditional compilation. Walk lines; a stack entry says whether the current branch is kept.
-  if (src.includes('#')) {
-    interface Frame { parentKeep: boolean; taken: boolean; keep: boolean }
-    const stack: Frame[] = [];
-    let keep = true;
-    let pos = 0;
-    while (pos < src.length) {
-      let end = src.indexOf('\n', pos);
-      if (end < 0) end = src.length;
-      // a directive may continue over backslash-newlines
-      let lineEnd = end;
-      const lineStart = pos;
-      const first = src.slice(pos, Math.min(end, pos + 64));
-      const m = first.length && (first.charCodeAt(0) === 35 || first.trimStart().startsWith('#')) ? DIRECTIVE.exec(first) : null;
-      if (m) {
-        while (lineEnd > 0 && src.charCodeAt(lineEnd - 1) === 92 /* \ */ && lineEnd < src.length) {
-          const nx = src.indexOf('\n', lineEnd + 1);
-          lineEnd = nx < 0 ? src.length : nx;
-        }
-        const kw = m[1];
-        const rest = src.slice(lineStart + m[0].length, lineEnd);
-        const isZero = /^\s*0\s*(\/[*/].*)?$/.test(rest);
-        if (kw === 'if' || kw === 'ifdef' || kw === 'ifndef') {
-          const k: boolean = keep && !(kw === "if" && isZero);
-          stack.push({ parentKeep: keep, taken: k, keep: k });
-          keep = k;
-        } else if (kw === 'elif' || kw === 'else') {
-          const f = stack[stack.length - 1];
-          if (f) {
-            const k = f.parentKeep && !f.taken && !(kw === 'elif' && isZero);
-            f.keep = k;
-            if (k) f.taken = true;
-            keep = k;
-          }
-        } else if (kw === 'endif') {
-          const f = stack.pop();
-          keep = f ? f.parentKeep : true;
-        }
-        blank(chars(), lineStart, lineEnd, src);
-      } else if (!keep) {
-        blank(chars(), lineStart, end, src);
-      }
-      pos = lineEnd + 1;
-    }
-  }
+  keepBranches(src, chars);
 
   rewriteShapes(src, chars);
 
-  // K&R definitions: `name(a, b)\n\ttype a;\n\ttype b;\n{` -- a linear scan over lines
+  // K&R definitions: `name(a, b)\n\ttype a;\n\ttype b;\n{`: from each "{" in column 0, up over the
+  // declarations to the head (what a walk down every line found: the first line above that is no declaration)
   const text = out ? fromUnits(out) : src;
-  const lines: [number, number][] = [];
-  for (let p = 0; p <= text.length; ) {
-    let e = text.indexOf('\n', p);
-    if (e < 0) e = text.length;
-    lines.push([p, e]);
-    p = e + 1;
-  }
-  for (let i = 0; i < lines.length - 2; i++) {
-    const [hs, he] = lines[i];
-    // cheap test first: after comments and trailing blanks are cut, a head ends with ')', so the line ends with ')' or a comment's '/'
+  let edited = false;
+  let prevBrace = -1; // the "{" line of the last definition blanked: a head comes after it
+  const isDecl = (ls: number, le: number) => {
+    const l = text.slice(ls, le).replace(/\/\*.*?\*\//g, '').trim();
+    return !!l && l.endsWith(';') && !/[{}#=]/.test(l) && /^[A-Za-z_]/.test(l);
+  };
+  for (let at = text.indexOf('\n{'); at >= 0; at = text.indexOf('\n{', at + 1)) {
+    const brace = at + 1;
+    let le = at; // the end of the line above
+    let decls = 0;
+    let hs = -1;
+    while (le >= 0) {
+      const ls = text.lastIndexOf('\n', le - 1) + 1;
+      if (le > 0 && isDecl(ls, le)) {
+        decls++;
+        le = ls - 1;
+        continue;
+      }
+      hs = ls;
+      break;
+    }
+    if (!decls || hs <= prevBrace) continue;
+    // the head: after comments and trailing blanks are cut, it ends with ')' (so the line with ')' or a comment's '/')
+    const he = le;
     let last = he - 1;
     while (last >= hs && isSpace(text.charCodeAt(last))) last--;
     if (last < hs || (text.charCodeAt(last) !== 41 && text.charCodeAt(last) !== 47)) continue;
     const head = text.slice(hs, he).replace(/\/\*.*?\*\/|\s+$/g, '');
     if (!head.endsWith(')') || /;\s*$/.test(head)) continue;
-    let j = i + 1;
-    while (j < lines.length) {
-      const l = text.slice(lines[j][0], lines[j][1]).replace(/\/\*.*?\*\//g, '').trim();
-      if (!l || !l.endsWith(';') || /[{}#=]/.test(l) || !/^[A-Za-z_]/.test(l)) break;
-      j++;
-    }
-    if (j === i + 1 || j >= lines.length || text.charCodeAt(lines[j][0]) !== 123 /* { */) continue;
-    blank(chars(), lines[i + 1][0], lines[j - 1][1], text);
-    i = j;
+    blank(chars(), he + 1, at, text);
+    edited = true;
+    prevBrace = brace;
   }
-  return out ? fromUnits(out) : src;
+  // the text made above when the K&R pass changed nothing
+  return edited ? fromUnits(out!) : text;
+}
+
+/**
+ * Conditional compilation: keep one branch of each #if (see preprocess()), blanking the directives and the
+ * other branches in `chars()`. Read from one '#' that starts a line (after blanks) to the next; a stack
+ * entry says whether the current branch is kept, and the lines between directives are kept or blanked together.
+ */
+export function keepBranches(src: string, chars: () => Uint8Array | Uint16Array): void {
+  interface Frame { parentKeep: boolean; taken: boolean; keep: boolean }
+  const stack: Frame[] = [];
+  let keep = true;
+  let pos = 0; // the first line not read yet
+  for (let h = src.indexOf('#'); h >= 0; ) {
+    const lineStart = src.lastIndexOf('\n', h - 1) + 1;
+    let end = src.indexOf('\n', h);
+    if (end < 0) end = src.length;
+    // a directive's line starts with '#' after blanks (within 64 characters)
+    let q = lineStart;
+    while (q < h && isJsSpace(src.charCodeAt(q))) q++;
+    const m = lineStart >= pos && q === h && h < lineStart + 64 ? DIRECTIVE.exec(src.slice(lineStart, Math.min(end, lineStart + 64))) : null;
+    if (!m) {
+      h = src.indexOf('#', h + 1);
+      continue;
+    }
+    if (!keep && lineStart > pos) blank(chars(), pos, lineStart, src);
+    // a directive may continue over backslash-newlines
+    let lineEnd = end;
+    while (lineEnd > 0 && src.charCodeAt(lineEnd - 1) === 92 /* \ */ && lineEnd < src.length) {
+      const nx = src.indexOf('\n', lineEnd + 1);
+      lineEnd = nx < 0 ? src.length : nx;
+    }
+    const kw = m[1];
+    const rest = src.slice(lineStart + m[0].length, lineEnd);
+    const isZero = /^\s*0\s*(\/[*/].*)?$/.test(rest);
+    if (kw === 'if' || kw === 'ifdef' || kw === 'ifndef') {
+      const k: boolean = keep && !(kw === "if" && isZero);
+      stack.push({ parentKeep: keep, taken: k, keep: k });
+      keep = k;
+    } else if (kw === 'elif' || kw === 'else') {
+      const f = stack[stack.length - 1];
+      if (f) {
+        const k = f.parentKeep && !f.taken && !(kw === 'elif' && isZero);
+        f.keep = k;
+        if (k) f.taken = true;
+        keep = k;
+      }
+    } else if (kw === 'endif') {
+      const f = stack.pop();
+      keep = f ? f.parentKeep : true;
+    }
+    blank(chars(), lineStart, lineEnd, src);
+    pos = lineEnd + 1;
+    h = pos < src.length ? src.indexOf('#', pos) : -1;
+  }
+  if (!keep && pos < src.length) blank(chars(), pos, src.length, src);
 }
 
 const DEFINE_LINE = /^[ \t]*#[ \t]*define\b/;
@@ -157,6 +179,120 @@ function definesName(code: string, at: number): boolean {
   return word !== 'else' && word !== 'do';
 }
 
+/**
+ * The shaped names of shapes.ts, found in two parts (one regex of every name, tried at each word of
+ * a file, cost most of the clean-up):
+ *  - plain: a regex of the names whose shape applies without an argument list (attributes such as
+ *    `__packed`, keywords), all `__`-names or nearly: it skips over the text fast;
+ *  - called: the names and patterns whose shape does nothing without an argument list (`mtod(`,
+ *    `TAILQ_FOREACH(`, `SYSCTL_INT(`), read at each "(" of the blanked text from the word before it,
+ *    which is what the rewrite reads. A pattern goes there only with a literal every branch needs
+ *    (a cheap test before the pattern runs); the others stay in the regex.
+ * Together they find what SHAPE_NAMES finds, less names not followed by "(", which rewriteShapes
+ * passes over.
+ */
+export const SHAPE_SCAN = ((): {
+  plain: RegExp;
+  calledNames: Set<string>;
+  calledPatterns: { re: RegExp; needs: string[] }[];
+  minName: number;
+  maxName: number;
+  lastOf: Uint8Array;
+  needPairs: number[];
+} => {
+  const plain: string[] = [];
+  const calledNames = new Set<string>();
+  const calledPatterns: { re: RegExp; needs: string[] }[] = [];
+  const needsArgs = (shape: MacroShape) => shape.kind !== 'keyword' && shape.kind !== 'attribute';
+  const patterns: string[] = [];
+  for (const e of MACRO_SHAPES) {
+    for (const n of e.names ?? []) {
+      if (needsArgs(shapeOf(n)!) && /^\w+$/.test(n)) calledNames.add(n);
+      else plain.push(n);
+    }
+    if (!e.pattern) continue;
+    const branches = e.pattern.includes('(') ? [] : e.pattern.split('|');
+    const needs = branches.map(requiredLiteral);
+    if (needsArgs(e.shape) && branches.length && needs.every((l) => l)) calledPatterns.push({ re: new RegExp(`^(?:${e.pattern})$`), needs: needs as string[] });
+    else patterns.push(e.pattern);
+  }
+  plain.push(...patterns);
+  // a cheap test before a word is copied: the lengths and last characters of the names, the shortest literal of the patterns
+  const lens = [...calledNames].map((n) => n.length);
+  const lastOf = new Uint8Array(128);
+  for (const n of calledNames) lastOf[n.charCodeAt(n.length - 1)] = 1;
+  // and the pairs of characters a pattern's literal holds (a word must hold them all: see pairBit)
+  const needPairs = calledPatterns.flatMap((p) => p.needs.map((l) => {
+    let bits = 0;
+    for (let i = 0; i + 1 < l.length; i++) bits |= pairBit(l.charCodeAt(i), l.charCodeAt(i + 1));
+    return bits;
+  }));
+  return { plain: new RegExp(`\\b(?:${plain.join('|') || '(?!)'})\\b`, 'g'), calledNames, calledPatterns, minName: Math.min(...lens), maxName: Math.max(...lens), lastOf, needPairs };
+})();
+
+/** The longest run of literal word characters (3 or more) every match of a regex branch holds, if any is plain to see. */
+function requiredLiteral(branch: string): string | undefined {
+  let best = '';
+  let run = '';
+  const end = () => {
+    if (run.length > best.length) best = run;
+    run = '';
+  };
+  for (let i = 0; i < branch.length; i++) {
+    const c = branch[i];
+    if (/\w/.test(c)) run += c;
+    else if (c === '[') {
+      end();
+      const close = branch.indexOf(']', i + 2);
+      if (close < 0) return undefined;
+      i = close;
+    } else if (c === '*' || c === '?' || c === '{') {
+      // the character before may be absent
+      run = run.slice(0, -1);
+      end();
+    } else if (c === '+') end();
+    else return undefined; // escapes, groups, anchors, dots: not read here
+  }
+  end();
+  return best.length >= 3 ? best : undefined;
+}
+
+/** One of 32 bits for the pair of characters `a` then `b` (a word's pairs, or'd, bound what literals it may hold). */
+function pairBit(a: number, b: number): number {
+  return 1 << ((a * 31 + b) & 31);
+}
+
+/** Offsets [start, end, ...] of the called shaped names (SHAPE_SCAN) that "(" follows in the blanked text. */
+export function calledShapeHits(code: string): number[] {
+  const out: number[] = [];
+  const { calledNames, calledPatterns, minName, maxName, lastOf, needPairs } = SHAPE_SCAN;
+  if (!calledNames.size && !calledPatterns.length) return out;
+  for (let p = code.indexOf('('); p >= 0; p = code.indexOf('(', p + 1)) {
+    let e = p;
+    while (e > 0 && isSpace(code.charCodeAt(e - 1))) e--;
+    let b = e;
+    let pairs = 0;
+    let next = 0;
+    while (b > 0) {
+      const c = code.charCodeAt(b - 1);
+      if (!isWordChar(c)) break;
+      if (next) pairs |= pairBit(c, next);
+      next = c;
+      b--;
+    }
+    const len = e - b;
+    if (len === 0) continue;
+    const name = len >= minName && len <= maxName && lastOf[code.charCodeAt(e - 1)] === 1;
+    let maybe = false;
+    for (const bits of needPairs) if ((pairs & bits) === bits) maybe = true;
+    if (!name && !maybe) continue;
+    const w = code.slice(b, e);
+    if (name && calledNames.has(w)) out.push(b, e);
+    else if (maybe && calledPatterns.some((cp) => cp.needs.some((l) => w.includes(l)) && cp.re.test(w))) out.push(b, e);
+  }
+  return out;
+}
+
 /** Put `word` at `at` (it fits in the bytes it replaces). */
 function put(buf: Uint8Array | Uint16Array, at: number, word: string) {
   for (let i = 0; i < word.length; i++) buf[at + i] = word.charCodeAt(i);
@@ -168,8 +304,13 @@ function put(buf: Uint8Array | Uint16Array, at: number, word: string) {
  * split on the text with comments and strings blanked.
  */
 function rewriteShapes(src: string, chars: () => Uint8Array | Uint16Array): void {
-  SHAPE_NAMES.lastIndex = 0;
-  const hasShape = SHAPE_NAMES.test(src);
+  SHAPE_SCAN.plain.lastIndex = 0;
+  // the first shaped name of the regex part; the scan below goes on from it (not from the start again)
+  const first = SHAPE_SCAN.plain.exec(src);
+  // names and arguments are read on the text with comments and strings blanked
+  const code = blankNoise(src);
+  const called = calledShapeHits(code);
+  const hasShape = first !== null || called.length > 0;
   if (!hasShape && !src.includes('define')) return;
   if (src.includes('define')) {
     // a comment inside a #define continued over lines
@@ -193,13 +334,25 @@ function rewriteShapes(src: string, chars: () => Uint8Array | Uint16Array): void
     }
   }
   if (!hasShape) return;
-  // names and arguments are read on the text with comments and strings blanked
-  const code = blankNoise(src);
-  SHAPE_NAMES.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = SHAPE_NAMES.exec(src))) {
-    const at = m.index;
-    const name = m[0];
+  // the two parts' hits, merged in order (a rewrite may blank what a later hit reads)
+  let m: RegExpExecArray | null = first;
+  let li = 0;
+  for (;;) {
+    const ua = m ? m.index : Infinity;
+    const la = li < called.length ? called[li] : Infinity;
+    if (ua === Infinity && la === Infinity) break;
+    let at: number;
+    let name: string;
+    if (ua <= la) {
+      at = ua;
+      name = m![0];
+      m = SHAPE_SCAN.plain.exec(src);
+      if (la === ua) li += 2;
+    } else {
+      at = la;
+      name = code.slice(la, called[li + 1]);
+      li += 2;
+    }
     if (code.charCodeAt(at) === 32) continue; // in a comment or a string
     if (inDirective(src, at)) continue; // `#define __packed ...`, a macro body: tree-sitter keeps them as text
     const b = chars();
