@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { lint } from '../src/engine';
-import { applyFixes, planFixes, unifiedDiff } from '../src/workflow/fix';
+import { applyEdits, applyFixes, planFixes, unifiedDiff } from '../src/workflow/fix';
 import { execFileSync } from 'node:child_process';
 import { writeFileAtomic } from '../src/util/atomic';
 
@@ -130,13 +130,7 @@ describe('--fix / --diff', () => {
 describe('unifiedDiff', () => {
   // `git apply` must turn the old file into exactly the new one, whatever the edits do to the line count
   function applies(before: string, edits: { start: number; end: number; text: string }[]) {
-    let after = '';
-    let pos = 0;
-    for (const e of edits) {
-      after += before.slice(pos, e.start) + e.text;
-      pos = e.end;
-    }
-    after += before.slice(pos);
+    const after = applyEdits(before, edits);
     const plan = [{ file: 'a.c', before, after, edits: edits.map((e) => ({ ...e, file: 'a.c', old: before.slice(e.start, e.end), safe: true })) }];
     fs.writeFileSync(path.join(dir, 'a.c'), before, 'latin1');
     fs.writeFileSync(path.join(dir, 'p.diff'), unifiedDiff(plan), 'latin1');

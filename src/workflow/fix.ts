@@ -56,16 +56,20 @@ export function planFixes(findings: Finding[], resolve: (shown: string) => strin
       last = e.end;
     }
     if (!ok.length) continue;
-    let after = '';
-    let pos = 0;
-    for (const e of ok) {
-      after += before.slice(pos, e.start) + e.text;
-      pos = e.end;
-    }
-    after += before.slice(pos);
-    files.push({ file: shown, edits: ok, before, after });
+    files.push({ file: shown, edits: ok, before, after: applyEdits(before, ok) });
   }
   return { files, skipped };
+}
+
+/** `text` with each edit's bytes [start, end) replaced by its text (edits sorted, not overlapping). */
+export function applyEdits(text: string, edits: { start: number; end: number; text: string }[]): string {
+  let out = '';
+  let pos = 0;
+  for (const e of edits) {
+    out += text.slice(pos, e.start) + e.text;
+    pos = e.end;
+  }
+  return out + text.slice(pos);
 }
 
 /**
