@@ -229,11 +229,12 @@ function paramUse(body: string, p: string, derefFns: Record<string, number[]>): 
 /** Parameters a body dereferences without ever testing them against NULL. */
 export function derefParamsOf(body: string, params: string[], derefFns: Record<string, number[]>): number[] {
   const out: number[] = [];
-  params.forEach((p, i) => {
-    if (!p || !/^[A-Za-z_]\w*$/.test(p) || !body.includes(p)) return;
+  for (let i = 0; i < params.length; i++) {
+    const p = params[i];
+    if (!p || !/^[A-Za-z_]\w*$/.test(p) || !body.includes(p)) continue;
     const u = paramUse(body, p, derefFns);
     if ((u.deref || u.viaFn) && !u.tested) out.push(i);
-  });
+  }
   return out;
 }
 
@@ -245,7 +246,9 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
   if (text.includes('#define') || text.includes('# define')) {
     for (const { name, params: plist, body } of functionMacros(text)) {
       if (model.allocators.has(name)) continue;
-      const params = plist.split(',').map((s) => s.trim());
+      // (arrays built by push alike for macros and functions: one array shape for the code that reads them)
+      const params: string[] = [];
+      for (const x of plist.split(',')) params.push(x.trim());
       // a macro that returns handles the failure itself (IP6_EXTHDR_CHECK-style): not an allocation site
       // (the patterns run only on the bodies that hold their word: most macros are constants or accessors)
       const returns = body.includes('return') && /\breturn\b/.test(body);
@@ -307,20 +310,27 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
   const knf = st.knf;
   // the functions this file defines: a cleanup helper's own helpers are the driver's, in the same file
   const defined = new Set<string>();
-  const heads = knf.map((fn) => {
+  const raws: string[] = [];
+  const heads: (RegExpExecArray | null)[] = [];
+  for (const fn of knf) {
     const raw = clean.slice(fn.start, fn.bodyStart);
     const m = FN_HEADER.exec(raw.trim());
     if (m) defined.add(m[1]);
-    return { raw, m };
-  });
+    raws.push(raw);
+    heads.push(m);
+  }
   for (let k = 0; k < knf.length; k++) {
     const fn = knf[k];
-    const { raw } = heads[k];
+    const raw = raws[k];
     // without K&R parameter declarations (indented lines ending in ";") the header is read as it stands
     const h = raw.includes(';') ? raw.split('\n').filter((l) => !/^[ \t].*;\s*$/.test(l)).join('\n') : raw;
-    const hm = h === raw ? heads[k].m : FN_HEADER.exec(h.trim());
+    const hm = h === raw ? heads[k] : FN_HEADER.exec(h.trim());
     if (!hm) continue;
-    const params = hm[2].split(',').map((x) => paramName(x.trim())).map((x) => (x === 'void' ? '' : x));
+    const params: string[] = [];
+    for (const x of hm[2].split(',')) {
+      const n = paramName(x.trim());
+      params.push(n === 'void' ? '' : n);
+    }
     // `f(void)` and `f()` take none; an unnamed or function-pointer parameter still counts
     const arity = hm[2].trim() === '' || hm[2].trim() === 'void' ? 0 : params.length;
     const s: FnSummary = { name: hm[1], file, isStatic: /\bstatic\b/.test(h), arity, noReturn: false, derefParams: [], releasesParams: [] };
