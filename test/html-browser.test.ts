@@ -67,7 +67,7 @@ describe.skipIf(!!skip)(`HTML report in Chromium${skip ? ` [skipped: ${skip}]` :
     expect((await visibleRules(page)).length).toBe(1);
     await expect.poll(() => page.evaluate(() => location.hash), { timeout: 5000 }).toBe('#rule=nowait-null-panic&q=xpt_alloc_bad');
     const again = await open('#sev=warning&sort=rule');
-    expect(await again.inputValue('#kl-sev')).toBe('warning');
+    await expect.poll(() => again.inputValue('#kl-sev'), { timeout: 5000 }).toBe('warning');
     const warned = await visibleRules(again);
     expect(warned.length).toBe(findings.filter((f) => f.severity === 'warning').length);
     expect([...warned]).toEqual([...warned].sort());
@@ -79,7 +79,7 @@ describe.skipIf(!!skip)(`HTML report in Chromium${skip ? ` [skipped: ${skip}]` :
     expect(subs.length).toBe(findings.filter((f) => f.file.includes('/tree-wrappers/')).length);
     // a link to one finding opens it
     const one = await open('#id=f3');
-    expect(await one.$eval('#f3', (d) => (d as HTMLDetailsElement).open)).toBe(true);
+    await expect.poll(() => one.$eval('#f3', (d) => (d as HTMLDetailsElement).open), { timeout: 5000 }).toBe(true);
     await page.close();
     await again.close();
     await one.close();
