@@ -21,6 +21,9 @@
  * npm run bench -- --leak-history GITDIR [--scratch DIR]: recall of nowait-null-leak on the
  * leaking failure paths listed in bench/leak-history.tsv (see leak-history.ts).
  *
+ * npm run bench -- --jit PATH [--jobs N] [--top K]: how much V8's optimising compiler costs in a
+ * lint run, per function (see jit.ts).
+ *
  * npm run bench -- --parse-errors DIR [--list]: files and bytes whose cleaned-up text
  * tree-sitter cannot parse (see parse-errors.ts).
  */
@@ -30,6 +33,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import fg from 'fast-glob';
 import { RACY_MS } from '../src/cache/statindex';
+import { jitMain } from './jit';
 import { leakHistoryMain } from './leak-history';
 import { parseErrorsMain } from './parse-errors';
 import { sampleMain } from './sample';
@@ -175,6 +179,10 @@ async function main(): Promise<void> {
   if (argv.includes('--verdicts')) return verdictsMain(argv);
   if (argv.includes('--leak-history')) {
     process.exitCode = leakHistoryMain(argv);
+    return;
+  }
+  if (argv.includes('--jit')) {
+    process.exitCode = jitMain(argv);
     return;
   }
   if (argv.includes('--parse-errors')) {
