@@ -3,7 +3,7 @@ import { hasOwn, own } from '../util/own';
 import type { Model } from '../model/model';
 import type { ResourcePair } from '../model/types';
 import { callArgs, callName, isNullLiteral, lvalKey, normArg, unparen } from './ast';
-import { addrOf, fileFunctionReleases, inside, loopOf, loopPool, type LoopPool } from './loops';
+import { addrOf, fileFunctionReleases, inside, loopOf, loopPool, LOOPS, type LoopPool } from './loops';
 
 /** A resource the function holds: an allocation in a local, a lock, an spl level. */
 export interface Held {
@@ -78,7 +78,6 @@ const RETURN_MACRO = /^(return_[A-Za-z0-9_]+|[A-Z0-9_]*_RETURN)$/;
 
 const PURE_DEREF = new Set(['bzero', 'memset', 'explicit_bzero', 'bcopy', 'ovbcopy', 'memcpy', 'memmove', 'memcmp', 'bcmp', 'strcpy', 'strncpy', 'strlcpy', 'strcat', 'strlcat', 'strcmp', 'strncmp', 'strlen', 'sprintf', 'snprintf', 'ksprintf', 'ksnprintf', 'copyin', 'copyout', 'copyinstr', 'copystr', 'm_copydata', 'm_copyback', 'uiomove', 'mtod', 'printf', 'kprintf', 'device_printf', 'log']);
 
-const LOOPS = new Set(['for_statement', 'while_statement', 'do_statement']);
 
 const PREDICT = new Set(['__predict_false', '__predict_true', '__builtin_expect', 'likely', 'unlikely']);
 

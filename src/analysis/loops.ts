@@ -1,3 +1,4 @@
+import { lastTexts } from '../util/memo';
 import type { JNode as SyntaxNode } from './jsast';
 import type { Model } from '../model/model';
 import type { AllocatorSpec } from '../model/types';
@@ -20,7 +21,8 @@ export interface LoopPool {
   allocName: string;
 }
 
-const LOOPS = new Set(['for_statement', 'while_statement', 'do_statement']);
+/** The statement types that loop. */
+export const LOOPS = new Set(['for_statement', 'while_statement', 'do_statement']);
 const INSERT = /^(SLIST|LIST|TAILQ|STAILQ|CIRCLEQ)_INSERT_(HEAD|TAIL)$/;
 
 /** The nearest loop around `n` inside its function (a `break` there leaves it unless a switch is nearer). */
@@ -93,12 +95,8 @@ interface TextFn {
   end: number;
 }
 
-let lastText: string | undefined;
-let lastFns = new Map<string, TextFn>();
-
-/** The functions of a file by name, read from the text (the parse holds only functions with allocations). */
-function textFunctions(text: string): Map<string, TextFn> {
-  if (text === lastText) return lastFns;
+/** The functions of a file by name, read from the text (the parse holds only functions with allocations); the last answer is kept. */
+const textFunctions = lastTexts(1, (text: string): Map<string, TextFn> => {
   const fns = new Map<string, TextFn>();
   let cand: { name: string; at: number } | undefined;
   let cur: (TextFn & { name: string }) | undefined;
@@ -114,10 +112,8 @@ function textFunctions(text: string): Map<string, TextFn> {
     }
     pos += l.length + 1;
   }
-  lastText = text;
-  lastFns = fns;
   return fns;
-}
+});
 
 /** The offset just past the bracket that closes the one at `open` (comments and strings not skipped). */
 function closeOf(text: string, open: number): number {

@@ -1,5 +1,6 @@
 import type { JNode as SyntaxNode } from './jsast';
 import type { Cfg } from './cfg';
+import { inside, loopOf } from './loops';
 import type { Effects, Evaluator, Held, PState } from './effects';
 
 /**
@@ -144,13 +145,12 @@ export class MayHeld {
       const l = a.childForFieldName('left');
       if (l?.type !== 'identifier' || !/^(0|1|TRUE|FALSE|true|false)$/.test(a.childForFieldName('right')?.text ?? '')) continue;
       const re = new RegExp(`\\b${l.text}\\b`);
-      if (this.cfg.nodes.some((c) => c.kind === 'cond' && c.ast && !(arm && c.ast.startIndex >= arm.startIndex && c.ast.endIndex <= arm.endIndex) && re.test(c.ast.text))) return undefined;
+      if (this.cfg.nodes.some((c) => c.kind === 'cond' && c.ast && !(arm && inside(c.ast, arm)) && re.test(c.ast.text))) return undefined;
     }
     return cond;
   }
 }
 
 function inLoop(n: SyntaxNode): boolean {
-  for (let p = n.parent; p && p.type !== 'function_definition'; p = p.parent) if (p.type === 'for_statement' || p.type === 'while_statement' || p.type === 'do_statement') return true;
-  return false;
+  return loopOf(n) !== undefined;
 }

@@ -5,6 +5,7 @@
  * ("{" and "}" in column 0), calls by `name(`, arguments by a bracket-counting
  * split. Comments and string literals are blanked first, keeping offsets.
  */
+import { lastTexts } from '../util/memo';
 import type { Model, FlagValue } from '../model/model';
 import type { FlagFamily } from '../model/types';
 import { splitKnf } from '../text/knf';
@@ -20,18 +21,12 @@ const KEYWORDS_BY_LENGTH: (string[] | undefined)[] = [];
 for (const k of KEYWORDS) (KEYWORDS_BY_LENGTH[k.length] ??= []).push(k);
 
 const NOISE = /\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'/g;
-/* the last two answers: a file's text is blanked by the clean-up (preprocess) and again by the context
-   extraction, with its cleaned-up copy blanked in between */
-let memo: { text: string; out: string } | undefined;
-let memo2: { text: string; out: string } | undefined;
-
-/** Blank comments, string and character literals (offsets kept). */
-export function blankNoise(text: string): string {
-  if (memo?.text === text) return memo.out;
-  if (memo2?.text === text) {
-    [memo, memo2] = [memo2, memo];
-    return memo!.out;
-  }
+/**
+ * Blank comments, string and character literals (offsets kept). The last two answers are kept: a file's
+ * text is blanked by the clean-up (preprocess) and again by the context extraction, with its cleaned-up
+ * copy blanked in between.
+ */
+export const blankNoise = lastTexts(2, (text: string): string => {
   let out: string;
   // eslint-disable-next-line no-control-regex
   if (/[^\x00-\xff]/.test(text)) out = text.replace(NOISE, (m) => m.replace(/[^\n]/g, ' '));
@@ -47,10 +42,8 @@ export function blankNoise(text: string): string {
     }
     out = buf.toString('latin1');
   }
-  memo2 = memo;
-  memo = { text, out };
   return out;
-}
+});
 
 export interface TextCall {
   name: string;

@@ -1,3 +1,4 @@
+import { lastTexts } from '../util/memo';
 import { lineOf } from './lines';
 
 /** Function-like macro definitions read by text. */
@@ -89,17 +90,14 @@ export interface DefineFacts {
   returning: number[];
 }
 
-let lastFacts: { text: string; facts: DefineFacts } | undefined;
-
 /**
  * Every `#define NAME(params) body` of a file, in order: found at line starts,
  * then each joined with its continuation lines (joining the whole file first
  * and matching there cost a copy of every file and a slow multiline regex);
  * and in the same pass the "define"s that a name and `return` follow.
  */
-export function defineFacts(text: string): DefineFacts {
-  // a file's macros are read several times in a row (allocation macros, returning macros, lock macros): keep the last answer
-  if (lastFacts?.text === text) return lastFacts.facts;
+// a file's macros are read several times in a row (allocation macros, returning macros, lock macros): the last answer is kept
+export const defineFacts = lastTexts(1, (text: string): DefineFacts => {
   const directives: number[] = [];
   const macros: FunctionMacro[] = [];
   const returning: number[] = [];
@@ -118,10 +116,8 @@ export function defineFacts(text: string): DefineFacts {
       if (text.startsWith('return', e) && !isIdChar(text.charCodeAt(e + 6))) returning.push(at);
     },
   );
-  const facts = { directives, macros, returning };
-  lastFacts = { text, facts };
-  return facts;
-}
+  return { directives, macros, returning };
+});
 
 /** Every `#define NAME(params) body` of a file, in order (defineFacts). */
 export function functionMacros(text: string): FunctionMacro[] {

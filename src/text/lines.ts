@@ -1,20 +1,15 @@
-/** The last texts asked for, with their line starts: one file's text is asked for by several stages. */
-const recent: { text: string; starts: number[] }[] = [];
-const RECENT = 4;
+import { lastTexts } from '../util/memo';
 
 /**
  * Offsets of the first byte of every line (line 1 at index 0). The array is shared by every caller
  * that asks for an equal text (the reader, the analysis, the context scan and the reports each ask
  * for the file's): read it, never change it.
  */
-export function lineStarts(text: string): number[] {
-  for (const r of recent) if (r.text === text) return r.starts;
+export const lineStarts = lastTexts(4, (text: string): number[] => {
   const s = [0];
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) s.push(i + 1);
-  if (recent.length === RECENT) recent.pop();
-  recent.unshift({ text, starts: s });
   return s;
-}
+});
 
 /** The 1-based line of an offset, by binary search over lineStarts(). */
 export function lineOf(starts: number[], offset: number): number {
