@@ -3,7 +3,7 @@ import { own } from '../util/own';
 import type { Model } from '../model/model';
 import type { AllocatorSpec } from '../model/types';
 import { callArgs, callName, isNullLiteral, lvalKey, unparen } from './ast';
-import { applyLocalOps, CfgShape, defOf, localNullTest, localOps, roomHolds, type LocalFacts, type LocalOp } from './pathfacts';
+import { applyLocalOps, CfgShape, defOf, localNullTest, localOps, nullTest, roomHolds, type LocalFacts, type LocalOp } from './pathfacts';
 import { buildCfg, type Cfg } from './cfg';
 import { Evaluator, type Effects, type Held, type PState } from './effects';
 import { evalFlags } from './flags';
@@ -823,9 +823,20 @@ export class FunctionAnalysis {
           continue;
         }
       }
-      for (const p of preds[id]) work.push({ id: p, key: k, self: false });
+      for (const p of preds[id]) if (!this.nonNullEdge(p, id, k)) work.push({ id: p, key: k, self: false });
     }
     return true;
+  }
+
+  /**
+   * Is `p -> id` the branch of a test of `key` on which it is not NULL (`if (buf == NULL) buf = alloc(...)`:
+   * the path that skips the allocation carries a value already there)?
+   */
+  private nonNullEdge(p: number, id: number, key: string): boolean {
+    const c = this.cfg.nodes[p];
+    if (c.kind !== 'cond' || c.succ.length !== 2 || c.succ[0] === c.succ[1]) return false;
+    const t = nullTest(c.ast);
+    return t?.name === key && c.succ[t.whenNull ? 1 : 0] === id;
   }
 
   private corrKeys = new Map<number, string | null>();

@@ -93,11 +93,19 @@ export function applyLocalOps(ops: LocalOp[], lf: LocalFacts): LocalFacts {
 
 /** A leaf test of a local's nullness: `x`, `x != NULL`, `NULL == x`, `x == 0`: the local and the truth when it is NULL. */
 export function localNullTest(e: SyntaxNode | null): { name: string; whenNull: boolean } | undefined {
+  const t = nullTest(e);
+  return t && /^[A-Za-z_]\w*$/.test(t.name) ? t : undefined;
+}
+
+/**
+ * A leaf test of an lvalue's nullness (a local, a global, `sc->buf`, `tab[i]`): `x`, `!x`, `x != NULL`,
+ * `NULL == x`, `x == 0`: its key (lvalKey) and the truth when it is NULL.
+ */
+export function nullTest(e: SyntaxNode | null): { name: string; whenNull: boolean } | undefined {
   const u = unparen(e);
   if (!u) return undefined;
-  if (u.type === 'identifier') return { name: u.text, whenNull: false };
   if (u.type === 'unary_expression' && u.child(0)?.type === '!') {
-    const t = localNullTest(u.childForFieldName('argument'));
+    const t = nullTest(u.childForFieldName('argument'));
     return t && { name: t.name, whenNull: !t.whenNull };
   }
   if (u.type === 'binary_expression') {
@@ -105,11 +113,11 @@ export function localNullTest(e: SyntaxNode | null): { name: string; whenNull: b
     if (op !== '==' && op !== '!=') return undefined;
     const l = unparen(u.childForFieldName('left'));
     const r = unparen(u.childForFieldName('right'));
-    const id = isNullLiteral(r) ? l : isNullLiteral(l) ? r : null;
-    if (id?.type !== 'identifier') return undefined;
-    return { name: id.text, whenNull: op === '==' };
+    const k = lvalKey(isNullLiteral(r) ? l : isNullLiteral(l) ? r : null);
+    return k ? { name: k, whenNull: op === '==' } : undefined;
   }
-  return undefined;
+  const k = lvalKey(u);
+  return k ? { name: k, whenNull: false } : undefined;
 }
 
 /** Control-flow shape facts of one CFG, computed on demand. */
