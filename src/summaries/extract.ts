@@ -239,7 +239,11 @@ export function derefParamsOf(body: string, params: string[], derefFns: Record<s
 }
 
 /** Summaries of the functions and allocation macros in one file. */
-export function summarizeText(file: string, text: string, dialect: DialectModel, withFunctions: boolean, st = new SummaryText(text)): FileSummary {
+/**
+ * withFunctions: summarise the file's functions (true), only what they release through members of objects
+ * ('cleanup': a file that calls no allocator may still hold a driver's detach or free routine), or not at all.
+ */
+export function summarizeText(file: string, text: string, dialect: DialectModel, withFunctions: boolean | 'cleanup', st = new SummaryText(text)): FileSummary {
   const { model } = compiled(dialect);
   const out: FileSummary = { file, functions: [], macros: [] };
   // Macros: #define NAME(params) body -- read by text, parsed as a snippet when they allocate or dereference.
@@ -335,6 +339,11 @@ export function summarizeText(file: string, text: string, dialect: DialectModel,
     const arity = hm[2].trim() === '' || hm[2].trim() === 'void' ? 0 : params.length;
     const s: FnSummary = { name: hm[1], file, isStatic: /\bstatic\b/.test(h), arity, noReturn: false, derefParams: [], releasesParams: [] };
     const bodyText = clean.slice(fn.bodyStart, fn.end);
+    if (withFunctions === 'cleanup') {
+      memberReleases(bodyText, model, s, defined);
+      if (s.helpers) out.functions.push(s);
+      continue;
+    }
     const inner = innerOf(bodyText);
     const hasReturn = /\breturn\b/.test(inner);
     if (!hasReturn && noRet.test(inner.trimEnd())) s.noReturn = true;
@@ -593,7 +602,9 @@ export function summarizeFile(file: string, shown: string, dialect: DialectModel
     const inlineWrappers = !allocates && /\.h$/.test(file) && /\binline\b/.test(text);
     // the file's blanked text, lines and KNF functions, found once for every scan below
     const shared = new SummaryText(text);
-    const sum = summarizeText(shown, text, dialect, allocates || inlineWrappers, shared);
+    // a file that allocates nothing may still define the cleanup routines (detach) another file's failure paths call
+    const cleanup = !allocates && !inlineWrappers && firstCall(text, compiled(dialect).model.releasing) >= 0;
+    const sum = summarizeText(shown, text, dialect, allocates || inlineWrappers || (cleanup && 'cleanup'), shared);
     const exits = text.includes('define') ? exitDefsOf(text, compiled(dialect).model.noReturn) : [];
     if (exits.length) sum.exitDefs = exits;
     const room = allocates ? headroomFnsOf(text, shared) : [];
